@@ -1,0 +1,133 @@
+// The `eddy` command.
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { type RunningEddy, startEddy } from '../app.ts';
+import { ConfigError, loadConfig } from '../runtime/index.ts';
+import { version } from '../version.ts';
+
+const HELP = `eddy ${version} — event-driven building blocks that speak the AWS APIs
+
+Usage:
+  eddy up [options]     start eddy (what \`npm start\` runs)
+  eddy --version        print the version
+  eddy --help           print this help
+
+Options for \`up\` (flags win over environment variables):
+  --port N              port to listen on              EDDY_PORT      (4566)
+  --host ADDR           address to bind                EDDY_HOST      (127.0.0.1)
+  --data-dir DIR        where data lives               EDDY_DATA_DIR  (./.eddy)
+  --in-memory           keep nothing on disk           EDDY_IN_MEMORY=1
+  --access-keys LIST    AKID:SECRET[:ACCOUNT],...      EDDY_ACCESS_KEYS
+                        (verify SigV4 on every request; required off loopback)
+  --log-level LEVEL     trace|debug|info|warn|error    EDDY_LOG_LEVEL (info)
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`eddy: ${message}\n`);
+  process.exit(1);
+}
+
+function checkDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    accessSync(dataDir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    fail(`cannot write to the data directory ${dataDir} (${code}); choose another with --data-dir`);
+  }
+}
+
+async function up(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'in-memory': { type: 'boolean' },
+      'access-keys': { type: 'string' },
+      'log-level': { type: 'string' },
+    },
+    strict: true,
+  });
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({
+      ...(values.port !== undefined ? { port: values.port } : {}),
+      ...(values.host !== undefined ? { host: values.host } : {}),
+      ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
+      ...(values['in-memory'] !== undefined ? { inMemory: values['in-memory'] } : {}),
+      ...(values['access-keys'] !== undefined ? { accessKeys: values['access-keys'] } : {}),
+      ...(values['log-level'] !== undefined ? { logLevel: values['log-level'] } : {}),
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+  if (!config.inMemory) checkDataDir(config.dataDir);
+
+  let eddy: RunningEddy;
+  try {
+    eddy = await startEddy({ config });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      fail(`port ${config.port} on ${config.host} is taken; stop what listens there or pass --port`);
+    if (code === 'EADDRNOTAVAIL') fail(`cannot bind ${config.host}: no such address on this machine`);
+    if (code === 'EACCES') fail(`not allowed to listen on port ${config.port}; choose one above 1023`);
+    throw error;
+  }
+  const where = config.inMemory ? 'in memory (nothing is kept)' : config.dataDir;
+  const auth =
+    config.accessKeys.length > 0
+      ? `SigV4 verified for ${config.accessKeys.length} key(s)`
+      : 'any credentials accepted';
+  process.stdout.write(`eddy ${version} listening on ${eddy.url} — data ${where}; ${auth}\n`);
+
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals += 1;
+    if (signals > 1) {
+      process.stderr.write('eddy: stopping now\n');
+      process.exit(130);
+    }
+    process.stdout.write(`eddy: ${signal} received, finishing in-flight requests…\n`);
+    eddy.stop().then(
+      () => {
+        process.stdout.write('eddy: stopped\n');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        process.stderr.write(`eddy: error while stopping: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === '--version' || command === '-v' || command === 'version') {
+    process.stdout.write(`${version}\n`);
+    return;
+  }
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (command === 'up') {
+    try {
+      await up(rest);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))
+        fail(`${(error as Error).message}\n\n${HELP}`);
+      throw error;
+    }
+    return;
+  }
+  fail(`unknown command '${command}'. Run \`eddy --help\`.`);
+}
+
+await main(process.argv.slice(2));

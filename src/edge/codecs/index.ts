@@ -1,0 +1,18 @@
+// The protocol codecs, one per AWS wire protocol.
+import type { Protocol } from '../service.ts';
+import { jsonRpcCodec } from './json-rpc.ts';
+import { queryCodec } from './query.ts';
+import { restJsonCodec, restXmlCodec } from './rest.ts';
+import type { Codec } from './types.ts';
+
+export { targetOf } from './json-rpc.ts';
+export { queryParameters } from './query.ts';
+export type { Codec, CodecService, EdgeRequest, EdgeResponse, ResponseMeta } from './types.ts';
+export { InputProblemError } from './types.ts';
+
+export const codecs: Record<Protocol, Codec> = {
+  json: jsonRpcCodec,
+  query: queryCodec,
+  'rest-json': restJsonCodec,
+  'rest-xml': restXmlCodec,
+};

@@ -1,0 +1,428 @@
+// REST-JSON and REST-XML: the operation comes from the method and path (the model's `requestUri`),
+// members bind to URI labels, query parameters, headers and the body.
+import { ServiceError } from '../errors.ts';
+import type { ResolvedShape, Shape, ShapeResolver } from '../model.ts';
+import type { Input, InputProblem, Protocol } from '../service.ts';
+import { describeValue } from './json-rpc.ts';
+import { decodeJsonMembers, encodeJson, encodeJsonMembers } from './json-values.ts';
+import { formatTimestamp, parseTimestamp, scalarFromText, scalarToText, toBase64 } from './scalars.ts';
+import {
+  type Codec,
+  type CodecService,
+  type EdgeRequest,
+  type EdgeResponse,
+  InputProblemError,
+  type ResponseMeta,
+} from './types.ts';
+import { parseXml, XmlSyntaxError, XmlWriter } from './xml.ts';
+import { readXmlMembers, readXmlValue, writeXmlValue } from './xml-values.ts';
+
+interface Route {
+  operation: string;
+  method: string;
+  pattern: RegExp;
+  labels: string[];
+  /** Query parameters the URI requires (`?uploads`, `?x-id=GetObject`). */
+  requiredQuery: Array<[string, string | undefined]>;
+  /** Literal characters in the URI: the more, the more specific. */
+  specificity: number;
+}
+
+const routeTables = new WeakMap<CodecService['definition'], Route[]>();
+
+function routesOf(service: CodecService): Route[] {
+  let routes = routeTables.get(service.definition);
+  if (routes) return routes;
+  routes = [];
+  for (const [operation, model] of Object.entries(service.definition.model.operations)) {
+    const requestUri = model.http?.requestUri;
+    if (!requestUri) continue;
+    const [path = '/', query = ''] = requestUri.split('?');
+    const labels: string[] = [];
+    let specificity = 0;
+    const source = path.replace(/\{([^}]+)\}|[^{]+/g, (part, label?: string) => {
+      if (label === undefined) {
+        specificity += part.length;
+        return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      }
+      const greedy = label.endsWith('+');
+      labels.push(greedy ? label.slice(0, -1) : label);
+      return greedy ? '(.+)' : '([^/]+)';
+    });
+    const requiredQuery = query
+      .split('&')
+      .filter((pair) => pair !== '')
+      .map((pair): [string, string | undefined] => {
+        const [key = '', value] = pair.split('=');
+        return [key, value];
+      });
+    routes.push({
+      operation,
+      method: model.http?.method ?? 'POST',
+      pattern: new RegExp(`^${source.replace(/\/$/, '')}/?$`),
+      labels,
+      requiredQuery,
+      specificity: specificity + requiredQuery.length * 100,
+    });
+  }
+  routes.sort((a, b) => b.specificity - a.specificity);
+  routeTables.set(service.definition, routes);
+  return routes;
+}
+
+function matchRoute(
+  request: EdgeRequest,
+  service: CodecService,
+): { route: Route; labels: Record<string, string> } | undefined {
+  const path = request.rawPath;
+  for (const route of routesOf(service)) {
+    if (route.method !== request.method) continue;
+    const match = route.pattern.exec(path);
+    if (!match) continue;
+    if (
+      !route.requiredQuery.every(
+        ([key, value]) => request.query.has(key) && (value === undefined || request.query.get(key) === value),
+      )
+    ) {
+      continue;
+    }
+    const labels: Record<string, string> = {};
+    route.labels.forEach((label, index) => {
+      labels[label] = decodeURIComponent(match[index + 1] ?? '');
+    });
+    return { route, labels };
+  }
+  return undefined;
+}
+
+function headerValue(request: EdgeRequest, name: string): string | undefined {
+  const value = request.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function bindingValue(shape: ResolvedShape, text: string, member: string, fromHeader: boolean): unknown {
+  if (shape.type === 'list') {
+    const item = { ...shape, ...(shape.member ?? {}), type: shape.member?.type ?? 'string' } as ResolvedShape;
+    return text.split(',').map((part) => bindingValue(item, part.trim(), member, fromHeader));
+  }
+  if (shape.jsonvalue) {
+    try {
+      return JSON.parse(fromHeader ? Buffer.from(text, 'base64').toString('utf8') : text);
+    } catch {
+      throw new InputProblemError({ kind: 'type', member, expected: 'JSON', value: text });
+    }
+  }
+  if (shape.type === 'timestamp') return parseTimestamp(text, member);
+  return scalarFromText(shape, text, member);
+}
+
+/** Reads members bound outside the body: URI labels, query string and headers. */
+function readBoundMembers(
+  resolver: ShapeResolver,
+  shape: ResolvedShape,
+  request: EdgeRequest,
+  labels: Record<string, string>,
+): Input {
+  const result: Input = {};
+  const boundQueryKeys = new Set<string>();
+  for (const [name, ref] of Object.entries(shape.members ?? {})) {
+    const member = resolver.resolve(ref);
+    const key = member.locationName ?? name;
+    if (member.location === 'querystring' && member.type !== 'map') boundQueryKeys.add(key);
+  }
+  for (const [name, ref] of Object.entries(shape.members ?? {})) {
+    const member = resolver.resolve(ref);
+    const key = member.locationName ?? name;
+    switch (member.location) {
+      case 'uri':
+        if (labels[key] !== undefined) result[name] = bindingValue(member, labels[key], name, false);
+        break;
+      case 'querystring':
+        if (member.type === 'map') {
+          const map: Record<string, string> = {};
+          for (const [queryKey, value] of request.query)
+            if (!boundQueryKeys.has(queryKey)) map[queryKey] = value;
+          if (Object.keys(map).length > 0) result[name] = map;
+        } else if (member.type === 'list') {
+          const values = request.query.getAll(key);
+          if (values.length > 0) {
+            const item = resolver.resolve(member.member ?? {});
+            result[name] = values.map((value) => bindingValue(item, value, name, false));
+          }
+        } else if (request.query.has(key)) {
+          result[name] = bindingValue(member, request.query.get(key) ?? '', name, false);
+        }
+        break;
+      case 'header': {
+        const text = headerValue(request, key);
+        if (text !== undefined) result[name] = bindingValue(member, text, name, true);
+        break;
+      }
+      case 'headers': {
+        const prefix = key.toLowerCase();
+        const map: Record<string, string> = {};
+        for (const [header, value] of Object.entries(request.headers)) {
+          if (header.startsWith(prefix) && value !== undefined)
+            map[header.slice(prefix.length)] = String(value);
+        }
+        if (Object.keys(map).length > 0) result[name] = map;
+        break;
+      }
+    }
+  }
+  return result;
+}
+
+interface BodyFormat {
+  protocol: Protocol;
+  contentType: string;
+  readMembers(resolver: ShapeResolver, shape: ResolvedShape, body: Buffer): Input;
+  readPayload(resolver: ShapeResolver, ref: Shape, body: Buffer, name: string): unknown;
+  writeMembers(
+    resolver: ShapeResolver,
+    shape: ResolvedShape,
+    output: Record<string, unknown>,
+    rootName: string,
+  ): string;
+  writePayload(resolver: ShapeResolver, ref: Shape, value: unknown, name: string): string;
+  writeError(error: ServiceError, meta: ResponseMeta): EdgeResponse;
+  inputError(problem: InputProblem): ServiceError;
+}
+
+function withoutBoundMembers(resolver: ShapeResolver, shape: ResolvedShape): ResolvedShape {
+  const members = Object.fromEntries(
+    Object.entries(shape.members ?? {}).filter(([, ref]) => !resolver.resolve(ref).location),
+  );
+  const required = (shape.required ?? []).filter((name) => members[name] !== undefined);
+  return { ...shape, members, required };
+}
+
+function parseJsonBody(body: Buffer): Record<string, unknown> {
+  const text = body.toString('utf8').trim();
+  if (text === '') return {};
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new ServiceError(
+      'SerializationException',
+      `The request body is not valid JSON: ${(error as Error).message}`,
+    );
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new ServiceError('SerializationException', 'The request body must be a JSON object.');
+  }
+  return document as Record<string, unknown>;
+}
+
+function parseXmlBody(body: Buffer) {
+  try {
+    return parseXml(body.toString('utf8'));
+  } catch (error) {
+    if (error instanceof XmlSyntaxError) {
+      throw new ServiceError('MalformedXML', `The XML you provided was not well-formed: ${error.message}.`);
+    }
+    throw error;
+  }
+}
+
+const jsonBody: BodyFormat = {
+  protocol: 'rest-json',
+  contentType: 'application/json',
+  readMembers(resolver, shape, body) {
+    const unbound = withoutBoundMembers(resolver, shape);
+    if (Object.keys(unbound.members ?? {}).length === 0) return {};
+    return decodeJsonMembers(
+      resolver,
+      unbound.members ?? {},
+      unbound.required ?? [],
+      parseJsonBody(body),
+      '',
+    );
+  },
+  readPayload(resolver, ref, body, name) {
+    const shape = resolver.resolve(ref);
+    return decodeJsonMembers(resolver, shape.members ?? {}, shape.required ?? [], parseJsonBody(body), name);
+  },
+  writeMembers(resolver, shape, output) {
+    return JSON.stringify(
+      encodeJsonMembers(resolver, withoutBoundMembers(resolver, shape).members ?? {}, output),
+    );
+  },
+  writePayload(resolver, ref, value) {
+    return JSON.stringify(encodeJson(resolver, ref, value));
+  },
+  writeError(error, meta) {
+    return {
+      status: error.status,
+      headers: {
+        'content-type': 'application/json',
+        'x-amzn-errortype': error.code,
+        'x-amzn-requestid': meta.requestId,
+      },
+      body: JSON.stringify({ message: error.message, ...error.fields }),
+    };
+  },
+  inputError(problem) {
+    if (problem.kind === 'missing')
+      return new ServiceError('ValidationException', `Member '${problem.member}' must not be null.`);
+    return new ServiceError(
+      'ValidationException',
+      `Member '${problem.member}' must be ${problem.expected}, but the request gave ${describeValue(problem.value)}.`,
+    );
+  },
+};
+
+const xmlBody: BodyFormat = {
+  protocol: 'rest-xml',
+  contentType: 'application/xml',
+  readMembers(resolver, shape, body) {
+    const unbound = withoutBoundMembers(resolver, shape);
+    if (Object.keys(unbound.members ?? {}).length === 0 || body.length === 0) {
+      return readXmlMembers(resolver, unbound, { name: '', attributes: {}, children: [], text: '' }, '');
+    }
+    return readXmlMembers(resolver, unbound, parseXmlBody(body), '');
+  },
+  readPayload(resolver, ref, body, name) {
+    return readXmlValue(resolver, ref, parseXmlBody(body), name);
+  },
+  writeMembers(resolver, shape, output, rootName) {
+    const writer = new XmlWriter();
+    writeXmlValue(
+      writer,
+      resolver,
+      withoutBoundMembers(resolver, shape),
+      output,
+      shape.locationName ?? rootName,
+    );
+    return writer.toString();
+  },
+  writePayload(resolver, ref, value, name) {
+    const writer = new XmlWriter();
+    writeXmlValue(writer, resolver, ref, value, resolver.resolve(ref).locationName ?? name);
+    return writer.toString();
+  },
+  writeError(error, meta) {
+    const writer = new XmlWriter()
+      .open('Error')
+      .element('Code', error.code)
+      .element('Message', error.message);
+    for (const [name, value] of Object.entries(error.fields)) {
+      if (value !== undefined && value !== null) writer.element(name, String(value));
+    }
+    writer.element('RequestId', meta.requestId).close('Error');
+    return {
+      status: error.status,
+      headers: { 'content-type': 'application/xml', 'x-amzn-requestid': meta.requestId },
+      body: writer.toString(),
+    };
+  },
+  inputError(problem) {
+    if (problem.kind === 'missing')
+      return new ServiceError('InvalidArgument', `${problem.member} must be specified.`);
+    return new ServiceError('InvalidArgument', `${problem.member} must be ${problem.expected}.`);
+  },
+};
+
+function restCodec(format: BodyFormat): Codec {
+  return {
+    protocol: format.protocol,
+
+    operationOf(request, service) {
+      return matchRoute(request, service)?.route.operation;
+    },
+
+    requestedOperation(request) {
+      return `${request.method} ${request.rawPath}`;
+    },
+
+    decodeInput(request, service, operation): Input {
+      const resolver = service.resolver;
+      const inputRef = service.definition.model.operations[operation]?.input;
+      if (!inputRef) return {};
+      const shape = resolver.resolve(inputRef);
+      const labels = matchRoute(request, service)?.labels ?? {};
+      const input = readBoundMembers(resolver, shape, request, labels);
+      const payloadName = shape.payload;
+      if (payloadName) {
+        const payloadRef = shape.members?.[payloadName] ?? {};
+        const payload = resolver.resolve(payloadRef);
+        if (payload.type === 'blob') input[payloadName] = request.body;
+        else if (payload.type === 'string') input[payloadName] = request.body.toString('utf8');
+        else if (request.body.length > 0)
+          input[payloadName] = format.readPayload(resolver, payloadRef, request.body, payloadName);
+      } else {
+        Object.assign(input, format.readMembers(resolver, shape, request.body));
+      }
+      for (const name of shape.required ?? []) {
+        if (input[name] === undefined) throw new InputProblemError({ kind: 'missing', member: name });
+      }
+      return input;
+    },
+
+    encodeOutput(service, operation, output, meta): EdgeResponse {
+      const resolver = service.resolver;
+      const model = service.definition.model.operations[operation];
+      const headers: Record<string, string> = { 'x-amzn-requestid': meta.requestId };
+      let status = model?.http?.responseCode ?? 200;
+      if (!model?.output) return { status, headers, body: '' };
+      const shape = resolver.resolve(model.output);
+      for (const [name, ref] of Object.entries(shape.members ?? {})) {
+        const member = resolver.resolve(ref);
+        const value = output[name];
+        if (value === undefined || value === null) continue;
+        const key = member.locationName ?? name;
+        if (member.location === 'statusCode') status = Number(value);
+        else if (member.location === 'header') {
+          if (member.jsonvalue) headers[key.toLowerCase()] = toBase64(JSON.stringify(value));
+          else if (member.type === 'timestamp')
+            headers[key.toLowerCase()] = String(formatTimestamp(value, member.timestampFormat ?? 'rfc822'));
+          else if (member.type === 'list')
+            headers[key.toLowerCase()] = (value as unknown[]).map(String).join(', ');
+          else headers[key.toLowerCase()] = scalarToText(member, value);
+        } else if (member.location === 'headers') {
+          for (const [suffix, text] of Object.entries(value as Record<string, string>))
+            headers[`${key}${suffix}`.toLowerCase()] = text;
+        }
+      }
+      const payloadName = shape.payload;
+      if (payloadName) {
+        const payloadRef = shape.members?.[payloadName] ?? {};
+        const payload = resolver.resolve(payloadRef);
+        const value = output[payloadName];
+        if (value === undefined || value === null) return { status, headers, body: '' };
+        if (payload.type === 'blob' || payload.type === 'string') {
+          headers['content-type'] ??= payload.type === 'blob' ? 'application/octet-stream' : 'text/plain';
+          return {
+            status,
+            headers,
+            body: typeof value === 'string' ? value : Buffer.from(value as Uint8Array),
+          };
+        }
+        headers['content-type'] = format.contentType;
+        return { status, headers, body: format.writePayload(resolver, payloadRef, value, payloadName) };
+      }
+      headers['content-type'] = format.contentType;
+      return { status, headers, body: format.writeMembers(resolver, shape, output, `${operation}Result`) };
+    },
+
+    encodeError(_service, error, meta) {
+      return format.writeError(error, meta);
+    },
+
+    inputError(problem) {
+      return format.inputError(problem);
+    },
+
+    unknownOperation(name) {
+      return new ServiceError(
+        'UnknownOperationException',
+        `No operation matches ${name ?? 'this request'}.`,
+        { status: 404 },
+      );
+    },
+  };
+}
+
+export const restJsonCodec = restCodec(jsonBody);
+export const restXmlCodec = restCodec(xmlBody);

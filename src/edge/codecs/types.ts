@@ -1,0 +1,58 @@
+// The request and response as codecs see them, and the interface every protocol codec implements.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ServiceError } from '../errors.ts';
+import type { ShapeResolver } from '../model.ts';
+import type { Input, InputProblem, Protocol, ServiceDefinition } from '../service.ts';
+
+export interface EdgeRequest {
+  method: string;
+  /** The path as sent, still percent-encoded. */
+  rawPath: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface EdgeResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+export interface ResponseMeta {
+  requestId: string;
+  operation: string;
+}
+
+/** One service as a codec needs it: its definition plus a resolver for its shapes. */
+export interface CodecService {
+  definition: ServiceDefinition;
+  resolver: ShapeResolver;
+}
+
+/** Thrown while decoding input; the server turns it into the service's error for that problem. */
+export class InputProblemError extends Error {
+  constructor(readonly problem: InputProblem) {
+    super(problem.kind === 'missing' ? `missing ${problem.member}` : `bad ${problem.member}`);
+  }
+}
+
+export interface Codec {
+  readonly protocol: Protocol;
+  /** The operation this request asks for, or undefined when it names none this service has. */
+  operationOf(request: EdgeRequest, service: CodecService): string | undefined;
+  /** The name the request gave for its operation, for the "unknown operation" message. */
+  requestedOperation(request: EdgeRequest): string | undefined;
+  decodeInput(request: EdgeRequest, service: CodecService, operation: string): Input;
+  encodeOutput(
+    service: CodecService,
+    operation: string,
+    output: Record<string, unknown>,
+    meta: ResponseMeta,
+  ): EdgeResponse;
+  encodeError(service: CodecService | undefined, error: ServiceError, meta: ResponseMeta): EdgeResponse;
+  /** The protocol's own error for an input problem, used when the service has none of its own. */
+  inputError(problem: InputProblem): ServiceError;
+  /** The protocol's error for a request naming an operation the service does not have. */
+  unknownOperation(name: string | undefined, service: CodecService): ServiceError;
+}

@@ -1,0 +1,103 @@
+// Service models as data: the shape definitions AWS publishes on npm (aws-sdk v2 `apis/*.min.json`).
+// Codecs walk these to parse requests and serialize responses; nothing here knows a particular service.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+export type ShapeType =
+  | 'structure'
+  | 'list'
+  | 'map'
+  | 'string'
+  | 'integer'
+  | 'long'
+  | 'short'
+  | 'byte'
+  | 'float'
+  | 'double'
+  | 'bigdecimal'
+  | 'biginteger'
+  | 'boolean'
+  | 'timestamp'
+  | 'blob'
+  | 'character';
+
+/** A shape or a reference to one (`shape`), with the member-level traits that override it. */
+export interface Shape {
+  shape?: string;
+  type?: ShapeType;
+  members?: Record<string, Shape>;
+  required?: string[];
+  member?: Shape;
+  key?: Shape;
+  value?: Shape;
+  locationName?: string;
+  queryName?: string;
+  location?: 'header' | 'headers' | 'querystring' | 'uri' | 'statusCode';
+  flattened?: boolean;
+  xmlAttribute?: boolean;
+  xmlNamespace?: string | { uri: string; prefix?: string };
+  timestampFormat?: 'iso8601' | 'unixTimestamp' | 'rfc822';
+  jsonvalue?: boolean;
+  payload?: string;
+  resultWrapper?: string;
+  streaming?: boolean;
+  idempotencyToken?: boolean;
+  exception?: boolean;
+  document?: boolean;
+}
+
+export interface OperationModel {
+  name?: string;
+  http?: { method?: string; requestUri?: string; responseCode?: number };
+  input?: Shape;
+  output?: Shape;
+}
+
+export interface ServiceMetadata {
+  apiVersion: string;
+  endpointPrefix: string;
+  protocol: string;
+  protocols?: string[];
+  jsonVersion?: string;
+  targetPrefix?: string;
+  signingName?: string;
+  serviceId: string;
+  xmlNamespace?: string;
+  awsQueryCompatible?: Record<string, unknown>;
+}
+
+export interface ServiceModel {
+  metadata: ServiceMetadata;
+  operations: Record<string, OperationModel>;
+  shapes: Record<string, Shape>;
+}
+
+const require = createRequire(import.meta.url);
+
+/** Loads `aws-sdk/apis/<id>.min.json` (e.g. `sqs-2012-11-05`); each call returns a fresh copy to adapt. */
+export function loadModel(id: string): ServiceModel {
+  return JSON.parse(readFileSync(require.resolve(`aws-sdk/apis/${id}.min.json`), 'utf8')) as ServiceModel;
+}
+
+/** A shape with its reference followed; member-level traits win over the target's. */
+export type ResolvedShape = Omit<Shape, 'shape'> & { type: ShapeType };
+
+export class ShapeResolver {
+  private readonly cache = new WeakMap<Shape, ResolvedShape>();
+  constructor(private readonly shapes: Record<string, Shape>) {}
+
+  resolve(ref: Shape): ResolvedShape {
+    let resolved = this.cache.get(ref);
+    if (resolved) return resolved;
+    const { shape: targetName, ...own } = ref;
+    let base: ResolvedShape = { type: 'string' };
+    if (targetName !== undefined) {
+      const target = this.shapes[targetName];
+      if (!target) throw new Error(`the model refers to a shape '${targetName}' that it does not define`);
+      base = this.resolve(target);
+    }
+    resolved = { ...base, ...own, type: own.type ?? base.type };
+    this.cache.set(ref, resolved);
+    return resolved;
+  }
+}

@@ -1,0 +1,89 @@
+// Picks the service and protocol for a request: X-Amz-Target, then the SigV4 scope's service,
+// then the Query `Action` + `Version`, then REST routes.
+import { type CodecService, codecs, type EdgeRequest, queryParameters, targetOf } from './codecs/index.ts';
+import { ShapeResolver } from './model.ts';
+import type { Protocol, ServiceDefinition } from './service.ts';
+
+export interface RegisteredService extends CodecService {
+  protocols: Protocol[];
+}
+
+export interface Route {
+  service: RegisteredService;
+  protocol: Protocol;
+}
+
+/** What the request named when no service matched, for the error message. */
+export interface Unrouted {
+  named: string | undefined;
+  /** The protocol the request looked like, so the error is one its client can read. */
+  protocol: Protocol;
+}
+
+function protocolsOf(definition: ServiceDefinition): Protocol[] {
+  if (definition.protocols) return definition.protocols;
+  const protocol = definition.model.metadata.protocol;
+  return [protocol === 'ec2' ? 'query' : (protocol as Protocol)];
+}
+
+export class Router {
+  readonly services: RegisteredService[];
+  private readonly byTarget = new Map<string, RegisteredService>();
+  private readonly bySigningName = new Map<string, RegisteredService>();
+
+  constructor(definitions: ServiceDefinition[]) {
+    this.services = definitions.map((definition) => ({
+      definition,
+      resolver: new ShapeResolver(definition.model.shapes),
+      protocols: protocolsOf(definition),
+    }));
+    for (const service of this.services) {
+      const metadata = service.definition.model.metadata;
+      if (metadata.targetPrefix) this.byTarget.set(metadata.targetPrefix, service);
+      this.bySigningName.set(metadata.signingName ?? metadata.endpointPrefix, service);
+    }
+  }
+
+  route(request: EdgeRequest, signingService: string | undefined): Route | Unrouted {
+    const target = targetOf(request);
+    if (target) {
+      const service = this.byTarget.get(target.prefix);
+      return service ? { service, protocol: 'json' } : { named: target.prefix, protocol: 'json' };
+    }
+    const parameters = queryParameters(request);
+    const action = parameters.get('Action');
+    if (signingService !== undefined) {
+      const service = this.bySigningName.get(signingService);
+      if (service) return { service, protocol: this.protocolFor(service, action !== undefined) };
+    }
+    if (action !== undefined) {
+      const version = parameters.get('Version');
+      const candidates = this.services.filter((service) => service.protocols.includes('query'));
+      const service =
+        candidates.find(
+          (candidate) =>
+            candidate.definition.model.metadata.apiVersion === version &&
+            Object.hasOwn(candidate.definition.model.operations, action),
+        ) ?? candidates.find((candidate) => Object.hasOwn(candidate.definition.model.operations, action));
+      return service
+        ? { service, protocol: 'query' }
+        : { named: `${action} (version ${version ?? 'none'})`, protocol: 'query' };
+    }
+    for (const service of this.services) {
+      for (const protocol of service.protocols) {
+        if (
+          (protocol === 'rest-json' || protocol === 'rest-xml') &&
+          codecs[protocol].operationOf(request, service)
+        ) {
+          return { service, protocol };
+        }
+      }
+    }
+    return { named: signingService, protocol: 'json' };
+  }
+
+  private protocolFor(service: RegisteredService, hasAction: boolean): Protocol {
+    if (hasAction && service.protocols.includes('query')) return 'query';
+    return service.protocols[0] ?? 'json';
+  }
+}

@@ -1,0 +1,281 @@
+// The one HTTP server: eddy's own endpoints under /_eddy/, everything else decoded by the
+// service's protocol codec, handed to its handler, and encoded back.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Clock } from '../runtime/clock.ts';
+import type { AccessKey } from '../runtime/config.ts';
+import { newRequestId } from '../runtime/ids.ts';
+import type { Logger } from '../runtime/log.ts';
+import type { MetricsRegistry } from '../runtime/metrics.ts';
+import { AuthError, authErrorFor, authenticate, readSignature, type SignatureParts } from './auth/index.ts';
+import {
+  type Codec,
+  codecs,
+  type EdgeRequest,
+  type EdgeResponse,
+  InputProblemError,
+} from './codecs/index.ts';
+import { internalFailure, ServiceError } from './errors.ts';
+import { type RegisteredService, Router } from './router.ts';
+import type { RequestContext, ServiceDefinition } from './service.ts';
+
+/** Largest request body accepted (S3 uploads stream separately once that service lands). */
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+export interface EdgeOptions {
+  services: ServiceDefinition[];
+  accessKeys: readonly AccessKey[];
+  defaultAccountId: string;
+  defaultRegion: string;
+  clock: Clock;
+  log: Logger;
+  metrics: MetricsRegistry;
+  /** Body of GET /_eddy/health. */
+  health: () => Record<string, unknown>;
+}
+
+export interface Edge {
+  server: Server;
+  /** Stops accepting, aborts waiting handlers (long polls), and resolves when in-flight requests are answered. */
+  close(): Promise<void>;
+}
+
+function sendResponse(res: ServerResponse, response: EdgeResponse, method: string): void {
+  const body = typeof response.body === 'string' ? Buffer.from(response.body) : response.body;
+  res.writeHead(response.status, { ...response.headers, 'content-length': String(body.length) });
+  res.end(method === 'HEAD' ? undefined : body);
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY_BYTES) {
+      reject(new BodyTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.destroy();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export function createEdge(options: EdgeOptions): Edge {
+  const router = new Router(options.services);
+  const requests = options.metrics.counter(
+    'eddy_requests_total',
+    'Requests answered, by service, operation and status.',
+  );
+  const latency = options.metrics.histogram(
+    'eddy_request_duration_seconds',
+    'Time from a request arriving to its answer, by service and operation.',
+  );
+  const inFlight = new Set<AbortController>();
+
+  async function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    started: number,
+  ): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://eddy');
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const rawQuery = (req.url ?? '').includes('?')
+      ? (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1)
+      : '';
+    let labels = { service: 'eddy', operation: 'unknown' };
+    let codec: Codec = codecs.json;
+    let service: RegisteredService | undefined;
+
+    const finish = (response: EdgeResponse) => {
+      sendResponse(res, response, req.method ?? 'GET');
+      requests.inc({ ...labels, status: String(response.status) });
+      latency.observe(labels, (performance.now() - started) / 1000);
+    };
+    const fail = (error: ServiceError) => {
+      finish(codec.encodeError(service, error, { requestId, operation: labels.operation }));
+    };
+
+    if (rawPath.startsWith('/_eddy/')) {
+      labels = { service: 'eddy', operation: rawPath };
+      if (rawPath === '/_eddy/health') {
+        finish({
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(options.health()),
+        });
+      } else if (rawPath === '/_eddy/metrics') {
+        finish({
+          status: 200,
+          headers: { 'content-type': 'text/plain; version=0.0.4' },
+          body: options.metrics.render(),
+        });
+      } else {
+        finish({
+          status: 404,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ message: `eddy has no endpoint ${rawPath}` }),
+        });
+      }
+      return;
+    }
+
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      fail(
+        new ServiceError(
+          'RequestEntityTooLarge',
+          `The request body is larger than ${MAX_BODY_BYTES} bytes.`,
+          { status: 413 },
+        ),
+      );
+      return;
+    }
+    const request: EdgeRequest = {
+      method: req.method ?? 'GET',
+      rawPath,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+    };
+
+    let signature: SignatureParts | undefined;
+    let authFailure: AuthError | undefined;
+    try {
+      signature = readSignature(request);
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      authFailure = error;
+    }
+
+    const route = router.route(request, signature?.service);
+    if (!('service' in route)) {
+      codec = codecs[route.protocol];
+      fail(
+        new ServiceError(
+          'UnknownServiceException',
+          route.named
+            ? `eddy does not serve '${route.named}'. Served: ${router.services.map((s) => s.definition.model.metadata.serviceId).join(', ') || 'none yet'}.`
+            : 'The request names no service: send X-Amz-Target, a SigV4 Authorization header, or a Query Action.',
+        ),
+      );
+      return;
+    }
+    service = route.service;
+    codec = codecs[route.protocol];
+    labels = { service: service.definition.name, operation: 'unknown' };
+
+    if (authFailure) {
+      fail(authErrorFor(authFailure, route.protocol));
+      return;
+    }
+    let identity: ReturnType<typeof authenticate>;
+    try {
+      identity = authenticate(request, rawQuery, signature, {
+        keys: options.accessKeys,
+        defaultAccountId: options.defaultAccountId,
+        defaultRegion: options.defaultRegion,
+        now: options.clock.now(),
+      });
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      fail(authErrorFor(error, route.protocol));
+      return;
+    }
+
+    const operation = codec.operationOf(request, service);
+    if (!operation) {
+      fail(codec.unknownOperation(codec.requestedOperation(request), service));
+      return;
+    }
+    labels = { service: service.definition.name, operation };
+    const handler = service.definition.handlers[operation];
+    if (!handler) {
+      fail(
+        new ServiceError(
+          'NotImplemented',
+          `eddy does not implement ${service.definition.model.metadata.serviceId} ${operation} yet.`,
+          { status: 501 },
+        ),
+      );
+      return;
+    }
+
+    const abort = new AbortController();
+    inFlight.add(abort);
+    const onClose = () => {
+      if (!res.writableFinished) abort.abort();
+    };
+    res.on('close', onClose);
+    try {
+      const input = codec.decodeInput(request, service, operation);
+      const context: RequestContext = {
+        requestId,
+        accountId: identity.accountId,
+        region: identity.region,
+        accessKeyId: identity.accessKeyId,
+        service: service.definition.name,
+        operation,
+        protocol: route.protocol,
+        host: req.headers.host ?? '127.0.0.1',
+        signal: abort.signal,
+      };
+      const output = (await handler(input, context)) ?? {};
+      if (res.destroyed) return;
+      finish(codec.encodeOutput(service, operation, output, { requestId, operation }));
+    } catch (error) {
+      if (error instanceof InputProblemError) {
+        fail(
+          service.definition.inputError?.(error.problem, route.protocol) ?? codec.inputError(error.problem),
+        );
+      } else if (error instanceof ServiceError) {
+        fail(error);
+      } else {
+        options.log.error({ err: error, requestId, ...labels }, 'handler failed');
+        fail(internalFailure(requestId));
+      }
+    } finally {
+      inFlight.delete(abort);
+      res.off('close', onClose);
+    }
+  }
+
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+    const requestId = newRequestId();
+    const started = performance.now();
+    answer(req, res, requestId, started).catch((error: unknown) => {
+      options.log.error({ err: error, requestId }, 'request failed');
+      if (!res.headersSent) {
+        sendResponse(
+          res,
+          codecs.json.encodeError(undefined, internalFailure(requestId), { requestId, operation: '' }),
+          'POST',
+        );
+      } else res.destroy();
+    });
+  });
+
+  return {
+    server,
+    close() {
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        for (const abort of inFlight) abort.abort();
+        server.closeIdleConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// What a service gives the edge: its model, one handler per operation, and how it names input errors.
+import type { ServiceError } from './errors.ts';
+import type { ServiceModel } from './model.ts';
+
+export type Protocol = 'json' | 'query' | 'rest-json' | 'rest-xml';
+
+/** Who is asking, and about which request: handed to every handler. */
+export interface RequestContext {
+  requestId: string;
+  accountId: string;
+  region: string;
+  /** The access key the request was signed with, when it was signed. */
+  accessKeyId: string | undefined;
+  service: string;
+  operation: string;
+  protocol: Protocol;
+  /** `host:port` the client addressed (queue URLs are built from it). */
+  host: string;
+  /** Aborted when the client goes away (long polls stop waiting). */
+  signal: AbortSignal;
+}
+
+export type Input = Record<string, unknown>;
+// biome-ignore lint/suspicious/noConfusingVoidType: handlers of operations without output return nothing.
+export type Output = Record<string, unknown> | undefined | void;
+
+export type Handler = (input: Input, context: RequestContext) => Promise<Output> | Output;
+
+/** An input problem found while decoding, before any handler runs. */
+export type InputProblem =
+  | { kind: 'missing'; member: string }
+  | { kind: 'type'; member: string; expected: string; value: unknown };
+
+export interface ServiceDefinition {
+  /** Short name used in logs and metrics (`sqs`). */
+  name: string;
+  model: ServiceModel;
+  /** The protocols this service answers; the first is its primary one. Defaults to the model's. */
+  protocols?: Protocol[];
+  handlers: Partial<Record<string, Handler>>;
+  /** Maps an input problem to this service's error; the codec's generic error otherwise. */
+  inputError?: (problem: InputProblem, protocol: Protocol) => ServiceError | undefined;
+  /** Query-compatible services' JSON errors: the Query code for an error code, when it differs. */
+  queryErrorCodes?: Record<string, string>;
+}

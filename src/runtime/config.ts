@@ -1,0 +1,100 @@
+// Configuration: command-line flags win over EDDY_* environment variables, which win over defaults.
+import { resolve } from 'node:path';
+
+export const DEFAULT_ACCOUNT_ID = '000000000000';
+export const DEFAULT_REGION = 'us-east-1';
+
+export interface AccessKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+  accountId: string;
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Absolute path of the data directory; unused when `inMemory`. */
+  dataDir: string;
+  inMemory: boolean;
+  /** Configured credentials; when non-empty every request's SigV4 signature is verified. */
+  accessKeys: AccessKey[];
+  logLevel: LogLevel;
+  defaultRegion: string;
+  defaultAccountId: string;
+}
+
+/** Options as given on the command line; absent means "not given". */
+export interface ConfigFlags {
+  host?: string;
+  port?: string | number;
+  dataDir?: string;
+  inMemory?: boolean;
+  accessKeys?: string;
+  logLevel?: string;
+}
+
+export class ConfigError extends Error {}
+
+const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const host = flags.host ?? env.EDDY_HOST ?? '127.0.0.1';
+  const port = parsePort(flags.port ?? env.EDDY_PORT ?? 4566);
+  const dataDir = resolve(flags.dataDir ?? env.EDDY_DATA_DIR ?? '.eddy');
+  const inMemory = flags.inMemory ?? env.EDDY_IN_MEMORY === '1';
+  const accessKeys = parseAccessKeys(flags.accessKeys ?? env.EDDY_ACCESS_KEYS ?? '');
+  const logLevel = parseLogLevel(flags.logLevel ?? env.EDDY_LOG_LEVEL ?? 'info');
+  if (!isLoopback(host) && accessKeys.length === 0) {
+    throw new ConfigError(
+      `binding to ${host} exposes eddy beyond this machine; configure access keys first ` +
+        '(EDDY_ACCESS_KEYS=AKID:SECRET[:ACCOUNT],... or --access-keys)',
+    );
+  }
+  return {
+    host,
+    port,
+    dataDir,
+    inMemory,
+    accessKeys,
+    logLevel,
+    defaultRegion: env.EDDY_REGION ?? DEFAULT_REGION,
+    defaultAccountId: DEFAULT_ACCOUNT_ID,
+  };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function parsePort(value: string | number): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`port must be an integer from 0 to 65535, got '${value}'`);
+  }
+  return port;
+}
+
+function parseLogLevel(value: string): LogLevel {
+  const level = LOG_LEVELS.find((known) => known === value);
+  if (!level) throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(', ')}, got '${value}'`);
+  return level;
+}
+
+/** `AKID:SECRET[:ACCOUNT]` entries separated by commas. */
+export function parseAccessKeys(text: string): AccessKey[] {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const [accessKeyId, secretAccessKey, accountId = DEFAULT_ACCOUNT_ID, ...rest] = entry.split(':');
+      if (!accessKeyId || !secretAccessKey || rest.length > 0 || !/^\d{12}$/.test(accountId)) {
+        throw new ConfigError(
+          `access key entries look like AKID:SECRET or AKID:SECRET:123456789012, got '${entry.replace(/:.*/, ':…')}'`,
+        );
+      }
+      return { accessKeyId, secretAccessKey, accountId };
+    });
+}

@@ -1,0 +1,31 @@
+// The runtime every service is given: clock, durable timers, store, logs, metrics, config.
+import type { Store } from '../store/index.ts';
+import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { Logger } from './log.ts';
+import type { MetricsRegistry } from './metrics.ts';
+import type { TimerService } from './timers.ts';
+
+export { type Arn, formatArn, parseArn } from './arn.ts';
+export { type Clock, ManualClock, systemClock } from './clock.ts';
+export {
+  type AccessKey,
+  type Config,
+  ConfigError,
+  type ConfigFlags,
+  isLoopback,
+  loadConfig,
+} from './config.ts';
+export { newRequestId, newUuid, randomHex } from './ids.ts';
+export { createLogger, type Logger, silentLogger } from './log.ts';
+export { MetricsRegistry } from './metrics.ts';
+export { type Timer, type TimerHandler, TimerService, timerMigrations } from './timers.ts';
+
+export interface Runtime {
+  config: Config;
+  clock: Clock;
+  store: Store;
+  timers: TimerService;
+  log: Logger;
+  metrics: MetricsRegistry;
+}

@@ -1,0 +1,208 @@
+// The durable timer service: every wait in eddy is a row here. One alarm is armed for the next due
+// timer, so idle timers cost nothing; timers due while eddy was down fire at start-up.
+import type { Migration, Store, Tx } from '../store/index.ts';
+import type { Clock } from './clock.ts';
+import type { Logger } from './log.ts';
+
+export interface Timer<Payload = unknown> {
+  kind: string;
+  key: string;
+  dueAt: number;
+  payload: Payload;
+}
+
+/** Runs inside the write transaction that deletes the timer: the firing and its effects commit together. */
+export type TimerHandler = (timer: Timer, tx: Tx) => Promise<void> | void;
+
+interface TimerRow {
+  kind: string;
+  key: string;
+  due_at: number;
+  payload: string;
+}
+
+export const timerMigrations: Migration[] = [
+  {
+    id: 'runtime/001-timers',
+    up: `CREATE TABLE eddy_timers (
+           kind TEXT NOT NULL,
+           key TEXT NOT NULL,
+           due_at BIGINT NOT NULL,
+           payload TEXT NOT NULL,
+           PRIMARY KEY (kind, key)
+         );
+         CREATE INDEX eddy_timers_due ON eddy_timers (due_at);`,
+  },
+];
+
+/** How long a timer whose handler failed waits before it fires again. */
+const RETRY_AFTER_FAILURE_MS = 1000;
+/** Timers fired per round; the next round follows at once while more are due. */
+const BATCH_SIZE = 512;
+
+export class TimerService {
+  private readonly handlers = new Map<string, TimerHandler>();
+  private alarm: { at: number; cancel: () => void } | undefined;
+  private running = false;
+  private firing = false;
+  private fireAgain = false;
+  private idle: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  /** Registers the handler for one kind of timer. Register every kind before `start`. */
+  on(kind: string, handler: TimerHandler): void {
+    if (this.handlers.has(kind)) throw new Error(`a handler for timer kind '${kind}' is already registered`);
+    this.handlers.set(kind, handler);
+  }
+
+  /** Arms the alarm for the earliest stored timer (overdue ones fire at once). */
+  async start(): Promise<void> {
+    this.running = true;
+    await this.armForNext();
+  }
+
+  /** Stops firing and waits for a round in progress to finish. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.alarm?.cancel();
+    this.alarm = undefined;
+    await this.idle;
+  }
+
+  /** Schedules (or moves) the timer `kind`/`key` in a transaction of its own. */
+  async schedule(kind: string, key: string, dueAt: number, payload: unknown = null): Promise<void> {
+    await this.store.write((tx) => this.scheduleIn(tx, kind, key, dueAt, payload));
+  }
+
+  /** Schedules (or moves) a timer as part of the caller's transaction. */
+  async scheduleIn(tx: Tx, kind: string, key: string, dueAt: number, payload: unknown = null): Promise<void> {
+    if (!this.handlers.has(kind)) throw new Error(`no handler is registered for timer kind '${kind}'`);
+    await tx.run(
+      `INSERT INTO eddy_timers (kind, key, due_at, payload) VALUES (?, ?, ?, ?)
+       ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload`,
+      [kind, key, Math.floor(dueAt), JSON.stringify(payload)],
+    );
+    // Arming early is harmless: if the transaction rolls back, the alarm finds nothing due.
+    this.wakeBy(dueAt);
+  }
+
+  async cancel(kind: string, key: string): Promise<boolean> {
+    return this.store.write((tx) => this.cancelIn(tx, kind, key));
+  }
+
+  async cancelIn(tx: Tx, kind: string, key: string): Promise<boolean> {
+    const { changes } = await tx.run('DELETE FROM eddy_timers WHERE kind = ? AND key = ?', [kind, key]);
+    return changes > 0;
+  }
+
+  async get(kind: string, key: string): Promise<Timer | undefined> {
+    const row = await this.store.read((tx) =>
+      tx.get<TimerRow>('SELECT kind, key, due_at, payload FROM eddy_timers WHERE kind = ? AND key = ?', [
+        kind,
+        key,
+      ]),
+    );
+    return row && toTimer(row);
+  }
+
+  /** When the armed alarm is due (for tests and /_eddy/health), or undefined when nothing waits. */
+  nextAlarmAt(): number | undefined {
+    return this.alarm?.at;
+  }
+
+  /** Resolves once no round of firing is running (tests use it after advancing a manual clock). */
+  async settled(): Promise<void> {
+    while (this.firing) await this.idle;
+  }
+
+  private wakeBy(at: number): void {
+    if (!this.running) return;
+    if (this.alarm && this.alarm.at <= at) return;
+    this.alarm?.cancel();
+    this.alarm = { at, cancel: this.clock.setAlarm(at, () => this.onAlarm()) };
+  }
+
+  private onAlarm(): void {
+    this.alarm = undefined;
+    if (!this.running) return;
+    if (this.firing) {
+      this.fireAgain = true;
+      return;
+    }
+    this.firing = true;
+    this.idle = this.fireDue()
+      .catch((error: unknown) => this.log.error({ err: error }, 'timer round failed'))
+      .finally(() => {
+        this.firing = false;
+        if (this.fireAgain) {
+          this.fireAgain = false;
+          this.onAlarm();
+        }
+      });
+  }
+
+  private async fireDue(): Promise<void> {
+    for (;;) {
+      const kinds = [...this.handlers.keys()];
+      if (kinds.length === 0 || !this.running) return;
+      const now = this.clock.now();
+      const due = await this.store.read((tx) =>
+        tx.all<TimerRow>(
+          `SELECT kind, key, due_at, payload FROM eddy_timers
+           WHERE due_at <= ? AND kind IN (${kinds.map(() => '?').join(', ')})
+           ORDER BY due_at LIMIT ${BATCH_SIZE}`,
+          [now, ...kinds],
+        ),
+      );
+      await Promise.all(due.map((row) => this.fireOne(toTimer(row))));
+      if (due.length < BATCH_SIZE) break;
+    }
+    await this.armForNext();
+  }
+
+  private async fireOne(timer: Timer): Promise<void> {
+    const handler = this.handlers.get(timer.kind)!;
+    try {
+      await this.store.write(async (tx) => {
+        const claimed = await tx.run('DELETE FROM eddy_timers WHERE kind = ? AND key = ? AND due_at = ?', [
+          timer.kind,
+          timer.key,
+          timer.dueAt,
+        ]);
+        if (claimed.changes > 0) await handler(timer, tx);
+      });
+    } catch (error) {
+      this.log.error({ err: error, kind: timer.kind, key: timer.key }, 'timer handler failed; retrying');
+      const retryAt = this.clock.now() + RETRY_AFTER_FAILURE_MS;
+      await this.store.write((tx) =>
+        tx.run('UPDATE eddy_timers SET due_at = ? WHERE kind = ? AND key = ? AND due_at = ?', [
+          retryAt,
+          timer.kind,
+          timer.key,
+          timer.dueAt,
+        ]),
+      );
+    }
+  }
+
+  private async armForNext(): Promise<void> {
+    const kinds = [...this.handlers.keys()];
+    if (kinds.length === 0) return;
+    const next = await this.store.read((tx) =>
+      tx.get<{ due_at: number | null }>(
+        `SELECT MIN(due_at) AS due_at FROM eddy_timers WHERE kind IN (${kinds.map(() => '?').join(', ')})`,
+        kinds,
+      ),
+    );
+    if (next?.due_at != null) this.wakeBy(Number(next.due_at));
+  }
+}
+
+function toTimer(row: TimerRow): Timer {
+  return { kind: row.kind, key: row.key, dueAt: Number(row.due_at), payload: JSON.parse(row.payload) };
+}

@@ -1,0 +1,18 @@
+// The services eddy serves. Each module turns the runtime into a service definition plus its
+// migrations and background work; the app starts them in this order.
+import type { ServiceDefinition } from '../edge/index.ts';
+import type { Runtime } from '../runtime/index.ts';
+import type { Migration } from '../store/index.ts';
+
+export interface ServiceModule {
+  definition: ServiceDefinition;
+  migrations: Migration[];
+  /** Starts background work (delivery loops); called after migrations, before the port opens. */
+  start?(): Promise<void>;
+  /** Stops background work; called after the port closed, before the store closes. */
+  stop?(): Promise<void>;
+}
+
+export type ServiceFactory = (runtime: Runtime) => ServiceModule;
+
+export const serviceFactories: ServiceFactory[] = [];

@@ -1,0 +1,44 @@
+// The store port: what services may ask of a database. SQLite and PostgreSQL adapters implement it.
+
+export type SqlValue = string | number | bigint | null | Uint8Array;
+
+/** One transaction's view of the database. SQL uses `?` placeholders; adapters translate them. */
+export interface Tx {
+  all<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+  get<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row | undefined>;
+  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
+}
+
+/** A schema change contributed by a service; applied once, in `id` order within its owner. */
+export interface Migration {
+  /** Unique and stable, e.g. `queues/001-init`. */
+  id: string;
+  /** SQL run as one script; a function receives the dialect when the two adapters need different text. */
+  up: string | ((dialect: Dialect) => string);
+}
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface StoreInfo {
+  kind: Dialect;
+  /** File path, `:memory:` or a connection string without its password. */
+  location: string;
+  /** Transactions committed and writes they carried: writes / commits is the group-commit factor. */
+  commits: number;
+  writes: number;
+}
+
+export interface Store {
+  readonly dialect: Dialect;
+  info(): StoreInfo;
+  migrate(migrations: readonly Migration[]): Promise<void>;
+  /**
+   * Runs `work` in a write transaction and resolves after it committed. Concurrent writes are
+   * grouped into one commit; one that throws is rolled back alone and its promise rejects.
+   * `work` must only touch the store: it holds the writer while it runs.
+   */
+  write<T>(work: (tx: Tx) => Promise<T> | T): Promise<T>;
+  /** Runs `work` against committed state. */
+  read<T>(work: (tx: Tx) => Promise<T> | T): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,163 @@
+// The embedded SQLite adapter (better-sqlite3, WAL): group commit on one writer, reads on their own connection.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Migration, SqlValue, Store, StoreInfo, Tx } from './port.ts';
+
+interface PendingWrite {
+  work: (tx: Tx) => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Prepared statements are cached per connection; SQL text is the key. */
+class Connection implements Tx {
+  private readonly statements = new Map<string, Database.Statement>();
+  constructor(readonly db: Database.Database) {}
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  allSync<Row>(sql: string, params: readonly SqlValue[] = []): Row[] {
+    return this.statement(sql).all(...params) as Row[];
+  }
+
+  async all<Row>(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    return this.allSync<Row>(sql, params);
+  }
+
+  async get<Row>(sql: string, params: readonly SqlValue[] = []): Promise<Row | undefined> {
+    return this.statement(sql).get(...params) as Row | undefined;
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
+    return { changes: this.statement(sql).run(...params).changes };
+  }
+}
+
+export interface SqliteOptions {
+  /** File path, or `:memory:`. */
+  path: string;
+}
+
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite' as const;
+  private readonly writer: Connection;
+  private readonly reader: Connection | undefined;
+  private queue: PendingWrite[] = [];
+  private flushScheduled = false;
+  /** Settles when the batch being committed has finished; in-memory reads wait for it. */
+  private batchDone: Promise<void> = Promise.resolve();
+  private closed = false;
+  private commits = 0;
+  private writes = 0;
+
+  constructor(private readonly options: SqliteOptions) {
+    const inMemory = options.path === ':memory:';
+    if (!inMemory) mkdirSync(dirname(options.path), { recursive: true });
+    const db = new Database(options.path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    this.writer = new Connection(db);
+    if (!inMemory) {
+      const readDb = new Database(options.path, { readonly: true });
+      readDb.pragma('busy_timeout = 5000');
+      this.reader = new Connection(readDb);
+    }
+  }
+
+  info(): StoreInfo {
+    return { kind: 'sqlite', location: this.options.path, commits: this.commits, writes: this.writes };
+  }
+
+  async migrate(migrations: readonly Migration[]): Promise<void> {
+    const db = this.writer.db;
+    db.exec('CREATE TABLE IF NOT EXISTS eddy_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    const applied = new Set(
+      this.writer.allSync<{ id: string }>('SELECT id FROM eddy_migrations').map((r) => r.id),
+    );
+    const apply = db.transaction((migration: Migration) => {
+      db.exec(typeof migration.up === 'string' ? migration.up : migration.up('sqlite'));
+      db.prepare('INSERT INTO eddy_migrations (id, applied_at) VALUES (?, ?)').run(migration.id, Date.now());
+    });
+    for (const migration of migrations) {
+      if (!applied.has(migration.id)) apply(migration);
+    }
+  }
+
+  write<T>(work: (tx: Tx) => Promise<T> | T): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('the store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.batchDone = this.batchDone.then(() => this.flush());
+        });
+      }
+    });
+  }
+
+  async read<T>(work: (tx: Tx) => Promise<T> | T): Promise<T> {
+    if (this.reader) return work(this.reader);
+    // One in-memory connection: never let a read see a batch that has not committed yet.
+    await this.batchDone;
+    return work(this.writer);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.batchDone;
+    while (this.queue.length > 0 || this.flushScheduled) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await this.batchDone;
+    }
+    this.reader?.db.close();
+    this.writer.db.close();
+  }
+
+  /** Commits every write queued so far in one transaction, each inside its own savepoint. */
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    const db = this.writer.db;
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      for (const pending of batch) {
+        db.exec('SAVEPOINT write_one');
+        try {
+          const value = await pending.work(this.writer);
+          db.exec('RELEASE write_one');
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          db.exec('ROLLBACK TO write_one');
+          db.exec('RELEASE write_one');
+          outcomes.push({ ok: false, error });
+        }
+      }
+      db.exec('COMMIT');
+      this.commits += 1;
+      this.writes += batch.length;
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    batch.forEach((pending, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.ok) pending.resolve(outcome.value);
+      else pending.reject(outcome.error);
+    });
+  }
+}
