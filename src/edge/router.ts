@@ -59,12 +59,10 @@ export class Router {
     if (action !== undefined) {
       const version = parameters.get('Version');
       const candidates = this.services.filter((service) => service.protocols.includes('query'));
+      // The version names the API; without one, the action alone picks the service that has it.
       const service =
-        candidates.find(
-          (candidate) =>
-            candidate.definition.model.metadata.apiVersion === version &&
-            Object.hasOwn(candidate.definition.model.operations, action),
-        ) ?? candidates.find((candidate) => Object.hasOwn(candidate.definition.model.operations, action));
+        candidates.find((candidate) => candidate.definition.model.metadata.apiVersion === version) ??
+        candidates.find((candidate) => Object.hasOwn(candidate.definition.model.operations, action));
       return service
         ? { service, protocol: 'query' }
         : { named: `${action} (version ${version ?? 'none'})`, protocol: 'query' };

@@ -26,6 +26,8 @@ interface Route {
   requiredQuery: Array<[string, string | undefined]>;
   /** Literal characters in the URI: the more, the more specific. */
   specificity: number;
+  /** Headers the input requires (CopyObject's `x-amz-copy-source` tells it from PutObject). */
+  requiredHeaders: string[];
 }
 
 const routeTables = new WeakMap<CodecService['definition'], Route[]>();
@@ -56,8 +58,14 @@ function routesOf(service: CodecService): Route[] {
         const [key = '', value] = pair.split('=');
         return [key, value];
       });
+    const input = model.input ? service.resolver.resolve(model.input) : undefined;
+    const requiredHeaders = (input?.required ?? []).flatMap((name) => {
+      const member = service.resolver.resolve(input?.members?.[name] ?? {});
+      return member.location === 'header' ? [(member.locationName ?? name).toLowerCase()] : [];
+    });
     routes.push({
       operation,
+      requiredHeaders,
       method: model.http?.method ?? 'POST',
       pattern: new RegExp(`^${source.replace(/\/$/, '')}/?$`),
       labels,
@@ -74,25 +82,29 @@ function matchRoute(
   request: EdgeRequest,
   service: CodecService,
 ): { route: Route; labels: Record<string, string> } | undefined {
-  const path = request.rawPath;
+  const candidates: Array<{ route: Route; match: RegExpExecArray }> = [];
   for (const route of routesOf(service)) {
     if (route.method !== request.method) continue;
-    const match = route.pattern.exec(path);
+    const match = route.pattern.exec(request.rawPath);
     if (!match) continue;
-    if (
-      !route.requiredQuery.every(
-        ([key, value]) => request.query.has(key) && (value === undefined || request.query.get(key) === value),
-      )
-    ) {
-      continue;
-    }
-    const labels: Record<string, string> = {};
-    route.labels.forEach((label, index) => {
-      labels[label] = decodeURIComponent(match[index + 1] ?? '');
-    });
-    return { route, labels };
+    const queryMatches = route.requiredQuery.every(
+      ([key, value]) => request.query.has(key) && (value === undefined || request.query.get(key) === value),
+    );
+    if (queryMatches) candidates.push({ route, match });
   }
-  return undefined;
+  // Routes sharing a URI: the SDK's `x-id` names the operation; otherwise required headers decide.
+  const named = request.query.get('x-id');
+  const chosen =
+    candidates.find((candidate) => candidate.route.operation === named) ??
+    candidates.find((candidate) =>
+      candidate.route.requiredHeaders.every((name) => request.headers[name] !== undefined),
+    );
+  if (!chosen) return undefined;
+  const labels: Record<string, string> = {};
+  chosen.route.labels.forEach((label, index) => {
+    labels[label] = decodeURIComponent(chosen.match[index + 1] ?? '');
+  });
+  return { route: chosen.route, labels };
 }
 
 function headerValue(request: EdgeRequest, name: string): string | undefined {

@@ -1,0 +1,197 @@
+// Test harness: a real eddy server on an ephemeral port, SDK clients pointed at it, and the aws CLI.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type RunningEddy, startEddy } from '../src/app.ts';
+import type { AccessKey, Clock, Config, Runtime } from '../src/runtime/index.ts';
+import { silentLogger } from '../src/runtime/index.ts';
+import type { ServiceFactory } from '../src/services/index.ts';
+
+export const TEST_REGION = 'us-east-1';
+export const TEST_ACCOUNT = '000000000000';
+
+export interface TestEddyOptions {
+  /** Services to run; all of eddy's by default. */
+  services?: ServiceFactory[];
+  accessKeys?: AccessKey[];
+  /** Reuse a data directory (restarts); a new temporary one otherwise. */
+  dataDir?: string;
+  inMemory?: boolean;
+  clock?: Clock;
+  beforeStart?: (runtime: Runtime) => void;
+}
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface ClientConfig {
+  endpoint: string;
+  region: string;
+  credentials: Credentials;
+  maxAttempts: number;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TestEddy {
+  url: string;
+  port: number;
+  dataDir: string;
+  eddy: RunningEddy;
+  runtime: Runtime;
+  /** An SDK v3 client for eddy: `eddy.client(SQSClient)`. Extra settings override the defaults. */
+  client<C>(
+    Client: new (config: ClientConfig) => C,
+    extra?: Partial<ClientConfig> & Record<string, unknown>,
+  ): C;
+  /** Runs `aws <args>` against eddy with throwaway credentials; never throws on a non-zero exit. */
+  aws(args: string[], credentials?: Credentials): Promise<CliResult>;
+  /** Stops the server; removes the data directory unless it was given. */
+  stop(): Promise<void>;
+}
+
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'eddy-test-'));
+}
+
+export async function startTestEddy(options: TestEddyOptions = {}): Promise<TestEddy> {
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? tempDataDir();
+  const config: Config = {
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    inMemory: options.inMemory ?? false,
+    accessKeys: options.accessKeys ?? [],
+    logLevel: 'silent',
+    defaultRegion: TEST_REGION,
+    defaultAccountId: TEST_ACCOUNT,
+  };
+  const eddy = await startEddy({
+    config,
+    log: silentLogger,
+    ...(options.services ? { services: options.services } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.beforeStart ? { beforeStart: options.beforeStart } : {}),
+  });
+  const defaultCredentials = options.accessKeys?.[0] ?? { accessKeyId: 'test', secretAccessKey: 'test' };
+  return {
+    url: eddy.url,
+    port: eddy.port,
+    dataDir,
+    eddy,
+    runtime: eddy.runtime,
+    client(Client, extra = {}) {
+      return new Client({
+        endpoint: eddy.url,
+        region: TEST_REGION,
+        credentials: {
+          accessKeyId: defaultCredentials.accessKeyId,
+          secretAccessKey: defaultCredentials.secretAccessKey,
+        },
+        maxAttempts: 1,
+        ...extra,
+      });
+    },
+    aws(args, credentials = defaultCredentials) {
+      return runAws(eddy.url, args, credentials);
+    },
+    async stop() {
+      await eddy.stop();
+      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function runAws(endpoint: string, args: string[], credentials: Credentials): Promise<CliResult> {
+  return new Promise((resolvePromise) => {
+    execFile(
+      'aws',
+      ['--endpoint-url', endpoint, '--region', TEST_REGION, '--output', 'json', ...args],
+      {
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+          AWS_CONFIG_FILE: '/dev/null',
+          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+          AWS_MAX_ATTEMPTS: '1',
+          AWS_RETRY_MODE: 'standard',
+        },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolvePromise({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+export interface EddyProcess {
+  child: ChildProcess;
+  url: string;
+  port: number;
+  /** Everything the process printed so far. */
+  output(): string;
+  /** Sends a signal and resolves with the exit code (null when killed by a signal). */
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const BIN = resolve(import.meta.dirname, '../bin/eddy.js');
+
+/**
+ * Starts `eddy up` as a real process (for kill -9 and CLI tests) and resolves once it listens.
+ * `script` runs another entry point instead of the CLI (a test fixture that calls startEddy).
+ */
+export function spawnEddy(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; script?: string; timeoutMs?: number } = {},
+): Promise<EddyProcess> {
+  const command = options.script ? ['--import', 'tsx', options.script, ...args] : [BIN, 'up', ...args];
+  const child = spawn(process.execPath, command, {
+    env: { ...process.env, EDDY_LOG_LEVEL: 'warn', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`eddy did not start within ${options.timeoutMs ?? 20_000} ms:\n${output}`));
+    }, options.timeoutMs ?? 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/[^\s]+:(\d+))/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolvePromise({
+          child,
+          url: match[1]!,
+          port: Number(match[2]),
+          output: () => output,
+          kill(signal = 'SIGTERM') {
+            return new Promise((done) => {
+              if (child.exitCode !== null) done(child.exitCode);
+              child.once('exit', (code) => done(code));
+              child.kill(signal);
+            });
+          },
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`eddy exited with code ${code} before listening:\n${output}`));
+    });
+  });
+}
