@@ -99,8 +99,10 @@ export function createEdge(options: EdgeOptions): Edge {
 
     const finish = (response: EdgeResponse) => {
       sendResponse(res, response, req.method ?? 'GET');
+      const seconds = (performance.now() - started) / 1000;
       requests.inc({ ...labels, status: String(response.status) });
-      latency.observe(labels, (performance.now() - started) / 1000);
+      latency.observe(labels, seconds);
+      options.log.debug({ requestId, ...labels, status: response.status, ms: seconds * 1000 }, 'request');
     };
     const fail = (error: ServiceError) => {
       finish(codec.encodeError(service, error, { requestId, operation: labels.operation }));

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from './config.ts';
+
+test('flags win over the environment, which wins over defaults', () => {
+  const defaults = loadConfig({}, {});
+  assert.equal(defaults.host, '127.0.0.1');
+  assert.equal(defaults.port, 4566);
+  assert.match(defaults.dataDir, /\.eddy$/);
+  assert.equal(defaults.inMemory, false);
+  assert.deepEqual(defaults.accessKeys, []);
+
+  const fromEnv = loadConfig({}, { EDDY_PORT: '5000', EDDY_LOG_LEVEL: 'debug', EDDY_IN_MEMORY: '1' });
+  assert.deepEqual([fromEnv.port, fromEnv.logLevel, fromEnv.inMemory], [5000, 'debug', true]);
+
+  const fromFlags = loadConfig({ port: 6000 }, { EDDY_PORT: '5000' });
+  assert.equal(fromFlags.port, 6000);
+});
+
+test('access keys name their account, defaulting to 000000000000', () => {
+  const config = loadConfig({}, { EDDY_ACCESS_KEYS: 'AK1:secret1, AK2:secret2:123456789012' });
+  assert.deepEqual(config.accessKeys, [
+    { accessKeyId: 'AK1', secretAccessKey: 'secret1', accountId: '000000000000' },
+    { accessKeyId: 'AK2', secretAccessKey: 'secret2', accountId: '123456789012' },
+  ]);
+});
+
+test('bad values are refused with messages that say what is wrong', () => {
+  assert.throws(() => loadConfig({ port: '99999' }, {}), /port must be an integer from 0 to 65535/);
+  assert.throws(() => loadConfig({ logLevel: 'loud' }, {}), /log level must be one of/);
+  assert.throws(() => loadConfig({ accessKeys: 'only-an-id' }, {}), /AKID:SECRET/);
+  assert.throws(() => loadConfig({ accessKeys: 'a:b:notanaccount' }, {}), ConfigError);
+  assert.throws(() => loadConfig({ host: '0.0.0.0' }, {}), /configure access keys first/);
+  assert.equal(loadConfig({ host: '0.0.0.0', accessKeys: 'a:b' }, {}).host, '0.0.0.0');
+});
