@@ -9,6 +9,7 @@ import {
   MetricsRegistry,
   type Runtime,
   systemClock,
+  Targets,
   TimerService,
   timerMigrations,
 } from './runtime/index.ts';
@@ -43,7 +44,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
   const store: Store = openStore({ dataDir: config.dataDir, inMemory: config.inMemory });
   const metrics = new MetricsRegistry();
   const timers = new TimerService(store, clock, log);
-  const runtime: Runtime = { config, clock, store, timers, log, metrics };
+  const runtime: Runtime = { config, clock, store, timers, log, metrics, targets: new Targets() };
 
   let edge: Edge | undefined;
   const services: ServiceModule[] = [];

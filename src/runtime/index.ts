@@ -4,6 +4,7 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import type { MetricsRegistry } from './metrics.ts';
+import type { Targets } from './targets.ts';
 import type { TimerService } from './timers.ts';
 
 export { type Arn, formatArn, parseArn } from './arn.ts';
@@ -19,6 +20,14 @@ export {
 export { newRequestId, newUuid, randomHex } from './ids.ts';
 export { createLogger, type Logger, silentLogger } from './log.ts';
 export { MetricsRegistry } from './metrics.ts';
+export {
+  type Deliverer,
+  type Delivery,
+  DeliveryError,
+  type DeliveryReceipt,
+  type MessageAttribute,
+  Targets,
+} from './targets.ts';
 export { type Timer, type TimerHandler, TimerService, timerMigrations } from './timers.ts';
 
 export interface Runtime {
@@ -28,4 +37,6 @@ export interface Runtime {
   timers: TimerService;
   log: Logger;
   metrics: MetricsRegistry;
+  /** Delivery to any resource by ARN; each service registers the ARNs it owns. */
+  targets: Targets;
 }

@@ -11,7 +11,10 @@ export interface Timer<Payload = unknown> {
   payload: Payload;
 }
 
-/** Runs inside the write transaction that deletes the timer: the firing and its effects commit together. */
+/**
+ * Runs inside the write transaction that deletes the timer: the firing and its effects commit together.
+ * Use `tx` for store work; calling `store.write` from here would wait on the batch it runs in.
+ */
 export type TimerHandler = (timer: Timer, tx: Tx) => Promise<void> | void;
 
 interface TimerRow {
