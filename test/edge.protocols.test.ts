@@ -35,6 +35,7 @@ import {
   SNSClient,
 } from '@aws-sdk/client-sns';
 import { GetQueueUrlCommand, ListQueuesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type InternalRoute, loadModel, ServiceError } from '../src/edge/index.ts';
 import { CREATED, type Recorder, testServices } from './fixtures/services.ts';
 import { startTestEddy, type TestEddy } from './harness.ts';
 
@@ -42,7 +43,26 @@ const recorder: Recorder = { calls: new Map() };
 let eddy: TestEddy;
 
 before(async () => {
-  eddy = await startTestEddy({ services: testServices(recorder), inMemory: true });
+  const internalRoutes: InternalRoute[] = [
+    {
+      method: 'GET',
+      path: 'things/:id',
+      handle: ({ params, query }) => ({ body: { id: params.id, q: query.get('q') } }),
+    },
+    {
+      method: 'POST',
+      path: 'things',
+      handle: ({ body }) => {
+        if (!body) throw new ServiceError('ValidationException', 'a thing needs a body');
+        return { status: 201, body };
+      },
+    },
+  ];
+  const withRoutes = () => ({
+    definition: { name: 'internal', model: loadModel('kinesis-2013-12-02'), handlers: {}, internalRoutes },
+    migrations: [],
+  });
+  eddy = await startTestEddy({ services: [...testServices(recorder), withRoutes], inMemory: true });
 });
 after(() => eddy.stop());
 
@@ -350,7 +370,7 @@ describe("eddy's own endpoints", () => {
     const health = (await (await fetch(`${eddy.url}/_eddy/health`)).json()) as Record<string, unknown>;
     assert.equal(health.status, 'ok');
     assert.match(String(health.version), /^\d+\.\d+\.\d+/);
-    assert.deepEqual(health.services, ['events', 'sqs', 'sns', 'scheduler', 's3']);
+    assert.deepEqual(health.services, ['events', 'sqs', 'sns', 'scheduler', 's3', 'internal']);
     assert.equal((health.store as { kind: string }).kind, 'sqlite');
   });
 
@@ -366,4 +386,19 @@ describe("eddy's own endpoints", () => {
       /eddy_request_duration_seconds_bucket\{service="events",operation="ListEventBuses",le="\+Inf"\} [1-9]/,
     );
   });
+});
+
+test('services add JSON endpoints under /_eddy/', async () => {
+  const got = await fetch(`${eddy.url}/_eddy/things/a%20b?q=1`);
+  assert.deepEqual(await got.json(), { id: 'a b', q: '1' });
+  const posted = await fetch(`${eddy.url}/_eddy/things`, { method: 'POST', body: '{"x":1}' });
+  assert.equal(posted.status, 201);
+  assert.deepEqual(await posted.json(), { x: 1 });
+  const refused = await fetch(`${eddy.url}/_eddy/things`, { method: 'POST' });
+  assert.equal(refused.status, 400);
+  assert.deepEqual(await refused.json(), { code: 'ValidationException', message: 'a thing needs a body' });
+  assert.equal((await fetch(`${eddy.url}/_eddy/things`, { method: 'DELETE' })).status, 405);
+  assert.equal((await fetch(`${eddy.url}/_eddy/nothing`)).status, 404);
+  const metrics = await (await fetch(`${eddy.url}/_eddy/metrics`)).text();
+  assert.match(metrics, /operation="\/_eddy\/things\/:id",status="200"/);
 });

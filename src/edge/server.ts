@@ -15,6 +15,7 @@ import {
   InputProblemError,
 } from './codecs/index.ts';
 import { internalFailure, ServiceError } from './errors.ts';
+import { InternalRouter } from './internal.ts';
 import { type RegisteredService, Router } from './router.ts';
 import type { RequestContext, ServiceDefinition } from './service.ts';
 
@@ -81,6 +82,15 @@ export function createEdge(options: EdgeOptions): Edge {
     'Time from a request arriving to its answer, by service and operation.',
   );
   const inFlight = new Set<AbortController>();
+  const internal = new InternalRouter([
+    { method: 'GET', path: 'health', handle: () => ({ body: options.health() }) },
+    {
+      method: 'GET',
+      path: 'metrics',
+      handle: () => ({ body: options.metrics.render(), contentType: 'text/plain; version=0.0.4' }),
+    },
+    ...options.services.flatMap((service) => service.internalRoutes ?? []),
+  ]);
 
   async function answer(
     req: IncomingMessage,
@@ -108,30 +118,6 @@ export function createEdge(options: EdgeOptions): Edge {
       finish(codec.encodeError(service, error, { requestId, operation: labels.operation }));
     };
 
-    if (rawPath.startsWith('/_eddy/')) {
-      labels = { service: 'eddy', operation: rawPath };
-      if (rawPath === '/_eddy/health') {
-        finish({
-          status: 200,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(options.health()),
-        });
-      } else if (rawPath === '/_eddy/metrics') {
-        finish({
-          status: 200,
-          headers: { 'content-type': 'text/plain; version=0.0.4' },
-          body: options.metrics.render(),
-        });
-      } else {
-        finish({
-          status: 404,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ message: `eddy has no endpoint ${rawPath}` }),
-        });
-      }
-      return;
-    }
-
     let body: Buffer;
     try {
       body = await readBody(req);
@@ -144,6 +130,12 @@ export function createEdge(options: EdgeOptions): Edge {
           { status: 413 },
         ),
       );
+      return;
+    }
+    if (rawPath.startsWith('/_eddy/')) {
+      const answered = await internal.answer(req.method ?? 'GET', rawPath, url.searchParams, body);
+      labels = { service: 'eddy', operation: answered.label };
+      finish(answered.response);
       return;
     }
     const request: EdgeRequest = {

@@ -1,5 +1,6 @@
 // What a service gives the edge: its model, one handler per operation, and how it names input errors.
 import type { ServiceError } from './errors.ts';
+import type { InternalRoute } from './internal.ts';
 import type { ServiceModel } from './model.ts';
 
 export type Protocol = 'json' | 'query' | 'rest-json' | 'rest-xml';
@@ -42,4 +43,6 @@ export interface ServiceDefinition {
   inputError?: (problem: InputProblem, protocol: Protocol) => ServiceError | undefined;
   /** Query-compatible services' JSON errors: the Query code for an error code, when it differs. */
   queryErrorCodes?: Record<string, string>;
+  /** eddy's own endpoints this service adds under /_eddy/ (explain, trace, fault injection). */
+  internalRoutes?: InternalRoute[];
 }
