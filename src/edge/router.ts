@@ -41,7 +41,9 @@ export class Router {
       const metadata = service.definition.model.metadata;
       const clash = metadata.targetPrefix && this.byTarget.get(metadata.targetPrefix);
       if (clash) {
-        throw new Error(`services '${clash.definition.name}' and '${service.definition.name}' share ${metadata.targetPrefix}`);
+        throw new Error(
+          `services '${clash.definition.name}' and '${service.definition.name}' share ${metadata.targetPrefix}`,
+        );
       }
       if (metadata.targetPrefix) this.byTarget.set(metadata.targetPrefix, service);
       this.bySigningName.set(metadata.signingName ?? metadata.endpointPrefix, service);

@@ -1,7 +1,7 @@
 // AWS JSON 1.0 / 1.1: the operation comes from `X-Amz-Target`, input and output are JSON documents.
 import { ServiceError } from '../errors.ts';
 import type { Input, InputProblem } from '../service.ts';
-import { decodeJson, encodeJson } from './json-values.ts';
+import { decodeJson, encodeJson, parseJsonObject } from './json-values.ts';
 import type { Codec, CodecService, EdgeRequest, EdgeResponse, ResponseMeta } from './types.ts';
 
 export function targetOf(request: EdgeRequest): { prefix: string; operation: string } | undefined {
@@ -49,21 +49,7 @@ export const jsonRpcCodec: Codec = {
   },
 
   decodeInput(request, service, operation): Input {
-    const text = request.body.toString('utf8').trim();
-    let document: unknown = {};
-    if (text !== '') {
-      try {
-        document = JSON.parse(text);
-      } catch (error) {
-        throw new ServiceError(
-          'SerializationException',
-          `The request body is not valid JSON: ${(error as Error).message}`,
-        );
-      }
-    }
-    if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-      throw new ServiceError('SerializationException', 'The request body must be a JSON object.');
-    }
+    const document = parseJsonObject(request.body);
     const inputShape = service.definition.model.operations[operation]?.input;
     if (!inputShape) return {};
     return decodeJson(service.resolver, inputShape, document, '') as Input;

@@ -1,4 +1,6 @@
 // Model-driven conversion between JSON documents and handler values (AWS JSON 1.0/1.1 and REST-JSON bodies).
+
+import { ServiceError } from '../errors.ts';
 import type { Shape, ShapeResolver } from '../model.ts';
 import { formatTimestamp, parseTimestamp, toBase64, typeProblem } from './scalars.ts';
 import { InputProblemError } from './types.ts';
@@ -124,4 +126,23 @@ export function encodeJsonMembers(
     result[ref.locationName ?? name] = encodeJson(resolver, ref, item);
   }
   return result;
+}
+
+/** Parses a JSON request body that must be an object; an empty body is `{}`. */
+export function parseJsonObject(body: Buffer): Record<string, unknown> {
+  const text = body.toString('utf8').trim();
+  if (text === '') return {};
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new ServiceError(
+      'SerializationException',
+      `The request body is not valid JSON: ${(error as Error).message}`,
+    );
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new ServiceError('SerializationException', 'The request body must be a JSON object.');
+  }
+  return document as Record<string, unknown>;
 }

@@ -4,7 +4,7 @@ import { ServiceError } from '../errors.ts';
 import type { ResolvedShape, Shape, ShapeResolver } from '../model.ts';
 import type { Input, InputProblem, Protocol } from '../service.ts';
 import { describeValue } from './json-rpc.ts';
-import { decodeJsonMembers, encodeJson, encodeJsonMembers } from './json-values.ts';
+import { decodeJsonMembers, encodeJson, encodeJsonMembers, parseJsonObject } from './json-values.ts';
 import { formatTimestamp, parseTimestamp, scalarFromText, scalarToText, toBase64 } from './scalars.ts';
 import {
   type Codec,
@@ -209,24 +209,6 @@ function withoutBoundMembers(resolver: ShapeResolver, shape: ResolvedShape): Res
   return { ...shape, members, required };
 }
 
-function parseJsonBody(body: Buffer): Record<string, unknown> {
-  const text = body.toString('utf8').trim();
-  if (text === '') return {};
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new ServiceError(
-      'SerializationException',
-      `The request body is not valid JSON: ${(error as Error).message}`,
-    );
-  }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw new ServiceError('SerializationException', 'The request body must be a JSON object.');
-  }
-  return document as Record<string, unknown>;
-}
-
 function parseXmlBody(body: Buffer) {
   try {
     return parseXml(body.toString('utf8'));
@@ -248,13 +230,19 @@ const jsonBody: BodyFormat = {
       resolver,
       unbound.members ?? {},
       unbound.required ?? [],
-      parseJsonBody(body),
+      parseJsonObject(body),
       '',
     );
   },
   readPayload(resolver, ref, body, name) {
     const shape = resolver.resolve(ref);
-    return decodeJsonMembers(resolver, shape.members ?? {}, shape.required ?? [], parseJsonBody(body), name);
+    return decodeJsonMembers(
+      resolver,
+      shape.members ?? {},
+      shape.required ?? [],
+      parseJsonObject(body),
+      name,
+    );
   },
   writeMembers(resolver, shape, output) {
     return JSON.stringify(
