@@ -98,11 +98,11 @@ export function createEdge(options: EdgeOptions): Edge {
     requestId: string,
     started: number,
   ): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://eddy');
-    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
-    const rawQuery = (req.url ?? '').includes('?')
-      ? (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1)
-      : '';
+    const target = req.url ?? '/';
+    const queryStart = target.indexOf('?');
+    const rawPath = queryStart < 0 ? target : target.slice(0, queryStart);
+    const rawQuery = queryStart < 0 ? '' : target.slice(queryStart + 1);
+    const query = new URLSearchParams(rawQuery);
     let labels = { service: 'eddy', operation: 'unknown' };
     let codec: Codec = codecs.json;
     let service: RegisteredService | undefined;
@@ -133,7 +133,7 @@ export function createEdge(options: EdgeOptions): Edge {
       return;
     }
     if (rawPath.startsWith('/_eddy/')) {
-      const answered = await internal.answer(req.method ?? 'GET', rawPath, url.searchParams, body);
+      const answered = await internal.answer(req.method ?? 'GET', rawPath, query, body);
       labels = { service: 'eddy', operation: answered.label };
       finish(answered.response);
       return;
@@ -141,7 +141,7 @@ export function createEdge(options: EdgeOptions): Edge {
     const request: EdgeRequest = {
       method: req.method ?? 'GET',
       rawPath,
-      query: url.searchParams,
+      query,
       headers: req.headers,
       body,
     };
