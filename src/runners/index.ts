@@ -1,0 +1,12 @@
+// Runners: what starts and stops task containers. The tasks service sees only the port.
+
+export {
+  type ContainerExit,
+  type ContainerSpec,
+  type LogListener,
+  type LogStream,
+  type Runner,
+  type RunningContainer,
+  StartError,
+} from './port.ts';
+export { type ImageMapping, ProcessRunner, type ProcessRunnerOptions } from './process.ts';
