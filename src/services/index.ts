@@ -3,6 +3,7 @@
 import type { ServiceDefinition } from '../edge/index.ts';
 import type { Runtime } from '../runtime/index.ts';
 import type { Migration } from '../store/index.ts';
+import { queuesService } from './queues/index.ts';
 
 export interface ServiceModule {
   definition: ServiceDefinition;
@@ -15,4 +16,4 @@ export interface ServiceModule {
 
 export type ServiceFactory = (runtime: Runtime) => ServiceModule;
 
-export const serviceFactories: ServiceFactory[] = [];
+export const serviceFactories: ServiceFactory[] = [queuesService];

@@ -6,7 +6,7 @@ import { scalarFromText } from './scalars.ts';
 import type { Codec, CodecService, EdgeRequest, EdgeResponse, ResponseMeta } from './types.ts';
 import { InputProblemError } from './types.ts';
 import { XmlWriter } from './xml.ts';
-import { writeXmlMembers } from './xml-values.ts';
+import { writeXmlMembers, xmlNameOf } from './xml-values.ts';
 
 /** Query parameters may come in the form body, the URL, or both. */
 export function queryParameters(request: EdgeRequest): Map<string, string> {
@@ -46,14 +46,14 @@ function readStructure(
   const result: Input = {};
   for (const [name, ref] of Object.entries(shape.members ?? {})) {
     const member = resolver.resolve(ref);
-    const key = `${prefix}${member.locationName ?? name}`;
+    const key = `${prefix}${xmlNameOf(member, name)}`;
     const value = readValue(resolver, member, tree, key);
     if (value !== undefined) result[name] = value;
   }
   for (const name of shape.required ?? []) {
     if (result[name] === undefined) {
       const member = resolver.resolve(shape.members?.[name] ?? {});
-      throw new InputProblemError({ kind: 'missing', member: `${prefix}${member.locationName ?? name}` });
+      throw new InputProblemError({ kind: 'missing', member: `${prefix}${xmlNameOf(member, name)}` });
     }
   }
   return result;
@@ -65,10 +65,11 @@ function readValue(resolver: ShapeResolver, shape: ResolvedShape, tree: Paramete
       return tree.has(key) ? readStructure(resolver, shape, tree, `${key}.`) : undefined;
     case 'list': {
       const member = resolver.resolve(shape.member ?? {});
-      let itemsKey = `${key}.${member.locationName ?? 'member'}`;
+      const itemName = xmlNameOf(member, '');
+      let itemsKey = `${key}.${itemName || 'member'}`;
       if (shape.flattened) {
         // A flattened list's items are named by the member's name where it has one (`AttributeName.1`).
-        itemsKey = member.locationName ? key.replace(/[^.]+$/, member.locationName) : key;
+        itemsKey = itemName ? key.replace(/[^.]+$/, itemName) : key;
       }
       if (!tree.has(itemsKey)) return tree.values.get(key) === '' ? [] : undefined;
       const items: unknown[] = [];
@@ -80,8 +81,8 @@ function readValue(resolver: ShapeResolver, shape: ResolvedShape, tree: Paramete
     case 'map': {
       const entriesKey = shape.flattened ? key : `${key}.entry`;
       if (!tree.has(entriesKey)) return undefined;
-      const keyName = shape.key?.locationName ?? 'key';
-      const valueName = shape.value?.locationName ?? 'value';
+      const keyName = xmlNameOf(shape.key ?? {}, 'key');
+      const valueName = xmlNameOf(shape.value ?? {}, 'value');
       const valueShape = resolver.resolve(shape.value ?? {});
       const result: Record<string, unknown> = {};
       for (let index = 1; tree.has(`${entriesKey}.${index}`); index++) {

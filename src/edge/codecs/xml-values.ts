@@ -11,6 +11,14 @@ function namespaceAttributes(shape: ResolvedShape): Record<string, string> {
   return { [namespace.prefix ? `xmlns:${namespace.prefix}` : 'xmlns']: namespace.uri };
 }
 
+/**
+ * The element name of a value written as XML. `queryName` is the Query protocol's name: eddy's
+ * overlays set it where a service's JSON model is also served over Query (SQS).
+ */
+export function xmlNameOf(shape: Shape, fallback: string): string {
+  return shape.queryName ?? shape.locationName ?? fallback;
+}
+
 /** Writes the members of a structure as child elements, in model order. */
 export function writeXmlMembers(
   writer: XmlWriter,
@@ -23,7 +31,7 @@ export function writeXmlMembers(
     if (item === undefined || item === null) continue;
     const member = resolver.resolve(ref);
     if (member.xmlAttribute || member.location) continue;
-    writeXmlValue(writer, resolver, ref, item, member.locationName ?? name);
+    writeXmlValue(writer, resolver, ref, item, xmlNameOf(member, name));
   }
 }
 
@@ -42,7 +50,7 @@ export function writeXmlValue(
         const member = resolver.resolve(memberRef);
         const item = (value as Record<string, unknown>)[memberName];
         if (member.xmlAttribute && item !== undefined && item !== null) {
-          attributes[member.locationName ?? memberName] = scalarToText(member, item);
+          attributes[xmlNameOf(member, memberName)] = scalarToText(member, item);
         }
       }
       writer.open(name, attributes);
@@ -54,19 +62,19 @@ export function writeXmlValue(
       const memberRef = shape.member ?? {};
       const items = value as unknown[];
       if (shape.flattened) {
-        const itemName = resolver.resolve(memberRef).locationName ?? name;
+        const itemName = xmlNameOf(resolver.resolve(memberRef), name);
         for (const item of items) writeXmlValue(writer, resolver, memberRef, item, itemName);
         return;
       }
-      const itemName = resolver.resolve(memberRef).locationName ?? 'member';
+      const itemName = xmlNameOf(resolver.resolve(memberRef), 'member');
       writer.open(name, namespaceAttributes(shape));
       for (const item of items) writeXmlValue(writer, resolver, memberRef, item, itemName);
       writer.close(name);
       return;
     }
     case 'map': {
-      const keyName = shape.key?.locationName ?? 'key';
-      const valueName = shape.value?.locationName ?? 'value';
+      const keyName = xmlNameOf(shape.key ?? {}, 'key');
+      const valueName = xmlNameOf(shape.value ?? {}, 'value');
       const entries = Object.entries(value as Record<string, unknown>).filter(([, item]) => item != null);
       const writeEntry = ([key, item]: [string, unknown], entryName: string) => {
         writer.open(entryName);

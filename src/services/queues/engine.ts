@@ -1,0 +1,737 @@
+// Messages in queues: send, receive, delete, visibility, purge, dead-letter redrive.
+// Every change commits before its caller is answered; long polls wake on commit.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { ServiceError } from '../../edge/index.ts';
+import type { Clock } from '../../runtime/index.ts';
+import type { Store, Tx } from '../../store/index.ts';
+import { invalidParameter, sqsError } from './errors.ts';
+import {
+  type MessageAttributes,
+  md5Hex,
+  md5OfAttributes,
+  type StoredAttributes,
+  selectAttributes,
+  toStored,
+  validateAttributes,
+  validateBody,
+} from './messages.ts';
+import type { Queue, QueueRegistry } from './registry.ts';
+import { Waiters } from './waiters.ts';
+
+/** FIFO deduplication window. */
+export const DEDUP_WINDOW_MS = 5 * 60_000;
+const PURGE_INTERVAL_MS = 60_000;
+const MAX_VISIBILITY_SECONDS = 43_200;
+/** Rows examined per round of a receive; enough to skip blocked groups and expired rows. */
+const SCAN_PAGE = 256;
+
+export interface SendEntry {
+  body: string;
+  delaySeconds?: number | undefined;
+  attributes?: MessageAttributes | undefined;
+  systemAttributes?: MessageAttributes | undefined;
+  groupId?: string | undefined;
+  dedupId?: string | undefined;
+}
+
+// A type (not an interface) so it is a handler's output as it stands.
+export type SendResult = {
+  MessageId: string;
+  MD5OfMessageBody: string;
+  MD5OfMessageAttributes?: string;
+  MD5OfMessageSystemAttributes?: string;
+  SequenceNumber?: string;
+};
+
+export interface ReceiveOptions {
+  maxMessages: number;
+  visibilityTimeoutSeconds: number | undefined;
+  waitTimeSeconds: number | undefined;
+  attributeNames: string[];
+  messageAttributeNames: string[];
+  attemptId: string | undefined;
+  signal: AbortSignal;
+}
+
+export interface ReceivedMessage {
+  MessageId: string;
+  ReceiptHandle: string;
+  MD5OfBody: string;
+  Body: string;
+  Attributes?: Record<string, string>;
+  MD5OfMessageAttributes?: string;
+  MessageAttributes?: MessageAttributes;
+}
+
+interface PreparedMessage {
+  body: string;
+  attributes: StoredAttributes;
+  system: StoredAttributes;
+  md5Body: string;
+  md5Attributes: string | undefined;
+  md5System: string | undefined;
+  delaySeconds: number;
+  groupId: string | undefined;
+  dedupId: string | undefined;
+  size: number;
+}
+
+interface MessageRow {
+  seq: number;
+  queue_id: number;
+  message_id: string;
+  body: string;
+  attributes: string | null;
+  system_attributes: string | null;
+  md5_body: string;
+  md5_attributes: string | null;
+  md5_system: string | null;
+  sender_id: string;
+  sent_at: number;
+  expires_at: number;
+  visible_at: number;
+  receive_count: number;
+  first_received_at: number | null;
+  receipt: string | null;
+  group_id: string | null;
+  dedup_id: string | null;
+  sequence_number: string | null;
+  dead_letter_source: string | null;
+}
+
+const SYSTEM_ATTRIBUTE_NAMES = [
+  'SenderId',
+  'SentTimestamp',
+  'ApproximateReceiveCount',
+  'ApproximateFirstReceiveTimestamp',
+  'SequenceNumber',
+  'MessageDeduplicationId',
+  'MessageGroupId',
+  'AWSTraceHeader',
+  'DeadLetterQueueSourceArn',
+];
+
+const DEDUP_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** Receipt handles name the queue, the message row and the receive that handed it out. */
+export function encodeReceipt(queueId: number, seq: number, token: string): string {
+  return Buffer.from(`${queueId}:${seq}:${token}`).toString('base64url');
+}
+
+export function decodeReceipt(handle: string): { queueId: number; seq: number; token: string } | undefined {
+  if (handle.length === 0 || handle.length > 1024 || !/^[A-Za-z0-9_-]+$/.test(handle)) return undefined;
+  const match = /^(\d{1,15}):(\d{1,15}):([0-9a-f]{16})$/.exec(
+    Buffer.from(handle, 'base64url').toString('latin1'),
+  );
+  if (!match) return undefined;
+  return { queueId: Number(match[1]), seq: Number(match[2]), token: match[3]! };
+}
+
+const invalidReceipt = (handle: string) =>
+  sqsError('ReceiptHandleIsInvalid', `The input receipt handle "${handle}" is not a valid receipt handle.`);
+
+export class MessageEngine {
+  readonly waiters: Waiters;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly registry: QueueRegistry,
+  ) {
+    this.waiters = new Waiters(clock);
+  }
+
+  /** Validates one message for a queue; throws the error its batch entry (or request) gets. */
+  prepare(queue: Queue, entry: SendEntry): PreparedMessage {
+    validateBody(entry.body);
+    const attributes = entry.attributes ?? {};
+    const system = entry.systemAttributes ?? {};
+    const attributesSize = validateAttributes(attributes);
+    validateAttributes(system, true);
+    const size = Buffer.byteLength(entry.body) + attributesSize;
+    if (size > queue.settings.maximumMessageSize) {
+      throw invalidParameter(
+        `One or more parameters are invalid. Reason: Message must be shorter than ${queue.settings.maximumMessageSize} bytes.`,
+      );
+    }
+    if (entry.delaySeconds !== undefined && (entry.delaySeconds < 0 || entry.delaySeconds > 900)) {
+      throw invalidParameter(
+        `Value ${entry.delaySeconds} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.`,
+      );
+    }
+    let { groupId, dedupId } = entry;
+    if (groupId !== undefined && !DEDUP_ID.test(groupId)) {
+      throw invalidParameter(
+        `Value ${groupId} for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.`,
+      );
+    }
+    if (dedupId !== undefined && !DEDUP_ID.test(dedupId)) {
+      throw invalidParameter(
+        `Value ${dedupId} for parameter MessageDeduplicationId is invalid. Reason: MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128 in length.`,
+      );
+    }
+    if (queue.fifo) {
+      if (groupId === undefined) {
+        throw sqsError('MissingParameter', 'The request must contain the parameter MessageGroupId.');
+      }
+      if (entry.delaySeconds !== undefined && entry.delaySeconds !== 0) {
+        throw invalidParameter(
+          `Value ${entry.delaySeconds} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.`,
+        );
+      }
+      if (dedupId === undefined) {
+        if (!queue.settings.contentBasedDeduplication) {
+          throw invalidParameter(
+            'The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly',
+          );
+        }
+        dedupId = createHash('sha256').update(entry.body).digest('hex');
+      }
+    } else if (dedupId !== undefined) {
+      throw invalidParameter(
+        `Value ${dedupId} for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type.`,
+      );
+    }
+    const storedAttributes = toStored(attributes);
+    const storedSystem = toStored(system);
+    return {
+      body: entry.body,
+      attributes: storedAttributes,
+      system: storedSystem,
+      md5Body: md5Hex(entry.body),
+      md5Attributes: md5OfAttributes(storedAttributes),
+      md5System: md5OfAttributes(storedSystem),
+      delaySeconds: entry.delaySeconds ?? queue.settings.delaySeconds,
+      groupId,
+      dedupId,
+      size,
+    };
+  }
+
+  /** Stores prepared messages in one transaction; answers only after the commit. */
+  async send(queue: Queue, messages: PreparedMessage[], senderId: string): Promise<SendResult[]> {
+    const results = await this.store.write(async (tx) => {
+      const now = this.clock.now();
+      const out: SendResult[] = [];
+      for (const message of messages) out.push(await this.insert(tx, queue, message, senderId, now));
+      await this.count(tx, queue.id, now, 'sent', messages.length);
+      return out;
+    });
+    this.waiters.notify(queue.id);
+    return results;
+  }
+
+  private async insert(
+    tx: Tx,
+    queue: Queue,
+    message: PreparedMessage,
+    senderId: string,
+    now: number,
+  ): Promise<SendResult> {
+    const result: SendResult = { MessageId: '', MD5OfMessageBody: message.md5Body };
+    if (message.md5Attributes) result.MD5OfMessageAttributes = message.md5Attributes;
+    if (message.md5System) result.MD5OfMessageSystemAttributes = message.md5System;
+    let sequenceNumber: string | undefined;
+    if (queue.fifo) {
+      const dedupKey =
+        queue.settings.dedupScope === 'messageGroup'
+          ? `${message.groupId}\u0000${message.dedupId}`
+          : message.dedupId!;
+      const duplicate = await tx.get<{ message_id: string; sequence_number: string }>(
+        'SELECT message_id, sequence_number FROM sqs_dedup WHERE queue_id = ? AND dedup_key = ? AND expires_at > ?',
+        [queue.id, dedupKey, now],
+      );
+      if (duplicate) {
+        // A duplicate is accepted and answered like the original, and not enqueued again.
+        return { ...result, MessageId: duplicate.message_id, SequenceNumber: duplicate.sequence_number };
+      }
+      sequenceNumber = await this.nextSequenceNumber(tx, queue);
+      result.SequenceNumber = sequenceNumber;
+      result.MessageId = randomUUID();
+      await tx.run(
+        `INSERT INTO sqs_dedup (queue_id, dedup_key, message_id, sequence_number, expires_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (queue_id, dedup_key) DO UPDATE SET message_id = excluded.message_id,
+           sequence_number = excluded.sequence_number, expires_at = excluded.expires_at`,
+        [queue.id, dedupKey, result.MessageId, sequenceNumber, now + DEDUP_WINDOW_MS],
+      );
+    } else {
+      result.MessageId = randomUUID();
+    }
+    await tx.run(
+      `INSERT INTO sqs_messages (queue_id, message_id, body, attributes, system_attributes, md5_body, md5_attributes,
+         md5_system, sender_id, sent_at, expires_at, visible_at, group_id, dedup_id, sequence_number)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        queue.id,
+        result.MessageId,
+        message.body,
+        message.md5Attributes ? JSON.stringify(message.attributes) : null,
+        message.md5System ? JSON.stringify(message.system) : null,
+        message.md5Body,
+        message.md5Attributes ?? null,
+        message.md5System ?? null,
+        senderId,
+        now,
+        now + queue.settings.retentionMs,
+        now + message.delaySeconds * 1000,
+        message.groupId ?? null,
+        message.dedupId ?? null,
+        sequenceNumber ?? null,
+      ],
+    );
+    return result;
+  }
+
+  private async nextSequenceNumber(tx: Tx, queue: Queue): Promise<string> {
+    const row = await tx.get<{ last_sequence: number }>(
+      'UPDATE sqs_queues SET last_sequence = last_sequence + 1 WHERE id = ? RETURNING last_sequence',
+      [queue.id],
+    );
+    // Twenty digits, increasing per queue, like AWS's.
+    return (18_000_000_000_000_000_000n + BigInt(row?.last_sequence ?? 0)).toString();
+  }
+
+  /** ReceiveMessage: waits up to the wait time for messages, answers as soon as one is there. */
+  async receive(queue: Queue, options: ReceiveOptions): Promise<ReceivedMessage[]> {
+    const waitSeconds = options.waitTimeSeconds ?? queue.settings.waitTimeSeconds;
+    const deadline = this.clock.now() + waitSeconds * 1000;
+    for (;;) {
+      const { messages, nextDueAt } = await this.receiveOnce(queue, options);
+      if (messages.length > 0 || options.signal.aborted || !this.registry.getById(queue.id)) return messages;
+      const now = this.clock.now();
+      if (now >= deadline) return messages;
+      await this.waiters.wait(queue.id, Math.min(deadline, nextDueAt ?? deadline), options.signal);
+    }
+  }
+
+  private async receiveOnce(
+    queue: Queue,
+    options: ReceiveOptions,
+  ): Promise<{ messages: ReceivedMessage[]; nextDueAt: number | undefined }> {
+    const moved = new Set<number>();
+    const result = await this.store.write(async (tx) => {
+      const now = this.clock.now();
+      const visibilityMs =
+        (options.visibilityTimeoutSeconds ?? queue.settings.visibilityTimeoutSeconds) * 1000;
+      if (queue.fifo && options.attemptId !== undefined) {
+        const repeated = await this.repeatAttempt(tx, queue, options.attemptId, now, visibilityMs);
+        if (repeated) return { rows: repeated, nextDueAt: undefined };
+      }
+      const claimed = queue.fifo
+        ? await this.claimFifo(tx, queue, options.maxMessages, now, visibilityMs, moved)
+        : await this.claimStandard(tx, queue, options.maxMessages, now, visibilityMs, moved);
+      if (claimed.length > 0) {
+        await this.count(tx, queue.id, now, 'received', claimed.length);
+        if (queue.fifo && options.attemptId !== undefined) {
+          await tx.run(
+            `INSERT INTO sqs_receive_attempts (queue_id, attempt_id, messages, expires_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (queue_id, attempt_id) DO UPDATE SET messages = excluded.messages, expires_at = excluded.expires_at`,
+            [
+              queue.id,
+              options.attemptId,
+              JSON.stringify(claimed.map((row) => [row.seq, row.receipt])),
+              now + DEDUP_WINDOW_MS,
+            ],
+          );
+        }
+        return { rows: claimed, nextDueAt: undefined };
+      }
+      const next = await tx.get<{ due: number | null }>(
+        'SELECT MIN(visible_at) AS due FROM sqs_messages WHERE queue_id = ? AND visible_at > ?',
+        [queue.id, now],
+      );
+      return { rows: claimed, nextDueAt: next?.due == null ? undefined : Number(next.due) };
+    });
+    for (const queueId of moved) this.waiters.notify(queueId);
+    return { messages: result.rows.map((row) => this.toReceived(row, options)), nextDueAt: result.nextDueAt };
+  }
+
+  private async repeatAttempt(
+    tx: Tx,
+    queue: Queue,
+    attemptId: string,
+    now: number,
+    visibilityMs: number,
+  ): Promise<MessageRow[] | undefined> {
+    const attempt = await tx.get<{ messages: string }>(
+      'SELECT messages FROM sqs_receive_attempts WHERE queue_id = ? AND attempt_id = ? AND expires_at > ?',
+      [queue.id, attemptId, now],
+    );
+    if (!attempt) return undefined;
+    const rows: MessageRow[] = [];
+    for (const [seq, receipt] of JSON.parse(attempt.messages) as Array<[number, string]>) {
+      const row = await tx.get<MessageRow>(
+        'UPDATE sqs_messages SET visible_at = ? WHERE seq = ? AND receipt = ? AND visible_at > ? RETURNING *',
+        [now + visibilityMs, seq, receipt, now],
+      );
+      if (row) rows.push(row);
+    }
+    return rows.length > 0 ? rows : undefined;
+  }
+
+  private async claimStandard(
+    tx: Tx,
+    queue: Queue,
+    max: number,
+    now: number,
+    visibilityMs: number,
+    moved: Set<number>,
+  ): Promise<MessageRow[]> {
+    const claimed: MessageRow[] = [];
+    const pageSize = Math.max(max * 4, 16);
+    while (claimed.length < max) {
+      // Every candidate is either claimed or removed (expired, redriven), so the next page is fresh.
+      const candidates = await tx.all<MessageRow>(
+        'SELECT * FROM sqs_messages WHERE queue_id = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?',
+        [queue.id, now, pageSize],
+      );
+      for (const row of fairOrder(candidates, await this.inFlightByGroup(tx, queue, candidates, now))) {
+        if (claimed.length >= max) break;
+        const taken = await this.claim(tx, queue, row, now, visibilityMs, moved);
+        if (taken) claimed.push(taken);
+      }
+      if (candidates.length < pageSize) break;
+    }
+    return claimed;
+  }
+
+  /** In-flight counts of the message groups among the candidates (fair queues). */
+  private async inFlightByGroup(
+    tx: Tx,
+    queue: Queue,
+    candidates: MessageRow[],
+    now: number,
+  ): Promise<Map<string, number>> {
+    const groups = [...new Set(candidates.map((row) => row.group_id).filter((group) => group !== null))];
+    const counts = new Map<string, number>();
+    if (groups.length < 2) return counts;
+    const rows = await tx.all<{ group_id: string; n: number }>(
+      `SELECT group_id, COUNT(*) AS n FROM sqs_messages WHERE queue_id = ? AND visible_at > ? AND receive_count > 0
+         AND group_id IN (${groups.map(() => '?').join(', ')}) GROUP BY group_id`,
+      [queue.id, now, ...groups],
+    );
+    for (const row of rows) counts.set(row.group_id, Number(row.n));
+    return counts;
+  }
+
+  private async claimFifo(
+    tx: Tx,
+    queue: Queue,
+    max: number,
+    now: number,
+    visibilityMs: number,
+    moved: Set<number>,
+  ): Promise<MessageRow[]> {
+    const claimed: MessageRow[] = [];
+    const blocked = new Set<string>();
+    let after = -1;
+    while (claimed.length < max) {
+      const page = await tx.all<MessageRow>(
+        'SELECT * FROM sqs_messages WHERE queue_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+        [queue.id, after, SCAN_PAGE],
+      );
+      for (const row of page) {
+        after = row.seq;
+        const group = row.group_id ?? '';
+        if (blocked.has(group)) continue;
+        if (row.expires_at <= now) {
+          await tx.run('DELETE FROM sqs_messages WHERE seq = ?', [row.seq]);
+          continue;
+        }
+        // The oldest message of a group that is delayed or in flight holds back the whole group.
+        if (row.visible_at > now) {
+          blocked.add(group);
+          continue;
+        }
+        const taken = await this.claim(tx, queue, row, now, visibilityMs, moved);
+        if (taken) claimed.push(taken);
+        if (claimed.length >= max) break;
+      }
+      if (page.length < SCAN_PAGE) break;
+    }
+    return claimed;
+  }
+
+  /**
+   * Hands one visible message out, or moves it to the dead-letter queue (whose id joins `moved`, to
+   * wake its receivers after the commit); undefined if not handed out.
+   */
+  private async claim(
+    tx: Tx,
+    queue: Queue,
+    row: MessageRow,
+    now: number,
+    visibilityMs: number,
+    moved: Set<number>,
+  ): Promise<MessageRow | undefined> {
+    if (row.expires_at <= now) {
+      await tx.run('DELETE FROM sqs_messages WHERE seq = ?', [row.seq]);
+      return undefined;
+    }
+    const redrive = queue.settings.redrive;
+    if (redrive && row.receive_count >= redrive.maxReceiveCount) {
+      const deadLetterQueue = this.registry.fromArn(redrive.deadLetterTargetArn);
+      if (deadLetterQueue) {
+        await this.moveMessage(tx, row, deadLetterQueue, now, queue.arn);
+        moved.add(deadLetterQueue.id);
+        return undefined;
+      }
+    }
+    const receipt = randomBytes(8).toString('hex');
+    return tx.get<MessageRow>(
+      `UPDATE sqs_messages SET visible_at = ?, receive_count = receive_count + 1,
+         first_received_at = COALESCE(first_received_at, ?), receipt = ? WHERE seq = ? RETURNING *`,
+      [now + visibilityMs, now, receipt, row.seq],
+    );
+  }
+
+  /**
+   * Moves a message to another queue keeping its id, body and attributes (dead-letter redrive and
+   * move tasks); `deadLetterSource` marks messages that arrive in a dead-letter queue.
+   */
+  async moveMessage(
+    tx: Tx,
+    row: MessageRow,
+    target: Queue,
+    now: number,
+    deadLetterSource?: string,
+  ): Promise<void> {
+    await tx.run('DELETE FROM sqs_messages WHERE seq = ?', [row.seq]);
+    const sequenceNumber = target.fifo ? await this.nextSequenceNumber(tx, target) : null;
+    await tx.run(
+      `INSERT INTO sqs_messages (queue_id, message_id, body, attributes, system_attributes, md5_body, md5_attributes,
+         md5_system, sender_id, sent_at, expires_at, visible_at, group_id, dedup_id, sequence_number, dead_letter_source)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        target.id,
+        row.message_id,
+        row.body,
+        row.attributes,
+        row.system_attributes,
+        row.md5_body,
+        row.md5_attributes,
+        row.md5_system,
+        row.sender_id,
+        row.sent_at,
+        Number(row.sent_at) + target.settings.retentionMs,
+        now,
+        target.fifo ? (row.group_id ?? 'default') : row.group_id,
+        row.dedup_id,
+        sequenceNumber,
+        deadLetterSource ?? null,
+      ],
+    );
+    await this.count(tx, target.id, now, 'sent', 1);
+  }
+
+  private toReceived(row: MessageRow, options: ReceiveOptions): ReceivedMessage {
+    const message: ReceivedMessage = {
+      MessageId: row.message_id,
+      ReceiptHandle: encodeReceipt(row.queue_id, row.seq, row.receipt!),
+      MD5OfBody: row.md5_body,
+      Body: row.body,
+    };
+    const system = systemAttributes(row, options.attributeNames);
+    if (Object.keys(system).length > 0) message.Attributes = system;
+    if (row.attributes && options.messageAttributeNames.length > 0) {
+      const selected = selectAttributes(
+        JSON.parse(row.attributes) as StoredAttributes,
+        options.messageAttributeNames,
+      );
+      const md5 = md5OfAttributes(selected);
+      if (md5) {
+        message.MD5OfMessageAttributes = md5;
+        message.MessageAttributes = Object.fromEntries(
+          Object.entries(selected).map(([name, value]) => [
+            name,
+            value.BinaryValue !== undefined
+              ? { DataType: value.DataType, BinaryValue: Buffer.from(value.BinaryValue, 'base64') }
+              : { DataType: value.DataType, StringValue: value.StringValue ?? '' },
+          ]),
+        );
+      }
+    }
+    return message;
+  }
+
+  /** DeleteMessage: a stale receipt of a message received since is accepted and deletes nothing, as AWS does. */
+  async delete(queue: Queue, receiptHandles: string[]): Promise<Array<ServiceError | undefined>> {
+    const decoded = receiptHandles.map((handle) => {
+      const receipt = decodeReceipt(handle);
+      return receipt && receipt.queueId === queue.id ? receipt : invalidReceipt(handle);
+    });
+    return this.store.write(async (tx) => {
+      let deleted = 0;
+      const results: Array<ServiceError | undefined> = [];
+      for (const receipt of decoded) {
+        if (!('token' in receipt)) {
+          results.push(receipt);
+          continue;
+        }
+        const { changes } = await tx.run('DELETE FROM sqs_messages WHERE seq = ? AND receipt = ?', [
+          receipt.seq,
+          receipt.token,
+        ]);
+        deleted += changes;
+        results.push(undefined);
+      }
+      if (deleted > 0) await this.count(tx, queue.id, this.clock.now(), 'deleted', deleted);
+      return results;
+    });
+  }
+
+  /** ChangeMessageVisibility: only a message in flight under this receipt can change. */
+  async changeVisibility(
+    queue: Queue,
+    changes: Array<{ receiptHandle: string; visibilityTimeout: number }>,
+  ): Promise<Array<ServiceError | undefined>> {
+    const results = await this.store.write(async (tx) => {
+      const now = this.clock.now();
+      const out: Array<ServiceError | undefined> = [];
+      for (const { receiptHandle, visibilityTimeout } of changes) {
+        const receipt = decodeReceipt(receiptHandle);
+        if (!receipt || receipt.queueId !== queue.id) {
+          out.push(invalidReceipt(receiptHandle));
+          continue;
+        }
+        if (visibilityTimeout < 0 || visibilityTimeout > MAX_VISIBILITY_SECONDS) {
+          out.push(
+            invalidParameter(
+              `Value ${visibilityTimeout} for parameter VisibilityTimeout is invalid. Reason: VisibilityTimeout must be an integer between 0 and ${MAX_VISIBILITY_SECONDS}.`,
+            ),
+          );
+          continue;
+        }
+        const { changes: changed } = await tx.run(
+          'UPDATE sqs_messages SET visible_at = ? WHERE seq = ? AND receipt = ? AND visible_at > ?',
+          [now + visibilityTimeout * 1000, receipt.seq, receipt.token, now],
+        );
+        out.push(
+          changed > 0
+            ? undefined
+            : sqsError(
+                'MessageNotInflight',
+                'Message does not exist or is not available for visibility timeout change.',
+              ),
+        );
+      }
+      return out;
+    });
+    if (changes.some((change) => change.visibilityTimeout === 0)) this.waiters.notify(queue.id);
+    return results;
+  }
+
+  async purge(queue: Queue): Promise<void> {
+    const now = this.clock.now();
+    if (queue.lastPurgeAt !== undefined && now - queue.lastPurgeAt < PURGE_INTERVAL_MS) {
+      throw sqsError(
+        'PurgeQueueInProgress',
+        `Only one PurgeQueue operation on ${queue.name} is allowed every 60 seconds.`,
+      );
+    }
+    await this.store.write(async (tx) => {
+      await tx.run('DELETE FROM sqs_messages WHERE queue_id = ? AND sent_at <= ?', [queue.id, now]);
+      await this.registry.markPurged(tx, queue, now);
+    });
+    queue.lastPurgeAt = now;
+  }
+
+  /** The approximate counts GetQueueAttributes reports. */
+  async counts(
+    queue: Queue,
+  ): Promise<{ visible: number; inFlight: number; delayed: number; oldestSentAt: number | undefined }> {
+    const now = this.clock.now();
+    const row = await this.store.read((tx) =>
+      tx.get<{
+        visible: number | null;
+        in_flight: number | null;
+        delayed: number | null;
+        oldest: number | null;
+      }>(
+        `SELECT SUM(CASE WHEN visible_at <= ? THEN 1 ELSE 0 END) AS visible,
+                SUM(CASE WHEN visible_at > ? AND receive_count > 0 THEN 1 ELSE 0 END) AS in_flight,
+                SUM(CASE WHEN visible_at > ? AND receive_count = 0 THEN 1 ELSE 0 END) AS delayed,
+                MIN(sent_at) AS oldest
+         FROM sqs_messages WHERE queue_id = ? AND expires_at > ?`,
+        [now, now, now, queue.id, now],
+      ),
+    );
+    return {
+      visible: Number(row?.visible ?? 0),
+      inFlight: Number(row?.in_flight ?? 0),
+      delayed: Number(row?.delayed ?? 0),
+      oldestSentAt: row?.oldest == null ? undefined : Number(row.oldest),
+    };
+  }
+
+  /** Deletes expired messages, deduplication entries and receive attempts. */
+  async sweep(): Promise<number> {
+    const now = this.clock.now();
+    return this.store.write(async (tx) => {
+      const { changes } = await tx.run('DELETE FROM sqs_messages WHERE expires_at <= ?', [now]);
+      await tx.run('DELETE FROM sqs_dedup WHERE expires_at <= ?', [now]);
+      await tx.run('DELETE FROM sqs_receive_attempts WHERE expires_at <= ?', [now]);
+      return changes;
+    });
+  }
+
+  /** Per-minute counters of sent, received and deleted messages (what CloudWatch would chart). */
+  private async count(
+    tx: Tx,
+    queueId: number,
+    now: number,
+    what: 'sent' | 'received' | 'deleted',
+    n: number,
+  ) {
+    const minute = Math.floor(now / 60_000) * 60_000;
+    await tx.run(
+      `INSERT INTO sqs_queue_metrics (queue_id, minute, ${what}) VALUES (?, ?, ?)
+       ON CONFLICT (queue_id, minute) DO UPDATE SET ${what} = ${what} + excluded.${what}`,
+      [queueId, minute, n],
+    );
+  }
+}
+
+/**
+ * Fair queues: candidates of message groups with fewer messages in flight go first, so one noisy
+ * group cannot starve the others. Without groups the order is unchanged.
+ */
+function fairOrder(candidates: MessageRow[], inFlight: Map<string, number>): MessageRow[] {
+  if (inFlight.size === 0 && !candidates.some((row) => row.group_id !== null)) return candidates;
+  const taken = new Map<string, number>();
+  const ranked = candidates.map((row, index) => {
+    const group = row.group_id ?? '';
+    const rank = (inFlight.get(group) ?? 0) + (taken.get(group) ?? 0);
+    taken.set(group, (taken.get(group) ?? 0) + 1);
+    return { row, rank, index };
+  });
+  ranked.sort((a, b) => a.rank - b.rank || a.index - b.index);
+  return ranked.map((entry) => entry.row);
+}
+
+function systemAttributes(row: MessageRow, requested: string[]): Record<string, string> {
+  if (requested.length === 0) return {};
+  const all = requested.includes('All');
+  const values: Record<string, string | undefined> = {
+    SenderId: row.sender_id,
+    SentTimestamp: String(row.sent_at),
+    ApproximateReceiveCount: String(row.receive_count),
+    ApproximateFirstReceiveTimestamp:
+      row.first_received_at == null ? undefined : String(row.first_received_at),
+    SequenceNumber: row.sequence_number ?? undefined,
+    MessageDeduplicationId: row.dedup_id ?? undefined,
+    MessageGroupId: row.group_id ?? undefined,
+    AWSTraceHeader: row.system_attributes
+      ? (JSON.parse(row.system_attributes) as StoredAttributes).AWSTraceHeader?.StringValue
+      : undefined,
+    DeadLetterQueueSourceArn: row.dead_letter_source ?? undefined,
+  };
+  const result: Record<string, string> = {};
+  for (const name of SYSTEM_ATTRIBUTE_NAMES) {
+    const value = values[name];
+    if (value !== undefined && (all || requested.includes(name))) result[name] = value;
+  }
+  return result;
+}
+
+export type { MessageRow };

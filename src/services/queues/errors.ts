@@ -1,0 +1,27 @@
+// SQS's errors: the JSON code, its Query code where it differs, and the HTTP status AWS gives.
+import { ServiceError } from '../../edge/index.ts';
+
+/** JSON code → Query code, for the codes AWS renames between the protocols. */
+export const QUERY_ERROR_CODES: Record<string, string> = {
+  QueueDoesNotExist: 'AWS.SimpleQueueService.NonExistentQueue',
+  QueueNameExists: 'QueueAlreadyExists',
+  QueueDeletedRecently: 'AWS.SimpleQueueService.QueueDeletedRecently',
+  PurgeQueueInProgress: 'AWS.SimpleQueueService.PurgeQueueInProgress',
+  MessageNotInflight: 'AWS.SimpleQueueService.MessageNotInflight',
+  UnsupportedOperation: 'AWS.SimpleQueueService.UnsupportedOperation',
+  TooManyEntriesInBatchRequest: 'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
+  EmptyBatchRequest: 'AWS.SimpleQueueService.EmptyBatchRequest',
+  BatchEntryIdsNotDistinct: 'AWS.SimpleQueueService.BatchEntryIdsNotDistinct',
+  InvalidBatchEntryId: 'AWS.SimpleQueueService.InvalidBatchEntryId',
+  BatchRequestTooLong: 'AWS.SimpleQueueService.BatchRequestTooLong',
+};
+
+const STATUS: Record<string, number> = { PurgeQueueInProgress: 403, OverLimit: 403 };
+
+export function sqsError(code: string, message: string): ServiceError {
+  return new ServiceError(code, message, { status: STATUS[code] ?? 400 });
+}
+
+export const invalidParameter = (message: string) => sqsError('InvalidParameterValue', message);
+
+export const queueDoesNotExist = () => sqsError('QueueDoesNotExist', 'The specified queue does not exist.');

@@ -1,0 +1,85 @@
+// The queues service: Amazon SQS on AWS JSON 1.0 and the Query protocol, durable in the store.
+import { ServiceError } from '../../edge/index.ts';
+import { DeliveryError, type Runtime } from '../../runtime/index.ts';
+import type { ServiceModule } from '../index.ts';
+import { MessageEngine } from './engine.ts';
+import { QUERY_ERROR_CODES } from './errors.ts';
+import { queueHandlers } from './handlers.ts';
+import type { MessageAttributes } from './messages.ts';
+import { loadQueuesModel } from './model.ts';
+import { MoveTasks } from './move-tasks.ts';
+import { QueueRegistry } from './registry.ts';
+import { queueMigrations } from './schema.ts';
+
+/** How often expired messages and deduplication entries are swept from the store. */
+const SWEEP_INTERVAL_MS = 60_000;
+
+export function queuesService(runtime: Runtime): ServiceModule {
+  const registry = new QueueRegistry(runtime.store, () => runtime.clock.now());
+  const engine = new MessageEngine(runtime.store, runtime.clock, registry);
+  const moveTasks = new MoveTasks(runtime, registry, engine);
+  let cancelSweep: (() => void) | undefined;
+
+  const scheduleSweep = () => {
+    cancelSweep = runtime.clock.setAlarm(runtime.clock.now() + SWEEP_INTERVAL_MS, () => {
+      engine
+        .sweep()
+        .catch((error: unknown) => runtime.log.error({ err: error }, 'sweeping expired messages failed'))
+        .finally(scheduleSweep);
+    });
+  };
+
+  // Other services (rules, topics, schedules) deliver to queues by ARN.
+  runtime.targets.register('sqs', async (arn, delivery) => {
+    const queue = registry.fromArn(arn);
+    if (!queue) throw new DeliveryError('QueueDoesNotExist', `Queue ${arn} does not exist.`, false);
+    try {
+      const prepared = engine.prepare(queue, {
+        body: delivery.body,
+        attributes: delivery.attributes as MessageAttributes | undefined,
+        groupId: queue.fifo ? (delivery.groupId ?? 'default') : delivery.groupId,
+        dedupId: queue.fifo ? delivery.deduplicationId : undefined,
+      });
+      const [result] = await engine.send(queue, [prepared], delivery.sourceArn ?? queue.account);
+      return { id: result?.MessageId };
+    } catch (error) {
+      if (error instanceof ServiceError) throw new DeliveryError(error.code, error.message, false);
+      throw error;
+    }
+  });
+
+  runtime.metrics.gauge('eddy_sqs_waiting_receives', 'ReceiveMessage calls waiting (long polling).', () => [
+    { labels: {}, value: engine.waiters.count() },
+  ]);
+
+  return {
+    definition: {
+      name: 'sqs',
+      model: loadQueuesModel(),
+      protocols: ['json', 'query'],
+      handlers: queueHandlers(registry, engine, moveTasks),
+      queryErrorCodes: QUERY_ERROR_CODES,
+      inputError(problem) {
+        if (problem.kind === 'missing') {
+          return new ServiceError(
+            'MissingParameter',
+            `The request must contain the parameter ${problem.member}.`,
+          );
+        }
+        return new ServiceError(
+          'InvalidParameterValue',
+          `Value ${String(problem.value)} for parameter ${problem.member} is invalid. Reason: Must be ${problem.expected}.`,
+        );
+      },
+    },
+    migrations: queueMigrations,
+    async start() {
+      await registry.load();
+      scheduleSweep();
+    },
+    async stop() {
+      cancelSweep?.();
+      engine.waiters.wakeAll();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+// The queues' tables. A message is one row; its visibility and delay are a deadline on that row
+// (`visible_at`), so they survive a restart with no timer rows beside them.
+import type { Migration } from '../../store/index.ts';
+
+export const queueMigrations: Migration[] = [
+  {
+    id: 'queues/001-init',
+    up: `CREATE TABLE sqs_queues (
+           id INTEGER PRIMARY KEY,
+           account TEXT NOT NULL,
+           region TEXT NOT NULL,
+           name TEXT NOT NULL,
+           fifo INTEGER NOT NULL,
+           attributes TEXT NOT NULL,
+           tags TEXT NOT NULL,
+           permissions TEXT NOT NULL,
+           created_at BIGINT NOT NULL,
+           modified_at BIGINT NOT NULL,
+           last_purge_at BIGINT,
+           last_sequence BIGINT NOT NULL DEFAULT 0,
+           UNIQUE (account, region, name)
+         );
+         CREATE TABLE sqs_deleted_queues (
+           account TEXT NOT NULL,
+           region TEXT NOT NULL,
+           name TEXT NOT NULL,
+           deleted_at BIGINT NOT NULL,
+           PRIMARY KEY (account, region, name)
+         );
+         CREATE TABLE sqs_messages (
+           seq INTEGER PRIMARY KEY,
+           queue_id INTEGER NOT NULL,
+           message_id TEXT NOT NULL,
+           body TEXT NOT NULL,
+           attributes TEXT,
+           system_attributes TEXT,
+           md5_body TEXT NOT NULL,
+           md5_attributes TEXT,
+           md5_system TEXT,
+           sender_id TEXT NOT NULL,
+           sent_at BIGINT NOT NULL,
+           expires_at BIGINT NOT NULL,
+           visible_at BIGINT NOT NULL,
+           receive_count INTEGER NOT NULL DEFAULT 0,
+           first_received_at BIGINT,
+           receipt TEXT,
+           group_id TEXT,
+           dedup_id TEXT,
+           sequence_number TEXT,
+           dead_letter_source TEXT
+         );
+         CREATE INDEX sqs_messages_visible ON sqs_messages (queue_id, visible_at);
+         CREATE INDEX sqs_messages_order ON sqs_messages (queue_id, seq);
+         CREATE INDEX sqs_messages_expiry ON sqs_messages (expires_at);
+         CREATE TABLE sqs_dedup (
+           queue_id INTEGER NOT NULL,
+           dedup_key TEXT NOT NULL,
+           message_id TEXT NOT NULL,
+           sequence_number TEXT NOT NULL,
+           expires_at BIGINT NOT NULL,
+           PRIMARY KEY (queue_id, dedup_key)
+         );
+         CREATE TABLE sqs_receive_attempts (
+           queue_id INTEGER NOT NULL,
+           attempt_id TEXT NOT NULL,
+           messages TEXT NOT NULL,
+           expires_at BIGINT NOT NULL,
+           PRIMARY KEY (queue_id, attempt_id)
+         );
+         CREATE TABLE sqs_move_tasks (
+           handle TEXT PRIMARY KEY,
+           source_queue_id INTEGER NOT NULL,
+           source_arn TEXT NOT NULL,
+           destination_arn TEXT,
+           rate INTEGER,
+           status TEXT NOT NULL,
+           moved BIGINT NOT NULL DEFAULT 0,
+           to_move BIGINT NOT NULL,
+           last_seq BIGINT NOT NULL,
+           failure TEXT,
+           started_at BIGINT NOT NULL
+         );
+         CREATE TABLE sqs_queue_metrics (
+           queue_id INTEGER NOT NULL,
+           minute BIGINT NOT NULL,
+           sent BIGINT NOT NULL DEFAULT 0,
+           received BIGINT NOT NULL DEFAULT 0,
+           deleted BIGINT NOT NULL DEFAULT 0,
+           PRIMARY KEY (queue_id, minute)
+         );`,
+  },
+];
