@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createEdge, type Edge } from './edge/index.ts';
 import {
   type Clock,
+  CloudMetrics,
   type Config,
   createLogger,
   type Logger,
@@ -44,7 +45,16 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
   const store: Store = openStore({ dataDir: config.dataDir, inMemory: config.inMemory });
   const metrics = new MetricsRegistry();
   const timers = new TimerService(store, clock, log);
-  const runtime: Runtime = { config, clock, store, timers, log, metrics, targets: new Targets() };
+  const runtime: Runtime = {
+    config,
+    clock,
+    store,
+    timers,
+    log,
+    metrics,
+    cloudMetrics: new CloudMetrics(),
+    targets: new Targets(),
+  };
 
   let edge: Edge | undefined;
   const services: ServiceModule[] = [];

@@ -1,6 +1,7 @@
 // The runtime every service is given: clock, durable timers, store, logs, metrics, config.
 import type { Store } from '../store/index.ts';
 import type { Clock } from './clock.ts';
+import type { CloudMetrics } from './cloud-metrics.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import type { MetricsRegistry } from './metrics.ts';
@@ -9,6 +10,14 @@ import type { TimerService } from './timers.ts';
 
 export { type Arn, formatArn, parseArn } from './arn.ts';
 export { type Clock, ManualClock, systemClock } from './clock.ts';
+export {
+  aggregate,
+  CloudMetrics,
+  type Datapoint,
+  type MetricQuery,
+  type MetricSource,
+  type Statistic,
+} from './cloud-metrics.ts';
 export {
   type AccessKey,
   type Config,
@@ -37,6 +46,8 @@ export interface Runtime {
   timers: TimerService;
   log: Logger;
   metrics: MetricsRegistry;
+  /** Service metrics in CloudWatch's shape (queue depth, messages sent), read by Auto Scaling. */
+  cloudMetrics: CloudMetrics;
   /** Delivery to any resource by ARN; each service registers the ARNs it owns. */
   targets: Targets;
 }

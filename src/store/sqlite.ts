@@ -24,6 +24,11 @@ class Connection implements Tx {
     return statement;
   }
 
+  /** Runs a statement (transaction control included) through the cache: no parse per call. */
+  runSync(sql: string, params: readonly SqlValue[] = []): number {
+    return this.statement(sql).run(...params).changes;
+  }
+
   allSync<Row>(sql: string, params: readonly SqlValue[] = []): Row[] {
     return this.statement(sql).all(...params) as Row[];
   }
@@ -37,7 +42,7 @@ class Connection implements Tx {
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
-    return { changes: this.statement(sql).run(...params).changes };
+    return { changes: this.runSync(sql, params) };
   }
 }
 
@@ -131,22 +136,23 @@ export class SqliteStore implements Store {
     this.queue = [];
     if (batch.length === 0) return;
     const db = this.writer.db;
+    const control = (sql: string) => this.writer.runSync(sql);
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      db.exec('BEGIN IMMEDIATE');
+      control('BEGIN IMMEDIATE');
       for (const pending of batch) {
-        db.exec('SAVEPOINT write_one');
+        control('SAVEPOINT write_one');
         try {
           const value = await pending.work(this.writer);
-          db.exec('RELEASE write_one');
+          control('RELEASE write_one');
           outcomes.push({ ok: true, value });
         } catch (error) {
-          db.exec('ROLLBACK TO write_one');
-          db.exec('RELEASE write_one');
+          control('ROLLBACK TO write_one');
+          control('RELEASE write_one');
           outcomes.push({ ok: false, error });
         }
       }
-      db.exec('COMMIT');
+      control('COMMIT');
       this.commits += 1;
       this.writes += batch.length;
     } catch (error) {

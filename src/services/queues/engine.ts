@@ -1,6 +1,6 @@
 // Messages in queues: send, receive, delete, visibility, purge, dead-letter redrive.
 // Every change commits before its caller is answered; long polls wake on commit.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ServiceError } from '../../edge/index.ts';
 import type { Clock } from '../../runtime/index.ts';
 import type { Store, Tx } from '../../store/index.ts';
@@ -75,6 +75,9 @@ interface PreparedMessage {
   dedupId: string | undefined;
   size: number;
 }
+
+/** What a receive needs to decide about a message before it claims it. */
+type CandidateRow = Pick<MessageRow, 'seq' | 'group_id' | 'receive_count' | 'expires_at'>;
 
 interface MessageRow {
   seq: number;
@@ -378,11 +381,13 @@ export class MessageEngine {
     moved: Set<number>,
   ): Promise<MessageRow[]> {
     const claimed: MessageRow[] = [];
-    const pageSize = Math.max(max * 4, 16);
+    // Fair queues look past the first `max` candidates to find quieter groups.
+    const pageSize = max * 4;
     while (claimed.length < max) {
       // Every candidate is either claimed or removed (expired, redriven), so the next page is fresh.
-      const candidates = await tx.all<MessageRow>(
-        'SELECT * FROM sqs_messages WHERE queue_id = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?',
+      const candidates = await tx.all<CandidateRow>(
+        `SELECT seq, group_id, receive_count, expires_at FROM sqs_messages
+         WHERE queue_id = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?`,
         [queue.id, now, pageSize],
       );
       for (const row of fairOrder(candidates, await this.inFlightByGroup(tx, queue, candidates, now))) {
@@ -399,7 +404,7 @@ export class MessageEngine {
   private async inFlightByGroup(
     tx: Tx,
     queue: Queue,
-    candidates: MessageRow[],
+    candidates: CandidateRow[],
     now: number,
   ): Promise<Map<string, number>> {
     const groups = [...new Set(candidates.map((row) => row.group_id).filter((group) => group !== null))];
@@ -459,7 +464,7 @@ export class MessageEngine {
   private async claim(
     tx: Tx,
     queue: Queue,
-    row: MessageRow,
+    row: CandidateRow,
     now: number,
     visibilityMs: number,
     moved: Set<number>,
@@ -472,12 +477,13 @@ export class MessageEngine {
     if (redrive && row.receive_count >= redrive.maxReceiveCount) {
       const deadLetterQueue = this.registry.fromArn(redrive.deadLetterTargetArn);
       if (deadLetterQueue) {
-        await this.moveMessage(tx, row, deadLetterQueue, now, queue.arn);
+        const full = await tx.get<MessageRow>('SELECT * FROM sqs_messages WHERE seq = ?', [row.seq]);
+        if (full) await this.moveMessage(tx, full, deadLetterQueue, now, queue.arn);
         moved.add(deadLetterQueue.id);
         return undefined;
       }
     }
-    const receipt = randomBytes(8).toString('hex');
+    const receipt = randomUUID().replaceAll('-', '').slice(0, 16);
     return tx.get<MessageRow>(
       `UPDATE sqs_messages SET visible_at = ?, receive_count = receive_count + 1,
          first_received_at = COALESCE(first_received_at, ?), receipt = ? WHERE seq = ? RETURNING *`,
@@ -696,7 +702,7 @@ export class MessageEngine {
  * Fair queues: candidates of message groups with fewer messages in flight go first, so one noisy
  * group cannot starve the others. Without groups the order is unchanged.
  */
-function fairOrder(candidates: MessageRow[], inFlight: Map<string, number>): MessageRow[] {
+function fairOrder(candidates: CandidateRow[], inFlight: Map<string, number>): CandidateRow[] {
   if (inFlight.size === 0 && !candidates.some((row) => row.group_id !== null)) return candidates;
   const taken = new Map<string, number>();
   const ranked = candidates.map((row, index) => {

@@ -6,26 +6,29 @@ import { MessageEngine } from './engine.ts';
 import { QUERY_ERROR_CODES } from './errors.ts';
 import { queueHandlers } from './handlers.ts';
 import type { MessageAttributes } from './messages.ts';
+import { QueueMetrics } from './metrics.ts';
 import { loadQueuesModel } from './model.ts';
 import { MoveTasks } from './move-tasks.ts';
 import { QueueRegistry } from './registry.ts';
 import { queueMigrations } from './schema.ts';
 
-/** How often expired messages and deduplication entries are swept from the store. */
-const SWEEP_INTERVAL_MS = 60_000;
+/** How often expired messages are swept from the store and queue depths are sampled. */
+const MINUTE_MS = 60_000;
 
 export function queuesService(runtime: Runtime): ServiceModule {
   const registry = new QueueRegistry(runtime.store, () => runtime.clock.now());
   const engine = new MessageEngine(runtime.store, runtime.clock, registry);
   const moveTasks = new MoveTasks(runtime, registry, engine);
-  let cancelSweep: (() => void) | undefined;
+  const metrics = new QueueMetrics(runtime, registry, engine);
+  let cancelMinutely: (() => void) | undefined;
 
-  const scheduleSweep = () => {
-    cancelSweep = runtime.clock.setAlarm(runtime.clock.now() + SWEEP_INTERVAL_MS, () => {
+  const everyMinute = () => {
+    cancelMinutely = runtime.clock.setAlarm(runtime.clock.now() + MINUTE_MS, () => {
       engine
         .sweep()
-        .catch((error: unknown) => runtime.log.error({ err: error }, 'sweeping expired messages failed'))
-        .finally(scheduleSweep);
+        .then(() => metrics.sample())
+        .catch((error: unknown) => runtime.log.error({ err: error }, 'the minutely queue sweep failed'))
+        .finally(everyMinute);
     });
   };
 
@@ -75,10 +78,10 @@ export function queuesService(runtime: Runtime): ServiceModule {
     migrations: queueMigrations,
     async start() {
       await registry.load();
-      scheduleSweep();
+      everyMinute();
     },
     async stop() {
-      cancelSweep?.();
+      cancelMinutely?.();
       engine.waiters.wakeAll();
     },
   };

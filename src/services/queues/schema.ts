@@ -86,6 +86,10 @@ export const queueMigrations: Migration[] = [
            sent BIGINT NOT NULL DEFAULT 0,
            received BIGINT NOT NULL DEFAULT 0,
            deleted BIGINT NOT NULL DEFAULT 0,
+           visible BIGINT,
+           not_visible BIGINT,
+           delayed BIGINT,
+           oldest_age BIGINT,
            PRIMARY KEY (queue_id, minute)
          );`,
   },
