@@ -133,8 +133,17 @@ export function decodeReceipt(handle: string): { queueId: number; seq: number; t
 const invalidReceipt = (handle: string) =>
   sqsError('ReceiptHandleIsInvalid', `The input receipt handle "${handle}" is not a valid receipt handle.`);
 
+export interface MinuteCounts {
+  queueId: number;
+  minute: number;
+  sent: number;
+  received: number;
+  deleted: number;
+}
+
 export class MessageEngine {
   readonly waiters: Waiters;
+  private readonly counters = new Map<string, MinuteCounts>();
 
   constructor(
     private readonly store: Store,
@@ -217,7 +226,7 @@ export class MessageEngine {
       const now = this.clock.now();
       const out: SendResult[] = [];
       for (const message of messages) out.push(await this.insert(tx, queue, message, senderId, now));
-      await this.count(tx, queue.id, now, 'sent', messages.length);
+      this.count(queue.id, now, 'sent', messages.length);
       return out;
     });
     this.waiters.notify(queue.id);
@@ -324,7 +333,7 @@ export class MessageEngine {
         ? await this.claimFifo(tx, queue, options.maxMessages, now, visibilityMs, moved)
         : await this.claimStandard(tx, queue, options.maxMessages, now, visibilityMs, moved);
       if (claimed.length > 0) {
-        await this.count(tx, queue.id, now, 'received', claimed.length);
+        this.count(queue.id, now, 'received', claimed.length);
         if (queue.fifo && options.attemptId !== undefined) {
           await tx.run(
             `INSERT INTO sqs_receive_attempts (queue_id, attempt_id, messages, expires_at) VALUES (?, ?, ?, ?)
@@ -380,24 +389,29 @@ export class MessageEngine {
     visibilityMs: number,
     moved: Set<number>,
   ): Promise<MessageRow[]> {
-    const claimed: MessageRow[] = [];
-    // Fair queues look past the first `max` candidates to find quieter groups.
-    const pageSize = max * 4;
+    const claimed: number[] = [];
+    // Fair queues look past the first `max` candidates for quieter groups; others need no more.
+    let pageSize = max;
     while (claimed.length < max) {
-      // Every candidate is either claimed or removed (expired, redriven), so the next page is fresh.
+      // Candidates are claimed or removed (expired, redriven); claimed ones are skipped on the next page.
       const candidates = await tx.all<CandidateRow>(
         `SELECT seq, group_id, receive_count, expires_at FROM sqs_messages
-         WHERE queue_id = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?`,
-        [queue.id, now, pageSize],
+         WHERE queue_id = ? AND visible_at <= ? AND seq NOT IN (${claimed.map(() => '?').join(', ')})
+         ORDER BY visible_at, seq LIMIT ?`,
+        [queue.id, now, ...claimed, pageSize],
       );
+      if (pageSize === max && candidates.some((row) => row.group_id !== null)) {
+        pageSize = max * 4;
+        continue;
+      }
       for (const row of fairOrder(candidates, await this.inFlightByGroup(tx, queue, candidates, now))) {
         if (claimed.length >= max) break;
-        const taken = await this.claim(tx, queue, row, now, visibilityMs, moved);
-        if (taken) claimed.push(taken);
+        const taken = await this.claim(tx, queue, row, now, moved);
+        if (taken !== undefined) claimed.push(taken);
       }
       if (candidates.length < pageSize) break;
     }
-    return claimed;
+    return this.handOut(tx, claimed, now, visibilityMs);
   }
 
   /** In-flight counts of the message groups among the candidates (fair queues). */
@@ -427,7 +441,7 @@ export class MessageEngine {
     visibilityMs: number,
     moved: Set<number>,
   ): Promise<MessageRow[]> {
-    const claimed: MessageRow[] = [];
+    const claimed: number[] = [];
     const blocked = new Set<string>();
     let after = -1;
     while (claimed.length < max) {
@@ -448,27 +462,26 @@ export class MessageEngine {
           blocked.add(group);
           continue;
         }
-        const taken = await this.claim(tx, queue, row, now, visibilityMs, moved);
-        if (taken) claimed.push(taken);
+        const taken = await this.claim(tx, queue, row, now, moved);
+        if (taken !== undefined) claimed.push(taken);
         if (claimed.length >= max) break;
       }
       if (page.length < SCAN_PAGE) break;
     }
-    return claimed;
+    return this.handOut(tx, claimed, now, visibilityMs);
   }
 
   /**
-   * Hands one visible message out, or moves it to the dead-letter queue (whose id joins `moved`, to
-   * wake its receivers after the commit); undefined if not handed out.
+   * Decides to hand one visible message out (its seq), or removes it: expired, or moved to the
+   * dead-letter queue (whose id joins `moved`, to wake its receivers after the commit).
    */
   private async claim(
     tx: Tx,
     queue: Queue,
     row: CandidateRow,
     now: number,
-    visibilityMs: number,
     moved: Set<number>,
-  ): Promise<MessageRow | undefined> {
+  ): Promise<number | undefined> {
     if (row.expires_at <= now) {
       await tx.run('DELETE FROM sqs_messages WHERE seq = ?', [row.seq]);
       return undefined;
@@ -483,12 +496,22 @@ export class MessageEngine {
         return undefined;
       }
     }
+    return row.seq;
+  }
+
+  /** Makes the claimed messages invisible and gives them this receive's receipt, in one statement. */
+  private async handOut(tx: Tx, seqs: number[], now: number, visibilityMs: number): Promise<MessageRow[]> {
+    if (seqs.length === 0) return [];
     const receipt = randomUUID().replaceAll('-', '').slice(0, 16);
-    return tx.get<MessageRow>(
+    const rows = await tx.all<MessageRow>(
       `UPDATE sqs_messages SET visible_at = ?, receive_count = receive_count + 1,
-         first_received_at = COALESCE(first_received_at, ?), receipt = ? WHERE seq = ? RETURNING *`,
-      [now + visibilityMs, now, receipt, row.seq],
+         first_received_at = COALESCE(first_received_at, ?), receipt = ?
+       WHERE seq IN (${seqs.map(() => '?').join(', ')}) RETURNING *`,
+      [now + visibilityMs, now, receipt, ...seqs],
     );
+    // RETURNING gives no order; FIFO order must hold in the answer.
+    const order = new Map(seqs.map((seq, index) => [seq, index]));
+    return rows.sort((a, b) => order.get(a.seq)! - order.get(b.seq)!);
   }
 
   /**
@@ -527,7 +550,7 @@ export class MessageEngine {
         deadLetterSource ?? null,
       ],
     );
-    await this.count(tx, target.id, now, 'sent', 1);
+    this.count(target.id, now, 'sent', 1);
   }
 
   private toReceived(row: MessageRow, options: ReceiveOptions): ReceivedMessage {
@@ -581,7 +604,7 @@ export class MessageEngine {
         deleted += changes;
         results.push(undefined);
       }
-      if (deleted > 0) await this.count(tx, queue.id, this.clock.now(), 'deleted', deleted);
+      if (deleted > 0) this.count(queue.id, this.clock.now(), 'deleted', deleted);
       return results;
     });
   }
@@ -674,27 +697,45 @@ export class MessageEngine {
   async sweep(): Promise<number> {
     const now = this.clock.now();
     return this.store.write(async (tx) => {
-      const { changes } = await tx.run('DELETE FROM sqs_messages WHERE expires_at <= ?', [now]);
+      // Messages expire roughly in the order they were sent: sweep each queue's oldest until one lives.
+      let changes = 0;
+      for (const queue of this.registry.all()) {
+        for (;;) {
+          const result = await tx.run(
+            `DELETE FROM sqs_messages WHERE seq IN (SELECT seq FROM sqs_messages WHERE queue_id = ?
+               ORDER BY seq LIMIT 1000) AND expires_at <= ?`,
+            [queue.id, now],
+          );
+          changes += result.changes;
+          if (result.changes < 1000) break;
+        }
+      }
       await tx.run('DELETE FROM sqs_dedup WHERE expires_at <= ?', [now]);
       await tx.run('DELETE FROM sqs_receive_attempts WHERE expires_at <= ?', [now]);
       return changes;
     });
   }
 
-  /** Per-minute counters of sent, received and deleted messages (what CloudWatch would chart). */
-  private async count(
-    tx: Tx,
-    queueId: number,
-    now: number,
-    what: 'sent' | 'received' | 'deleted',
-    n: number,
-  ) {
+  /**
+   * Counts sent, received and deleted messages per queue and minute. Counted in memory and written
+   * once a minute (metrics.ts): a crash loses at most a minute of counts, never a message.
+   */
+  private count(queueId: number, now: number, what: 'sent' | 'received' | 'deleted', n: number): void {
     const minute = Math.floor(now / 60_000) * 60_000;
-    await tx.run(
-      `INSERT INTO sqs_queue_metrics (queue_id, minute, ${what}) VALUES (?, ?, ?)
-       ON CONFLICT (queue_id, minute) DO UPDATE SET ${what} = ${what} + excluded.${what}`,
-      [queueId, minute, n],
-    );
+    const key = `${queueId}:${minute}`;
+    let counts = this.counters.get(key);
+    if (!counts) {
+      counts = { queueId, minute, sent: 0, received: 0, deleted: 0 };
+      this.counters.set(key, counts);
+    }
+    counts[what] += n;
+  }
+
+  /** Hands over the counts gathered since the last call. */
+  takeCounts(): MinuteCounts[] {
+    const counts = [...this.counters.values()];
+    this.counters.clear();
+    return counts;
   }
 }
 

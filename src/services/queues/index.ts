@@ -83,6 +83,7 @@ export function queuesService(runtime: Runtime): ServiceModule {
     async stop() {
       cancelMinutely?.();
       engine.waiters.wakeAll();
+      await metrics.flushCounts();
     },
   };
 }

@@ -47,8 +47,25 @@ export class QueueMetrics {
     );
   }
 
+  /** Writes the sent/received/deleted counts gathered in memory since the last flush. */
+  async flushCounts(): Promise<void> {
+    const counts = this.engine.takeCounts().filter((count) => this.registry.getById(count.queueId));
+    if (counts.length === 0) return;
+    await this.runtime.store.write(async (tx) => {
+      for (const count of counts) {
+        await tx.run(
+          `INSERT INTO sqs_queue_metrics (queue_id, minute, sent, received, deleted) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (queue_id, minute) DO UPDATE SET sent = sent + excluded.sent,
+             received = received + excluded.received, deleted = deleted + excluded.deleted`,
+          [count.queueId, count.minute, count.sent, count.received, count.deleted],
+        );
+      }
+    });
+  }
+
   /** Records every queue's depth for the current minute. */
   async sample(): Promise<void> {
+    await this.flushCounts();
     const now = this.runtime.clock.now();
     const minute = Math.floor(now / 60_000) * 60_000;
     for (const queue of this.registry.all()) {

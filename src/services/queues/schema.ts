@@ -51,7 +51,6 @@ export const queueMigrations: Migration[] = [
          );
          CREATE INDEX sqs_messages_visible ON sqs_messages (queue_id, visible_at);
          CREATE INDEX sqs_messages_order ON sqs_messages (queue_id, seq);
-         CREATE INDEX sqs_messages_expiry ON sqs_messages (expires_at);
          CREATE TABLE sqs_dedup (
            queue_id INTEGER NOT NULL,
            dedup_key TEXT NOT NULL,
