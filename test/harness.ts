@@ -20,6 +20,8 @@ export interface TestEddyOptions {
   inMemory?: boolean;
   clock?: Clock;
   beforeStart?: (runtime: Runtime) => void;
+  /** Settings that differ from a test server's defaults (faster delivery retries, say). */
+  config?: Partial<Config>;
 }
 
 export interface Credentials {
@@ -73,6 +75,8 @@ export async function startTestEddy(options: TestEddyOptions = {}): Promise<Test
     logLevel: 'silent',
     defaultRegion: TEST_REGION,
     defaultAccountId: TEST_ACCOUNT,
+    deliveryRetry: { firstMs: 1000, capMs: 60_000 },
+    ...options.config,
   };
   const eddy = await startEddy({
     config,

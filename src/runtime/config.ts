@@ -23,6 +23,8 @@ export interface Config {
   logLevel: LogLevel;
   defaultRegion: string;
   defaultAccountId: string;
+  /** Back-off of failed deliveries (rules, subscriptions): first retry after about `firstMs`, doubling to `capMs`. */
+  deliveryRetry: { firstMs: number; capMs: number };
 }
 
 /** Options as given on the command line; absent means "not given". */
@@ -46,6 +48,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const inMemory = flags.inMemory ?? env.EDDY_IN_MEMORY === '1';
   const accessKeys = parseAccessKeys(flags.accessKeys ?? env.EDDY_ACCESS_KEYS ?? '');
   const logLevel = parseLogLevel(flags.logLevel ?? env.EDDY_LOG_LEVEL ?? 'info');
+  const deliveryRetry = {
+    firstMs: parseDuration('EDDY_RETRY_FIRST_MS', env.EDDY_RETRY_FIRST_MS ?? '1000'),
+    capMs: parseDuration('EDDY_RETRY_CAP_MS', env.EDDY_RETRY_CAP_MS ?? '60000'),
+  };
   if (!isLoopback(host) && accessKeys.length === 0) {
     throw new ConfigError(
       `binding to ${host} exposes eddy beyond this machine; configure access keys first ` +
@@ -58,6 +64,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     dataDir,
     inMemory,
     accessKeys,
+    deliveryRetry,
     logLevel,
     defaultRegion: env.EDDY_REGION ?? DEFAULT_REGION,
     defaultAccountId: DEFAULT_ACCOUNT_ID,
@@ -97,4 +104,12 @@ export function parseAccessKeys(text: string): AccessKey[] {
       }
       return { accessKeyId, secretAccessKey, accountId };
     });
+}
+
+function parseDuration(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigError(`${name} must be a whole number of milliseconds above 0, not '${text}'`);
+  }
+  return value;
 }
