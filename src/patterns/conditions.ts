@@ -1,0 +1,100 @@
+// Whether one condition holds for one value: the meaning of each operator, in one place. Pure.
+import type { AnythingBut, Bound, Condition } from './compile.ts';
+import { inCidr, type Scalar } from './values.ts';
+
+function equal(a: Scalar, b: Scalar): boolean {
+  return a === b || (typeof a === 'number' && typeof b === 'number' && a === b);
+}
+
+export function inRange(value: number, lower: Bound | undefined, upper: Bound | undefined): boolean {
+  if (lower && (lower.inclusive ? value < lower.value : value <= lower.value)) return false;
+  if (upper && (upper.inclusive ? value > upper.value : value >= upper.value)) return false;
+  return true;
+}
+
+export function excluded(exclude: AnythingBut, value: Scalar): boolean {
+  if (exclude.values.some((item) => equal(item, value))) return true;
+  if (typeof value !== 'string') {
+    // The string forms of anything-but (prefix, suffix, wildcard, ignore-case) say nothing of other types.
+    return (
+      exclude.prefix !== undefined ||
+      exclude.suffix !== undefined ||
+      exclude.wildcards !== undefined ||
+      exclude.ignoreCase !== undefined
+    );
+  }
+  if (exclude.prefix !== undefined && value.startsWith(exclude.prefix)) return true;
+  if (exclude.suffix !== undefined && value.endsWith(exclude.suffix)) return true;
+  if (exclude.wildcards?.some((regex) => regex.test(value))) return true;
+  if (exclude.ignoreCase?.includes(value.toLowerCase())) return true;
+  return false;
+}
+
+/** Whether the condition holds for one of a field's values (exists is decided by the caller). */
+export function holds(condition: Condition, value: Scalar): boolean {
+  switch (condition.kind) {
+    case 'exact':
+      return equal(condition.value, value);
+    case 'prefix':
+      return (
+        typeof value === 'string' &&
+        (condition.ignoreCase
+          ? value.toLowerCase().startsWith(condition.value.toLowerCase())
+          : value.startsWith(condition.value))
+      );
+    case 'suffix':
+      return (
+        typeof value === 'string' &&
+        (condition.ignoreCase
+          ? value.toLowerCase().endsWith(condition.value.toLowerCase())
+          : value.endsWith(condition.value))
+      );
+    case 'equals-ignore-case':
+      return typeof value === 'string' && value.toLowerCase() === condition.value.toLowerCase();
+    case 'wildcard':
+      return typeof value === 'string' && condition.regex.test(value);
+    case 'anything-but':
+      return value !== null && !excluded(condition.exclude, value);
+    case 'numeric':
+      return typeof value === 'number' && inRange(value, condition.lower, condition.upper);
+    case 'exists':
+      return condition.exists;
+    case 'cidr':
+      return typeof value === 'string' && inCidr(condition.block, value);
+  }
+}
+
+/** Whether a field passes given its values (none: the field is absent from the event). */
+export function fieldPasses(conditions: Condition[], values: Scalar[] | undefined): boolean {
+  if (values === undefined || values.length === 0) {
+    return conditions.some((condition) => condition.kind === 'exists' && !condition.exists);
+  }
+  return conditions.some((condition) => values.some((value) => holds(condition, value)));
+}
+
+/** Words for a condition, for explanations. */
+export function describe(condition: Condition): string {
+  switch (condition.kind) {
+    case 'exact':
+      return JSON.stringify(condition.value);
+    case 'prefix':
+    case 'suffix':
+      return `${condition.kind}${condition.ignoreCase ? ' (ignoring case)' : ''} ${JSON.stringify(condition.value)}`;
+    case 'equals-ignore-case':
+      return `equal ignoring case to ${JSON.stringify(condition.value)}`;
+    case 'wildcard':
+      return `wildcard ${JSON.stringify(condition.pattern)}`;
+    case 'anything-but':
+      return 'anything but the excluded values';
+    case 'numeric': {
+      const parts = [];
+      if (condition.lower) parts.push(`${condition.lower.inclusive ? '>=' : '>'} ${condition.lower.value}`);
+      if (condition.upper) parts.push(`${condition.upper.inclusive ? '<=' : '<'} ${condition.upper.value}`);
+      return `a number ${parts.join(' and ')}`;
+    }
+    case 'exists':
+      return condition.exists ? 'present' : 'absent';
+    case 'cidr':
+      return `an address in ${condition.text}`;
+  }
+}

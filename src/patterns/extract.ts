@@ -1,0 +1,247 @@
+// Reads only the fields some pattern mentions out of an event's JSON text, skipping everything
+// else without building it; arrays contribute each of their elements to the same path. Pure.
+import { PATH_SEPARATOR } from './compile.ts';
+import type { Scalar } from './values.ts';
+
+/** The paths patterns mention, as a tree of keys; `path` marks a node a pattern tests. */
+export class PathTree {
+  readonly children = new Map<string, PathTree>();
+  path: string | undefined;
+  /** Fields at or below this node, and fields at exactly this node. */
+  private users = 0;
+  private pathUsers = 0;
+
+  add(path: string): void {
+    let node: PathTree = this;
+    for (const key of path.split(PATH_SEPARATOR)) {
+      let child = node.children.get(key);
+      if (!child) {
+        child = new PathTree();
+        node.children.set(key, child);
+      }
+      child.users++;
+      node = child;
+    }
+    node.pathUsers++;
+    node.path = path;
+  }
+
+  remove(path: string): void {
+    let node: PathTree = this;
+    for (const key of path.split(PATH_SEPARATOR)) {
+      const child = node.children.get(key);
+      if (!child) return;
+      if (--child.users === 0) {
+        node.children.delete(key);
+        return;
+      }
+      node = child;
+    }
+    if (--node.pathUsers === 0) node.path = undefined;
+  }
+}
+
+/** Field values by path; a path with no entry has no leaf value in the event. */
+export type Extracted = Map<string, Scalar[]>;
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+export function extractFromText(text: string, tree: PathTree): Extracted {
+  const out: Extracted = new Map();
+  const scanner = new Scanner(text, out);
+  scanner.whitespace();
+  scanner.value(tree);
+  return out;
+}
+
+export function extractFromValue(value: unknown, tree: PathTree): Extracted {
+  const out: Extracted = new Map();
+  const visit = (item: unknown, node: PathTree) => {
+    if (Array.isArray(item)) {
+      for (const element of item) visit(element, node);
+    } else if (item !== null && typeof item === 'object') {
+      for (const [key, child] of node.children) {
+        if (Object.hasOwn(item, key)) visit((item as Record<string, unknown>)[key], child);
+      }
+    } else if (node.path !== undefined && item !== undefined) {
+      push(out, node.path, item as Scalar);
+    }
+  };
+  visit(value, tree);
+  return out;
+}
+
+function push(out: Extracted, path: string, value: Scalar): void {
+  const values = out.get(path);
+  if (values) values.push(value);
+  else out.set(path, [value]);
+}
+
+class Scanner {
+  private position = 0;
+  constructor(
+    private readonly text: string,
+    private readonly out: Extracted,
+  ) {}
+
+  whitespace(): void {
+    const text = this.text;
+    let position = this.position;
+    for (;;) {
+      const code = text.charCodeAt(position);
+      if (code === 32 || code === 10 || code === 13 || code === 9) position++;
+      else break;
+    }
+    this.position = position;
+  }
+
+  /** Reads a value for `node` (undefined: nobody cares, skip it). */
+  value(node: PathTree | undefined): void {
+    const code = this.text.charCodeAt(this.position);
+    if (node === undefined || (node.children.size === 0 && node.path === undefined)) {
+      this.skip();
+      return;
+    }
+    if (code === 123) this.object(node);
+    else if (code === 91) this.array(node);
+    else if (code === QUOTE) {
+      const value = this.string();
+      if (node.path !== undefined) push(this.out, node.path, value);
+    } else {
+      const value = this.literal();
+      if (node.path !== undefined) push(this.out, node.path, value);
+    }
+  }
+
+  private object(node: PathTree): void {
+    this.position++;
+    this.whitespace();
+    if (this.text.charCodeAt(this.position) === 125) {
+      this.position++;
+      return;
+    }
+    for (;;) {
+      this.whitespace();
+      const key = this.string();
+      this.whitespace();
+      this.expect(58);
+      this.whitespace();
+      this.value(node.children.get(key));
+      this.whitespace();
+      const code = this.text.charCodeAt(this.position++);
+      if (code === 125) return;
+      if (code !== 44) throw new SyntaxError(`Expected ',' or '}' at position ${this.position - 1}`);
+    }
+  }
+
+  private array(node: PathTree): void {
+    this.position++;
+    this.whitespace();
+    if (this.text.charCodeAt(this.position) === 93) {
+      this.position++;
+      return;
+    }
+    for (;;) {
+      this.whitespace();
+      this.value(node);
+      this.whitespace();
+      const code = this.text.charCodeAt(this.position++);
+      if (code === 93) return;
+      if (code !== 44) throw new SyntaxError(`Expected ',' or ']' at position ${this.position - 1}`);
+    }
+  }
+
+  private string(): string {
+    const text = this.text;
+    if (text.charCodeAt(this.position) !== QUOTE)
+      throw new SyntaxError(`Expected a string at position ${this.position}`);
+    const start = this.position + 1;
+    let position = start;
+    let escaped = false;
+    for (;;) {
+      const code = text.charCodeAt(position);
+      if (code === QUOTE) break;
+      if (code === BACKSLASH) {
+        escaped = true;
+        position += 2;
+      } else if (Number.isNaN(code)) throw new SyntaxError('Unterminated string');
+      else position++;
+    }
+    this.position = position + 1;
+    return escaped
+      ? (JSON.parse(text.slice(start - 1, position + 1)) as string)
+      : text.slice(start, position);
+  }
+
+  private literal(): Scalar {
+    const text = this.text;
+    const start = this.position;
+    let position = start;
+    for (;;) {
+      const code = text.charCodeAt(position);
+      if (
+        code === 44 ||
+        code === 125 ||
+        code === 93 ||
+        code === 32 ||
+        code === 10 ||
+        code === 13 ||
+        code === 9 ||
+        Number.isNaN(code)
+      )
+        break;
+      position++;
+    }
+    this.position = position;
+    const token = text.slice(start, position);
+    if (token === 'true') return true;
+    if (token === 'false') return false;
+    if (token === 'null') return null;
+    const number = Number(token);
+    if (token === '' || Number.isNaN(number))
+      throw new SyntaxError(`Unexpected token '${token}' at position ${start}`);
+    return number;
+  }
+
+  /** Skips one value, however deep, without building it. */
+  private skip(): void {
+    const text = this.text;
+    let position = this.position;
+    let depth = 0;
+    for (;;) {
+      const code = text.charCodeAt(position);
+      if (Number.isNaN(code)) throw new SyntaxError('Unexpected end of JSON');
+      if (code === QUOTE) {
+        position++;
+        for (;;) {
+          const inner = text.charCodeAt(position);
+          if (inner === QUOTE) break;
+          if (Number.isNaN(inner)) throw new SyntaxError('Unterminated string');
+          position += inner === BACKSLASH ? 2 : 1;
+        }
+        position++;
+        if (depth === 0) break;
+        continue;
+      }
+      if (code === 123 || code === 91) depth++;
+      else if (code === 125 || code === 93) {
+        if (depth === 0) break;
+        depth--;
+        position++;
+        if (depth === 0) break;
+        continue;
+      } else if (depth === 0 && (code === 44 || code === 32 || code === 10 || code === 13 || code === 9))
+        break;
+      position++;
+    }
+    this.position = position;
+  }
+
+  private expect(code: number): void {
+    if (this.text.charCodeAt(this.position) !== code) {
+      throw new SyntaxError(`Expected '${String.fromCharCode(code)}' at position ${this.position}`);
+    }
+    this.position++;
+  }
+}
