@@ -54,6 +54,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
     metrics,
     cloudMetrics: new CloudMetrics(),
     targets: new Targets(),
+    endpoint: { url: `http://${config.host}:${config.port}` },
   };
 
   let edge: Edge | undefined;
@@ -98,6 +99,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
 
   const port = (edge.server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  runtime.endpoint.url = `http://${host}:${port}`;
   let stopping: Promise<void> | undefined;
   return {
     runtime,

@@ -50,4 +50,6 @@ export interface Runtime {
   cloudMetrics: CloudMetrics;
   /** Delivery to any resource by ARN; each service registers the ARNs it owns. */
   targets: Targets;
+  /** Where eddy answers (`http://host:port`), known once the port is open; links in messages use it. */
+  endpoint: { url: string };
 }

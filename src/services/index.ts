@@ -3,7 +3,9 @@
 import type { ServiceDefinition } from '../edge/index.ts';
 import type { Runtime } from '../runtime/index.ts';
 import type { Migration } from '../store/index.ts';
+import { eventsService } from './events/index.ts';
 import { queuesService } from './queues/index.ts';
+import { topicsService } from './topics/index.ts';
 
 export interface ServiceModule {
   definition: ServiceDefinition;
@@ -16,4 +18,4 @@ export interface ServiceModule {
 
 export type ServiceFactory = (runtime: Runtime) => ServiceModule;
 
-export const serviceFactories: ServiceFactory[] = [queuesService];
+export const serviceFactories: ServiceFactory[] = [queuesService, topicsService, eventsService];

@@ -1,0 +1,7 @@
+// EventBridge's errors: code, status and the messages AWS words them with.
+import { ServiceError } from '../../edge/index.ts';
+
+export const eventsError = (code: string, message: string) =>
+  new ServiceError(code, message, { status: 400 });
+export const validation = (message: string) => eventsError('ValidationException', message);
+export const notFound = (message: string) => eventsError('ResourceNotFoundException', message);

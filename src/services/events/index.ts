@@ -1,0 +1,77 @@
+// The event bus: Amazon EventBridge's buses, rules and targets, with durable, retried delivery.
+import { ServiceError } from '../../edge/index.ts';
+import { DeliveryError, type Runtime } from '../../runtime/index.ts';
+import type { ServiceModule } from '../index.ts';
+import { Dispatcher } from './dispatcher.ts';
+import { eventHandlers } from './handlers.ts';
+import { loadEventsModel } from './model.ts';
+import { EventRegistry } from './registry.ts';
+import { RuleSchedules } from './scheduled-rules.ts';
+import { eventMigrations } from './schema.ts';
+
+export function eventsService(runtime: Runtime): ServiceModule {
+  const registry = new EventRegistry(runtime.store, () => runtime.clock.now(), RuleSchedules.check);
+  const dispatcher = new Dispatcher(runtime, registry, {
+    baseMs: runtime.config.deliveryRetry.firstMs,
+    capMs: runtime.config.deliveryRetry.capMs,
+  });
+  const schedules = new RuleSchedules(runtime, registry, dispatcher);
+
+  // A rule may target another bus: the event is put on it, unless it has been there already.
+  runtime.targets.register('events', async (arn, delivery) => {
+    const bus = await registry.busByArn(arn);
+    if (!bus) throw new DeliveryError('ResourceNotFoundException', `Event bus ${arn} does not exist.`, false);
+    const path = (delivery.parameters?.busPath as string[] | undefined) ?? [];
+    if (path.includes(bus.arn)) return {};
+    let eventId: string;
+    try {
+      eventId = (JSON.parse(delivery.body) as { id: string }).id;
+    } catch {
+      throw new DeliveryError('MalformedDetail', 'A bus target must receive the whole event as JSON.', false);
+    }
+    await dispatcher.accept([{ bus, eventId, envelope: delivery.body, busPath: [...path, bus.arn] }]);
+    return { id: eventId };
+  });
+
+  return {
+    definition: {
+      name: 'events',
+      model: loadEventsModel(),
+      handlers: eventHandlers(registry, dispatcher, schedules, runtime.clock),
+      inputError(problem) {
+        if (problem.kind === 'missing') {
+          return new ServiceError(
+            'ValidationException',
+            `1 validation error detected: Value null at '${problem.member}' failed to satisfy constraint: Member must not be null`,
+          );
+        }
+        return new ServiceError(
+          'ValidationException',
+          `1 validation error detected: Value '${String(problem.value)}' at '${problem.member}' failed to satisfy constraint: Member must be ${problem.expected}`,
+        );
+      },
+      internalRoutes: [
+        {
+          method: 'GET',
+          path: 'events/:eventId',
+          handle: (request) => {
+            const trace = dispatcher.traces.get(request.params.eventId ?? '');
+            if (!trace)
+              throw new ServiceError('ResourceNotFoundException', 'No trace is kept for this event id.', {
+                status: 404,
+              });
+            return { body: trace };
+          },
+        },
+      ],
+    },
+    migrations: eventMigrations,
+    async start() {
+      await registry.load();
+      await dispatcher.resume();
+    },
+    async stop() {
+      await dispatcher.stop();
+    },
+  };
+}

@@ -1,0 +1,515 @@
+// Buses, rules and targets: their rules of shape and number, kept in memory beside the store, with
+// one compiled pattern set per bus so an event is matched against every rule at once.
+import { formatArn, parseArn } from '../../runtime/index.ts';
+import type { Store } from '../../store/index.ts';
+import { eventsError, notFound, validation } from './errors.ts';
+import { type BusMatcher, createMatcher, validatePattern } from './matcher.ts';
+import { checkTargetInput, type TargetInput } from './transform.ts';
+
+export const LIMITS = { busesPerAccount: 100, rulesPerBus: 300, targetsPerRule: 5 };
+const BUS_NAME = /^[/.\-_A-Za-z0-9]{1,256}$/;
+const RULE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
+const TARGET_ID = /^[.\-_A-Za-z0-9]{1,64}$/;
+const RULE_STATES = new Set(['ENABLED', 'DISABLED', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS']);
+
+export interface Target extends TargetInput {
+  Id: string;
+  Arn: string;
+  RoleArn?: string;
+  SqsParameters?: { MessageGroupId?: string };
+  HttpParameters?: Record<string, unknown>;
+  EcsParameters?: Record<string, unknown>;
+  DeadLetterConfig?: { Arn?: string };
+  RetryPolicy?: { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number };
+  [other: string]: unknown;
+}
+
+export interface Rule {
+  id: number;
+  bus: Bus;
+  name: string;
+  arn: string;
+  eventPattern: string | undefined;
+  schedule: string | undefined;
+  state: string;
+  description: string | undefined;
+  roleArn: string | undefined;
+  managedBy: string | undefined;
+  createdBy: string;
+  tags: Record<string, string>;
+  targets: Map<string, Target>;
+}
+
+export interface Bus {
+  id: number;
+  account: string;
+  region: string;
+  name: string;
+  arn: string;
+  description: string | undefined;
+  kmsKey: string | undefined;
+  deadLetterArn: string | undefined;
+  policy: Record<string, unknown> | undefined;
+  tags: Record<string, string>;
+  createdAt: number;
+  modifiedAt: number;
+  rules: Map<string, Rule>;
+  matcher: BusMatcher;
+}
+
+interface BusRow {
+  id: number;
+  account: string;
+  region: string;
+  name: string;
+  description: string | null;
+  kms_key: string | null;
+  dead_letter_arn: string | null;
+  policy: string | null;
+  tags: string;
+  created_at: number;
+  modified_at: number;
+}
+
+interface RuleRow {
+  id: number;
+  bus_id: number;
+  name: string;
+  event_pattern: string | null;
+  schedule: string | null;
+  state: string;
+  description: string | null;
+  role_arn: string | null;
+  managed_by: string | null;
+  created_by: string;
+  tags: string;
+}
+
+export interface BusSettings {
+  description?: string | undefined;
+  kmsKey?: string | undefined;
+  deadLetterArn?: string | undefined;
+}
+
+export interface RuleSettings {
+  eventPattern?: string | undefined;
+  schedule?: string | undefined;
+  state?: string | undefined;
+  description?: string | undefined;
+  roleArn?: string | undefined;
+  tags?: Record<string, string> | undefined;
+}
+
+const busKey = (account: string, region: string, name: string) => `${account}/${region}/${name}`;
+const orUndefined = <T>(value: T | null): T | undefined => value ?? undefined;
+
+export class EventRegistry {
+  private readonly buses = new Map<string, Bus>();
+  private readonly busesById = new Map<number, Bus>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number,
+    private readonly checkSchedule: (expression: string) => string | undefined,
+  ) {}
+
+  async load(): Promise<void> {
+    const [busRows, ruleRows, targetRows] = await this.store.read(async (tx) => [
+      await tx.all<BusRow>('SELECT * FROM evb_buses'),
+      await tx.all<RuleRow>('SELECT * FROM evb_rules'),
+      await tx.all<{ rule_id: number; config: string }>(
+        'SELECT rule_id, config FROM evb_targets ORDER BY target_id',
+      ),
+    ]);
+    for (const row of busRows) this.remember(this.toBus(row));
+    const rulesById = new Map<number, Rule>();
+    for (const row of ruleRows) {
+      const bus = this.busesById.get(row.bus_id);
+      if (!bus) continue;
+      const rule = this.toRule(row, bus);
+      bus.rules.set(rule.name, rule);
+      rulesById.set(rule.id, rule);
+      this.index(rule);
+    }
+    for (const row of targetRows) {
+      const target = JSON.parse(row.config) as Target;
+      rulesById.get(row.rule_id)?.targets.set(target.Id, target);
+    }
+  }
+
+  /** The default bus exists in every account and region as soon as it is asked for. */
+  async bus(account: string, region: string, nameOrArn: string | undefined): Promise<Bus> {
+    const name = busNameOf(nameOrArn);
+    const found = this.buses.get(busKey(account, region, name));
+    if (found) return found;
+    if (name === 'default') return this.createBus(account, region, 'default', {}, {});
+    throw notFound(`Event bus ${name} does not exist.`);
+  }
+
+  busById(id: number): Bus | undefined {
+    return this.busesById.get(id);
+  }
+
+  async busByArn(arn: string): Promise<Bus | undefined> {
+    const parsed = parseArn(arn);
+    if (parsed?.service !== 'events' || !parsed.resource.startsWith('event-bus/')) return undefined;
+    return this.bus(parsed.accountId, parsed.region, parsed.resource.slice('event-bus/'.length)).catch(
+      () => undefined,
+    );
+  }
+
+  async listBuses(account: string, region: string): Promise<Bus[]> {
+    await this.bus(account, region, 'default');
+    return [...this.buses.values()]
+      .filter((bus) => bus.account === account && bus.region === region)
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  allBuses(): Bus[] {
+    return [...this.buses.values()];
+  }
+
+  async createBus(
+    account: string,
+    region: string,
+    name: string,
+    settings: BusSettings,
+    tags: Record<string, string>,
+  ): Promise<Bus> {
+    if (!BUS_NAME.test(name)) {
+      throw validation(
+        `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [/\\.\\-_A-Za-z0-9]+`,
+      );
+    }
+    if (this.buses.has(busKey(account, region, name))) {
+      throw eventsError('ResourceAlreadyExistsException', `Event bus ${name} already exists.`);
+    }
+    const count = [...this.buses.values()].filter(
+      (bus) => bus.account === account && bus.region === region,
+    ).length;
+    if (count >= LIMITS.busesPerAccount) {
+      throw eventsError(
+        'LimitExceededException',
+        `The requested resource exceeds the maximum number allowed (${LIMITS.busesPerAccount} event buses).`,
+      );
+    }
+    const now = this.now();
+    const row = await this.store.write(async (tx) => {
+      const inserted = await tx.get<{ id: number }>(
+        `INSERT INTO evb_buses (account, region, name, description, kms_key, dead_letter_arn, tags, created_at, modified_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account, region, name) DO UPDATE SET name = excluded.name RETURNING id`,
+        [
+          account,
+          region,
+          name,
+          settings.description ?? null,
+          settings.kmsKey ?? null,
+          settings.deadLetterArn ?? null,
+          JSON.stringify(tags),
+          now,
+          now,
+        ],
+      );
+      return tx.get<BusRow>('SELECT * FROM evb_buses WHERE id = ?', [inserted!.id]);
+    });
+    const existing = this.buses.get(busKey(account, region, name));
+    if (existing) return existing;
+    const bus = this.toBus(row!);
+    this.remember(bus);
+    return bus;
+  }
+
+  async updateBus(bus: Bus, settings: BusSettings): Promise<void> {
+    const now = this.now();
+    await this.store.write((tx) =>
+      tx.run(
+        'UPDATE evb_buses SET description = ?, kms_key = ?, dead_letter_arn = ?, modified_at = ? WHERE id = ?',
+        [settings.description ?? null, settings.kmsKey ?? null, settings.deadLetterArn ?? null, now, bus.id],
+      ),
+    );
+    bus.description = settings.description;
+    bus.kmsKey = settings.kmsKey;
+    bus.deadLetterArn = settings.deadLetterArn;
+    bus.modifiedAt = now;
+  }
+
+  async deleteBus(bus: Bus): Promise<void> {
+    if (bus.name === 'default') throw validation('Cannot delete event bus default.');
+    if (bus.rules.size > 0) {
+      throw validation(`Event bus ${bus.name} can't be deleted since it has rules.`);
+    }
+    await this.store.write(async (tx) => {
+      await tx.run('DELETE FROM evb_buses WHERE id = ?', [bus.id]);
+      await tx.run('DELETE FROM evb_events WHERE bus_id = ?', [bus.id]);
+    });
+    this.buses.delete(busKey(bus.account, bus.region, bus.name));
+    this.busesById.delete(bus.id);
+  }
+
+  async setBusPolicy(bus: Bus, policy: Record<string, unknown> | undefined): Promise<void> {
+    await this.store.write((tx) =>
+      tx.run('UPDATE evb_buses SET policy = ? WHERE id = ?', [
+        policy ? JSON.stringify(policy) : null,
+        bus.id,
+      ]),
+    );
+    bus.policy = policy;
+  }
+
+  async setTags(resource: Bus | Rule, tags: Record<string, string>): Promise<void> {
+    const table = 'rules' in resource ? 'evb_buses' : 'evb_rules';
+    await this.store.write((tx) =>
+      tx.run(`UPDATE ${table} SET tags = ? WHERE id = ?`, [JSON.stringify(tags), resource.id]),
+    );
+    resource.tags = tags;
+  }
+
+  rule(bus: Bus, name: string): Rule {
+    const rule = bus.rules.get(name);
+    if (!rule) throw notFound(`Rule ${name} does not exist on EventBus ${bus.name}.`);
+    return rule;
+  }
+
+  /** Finds a bus or rule by ARN (tags). */
+  async resourceByArn(arn: string): Promise<Bus | Rule | undefined> {
+    const parsed = parseArn(arn);
+    if (parsed?.service !== 'events') return undefined;
+    if (parsed.resource.startsWith('event-bus/')) return this.busByArn(arn);
+    if (!parsed.resource.startsWith('rule/')) return undefined;
+    const parts = parsed.resource.split('/');
+    const [busName, ruleName] = parts.length === 3 ? [parts[1]!, parts[2]!] : ['default', parts[1]!];
+    const bus = await this.bus(parsed.accountId, parsed.region, busName).catch(() => undefined);
+    return bus?.rules.get(ruleName);
+  }
+
+  /** PutRule: creates the rule or replaces its settings (targets stay). */
+  async putRule(bus: Bus, name: string, settings: RuleSettings, createdBy: string): Promise<Rule> {
+    if (!RULE_NAME.test(name)) {
+      throw validation(
+        `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+`,
+      );
+    }
+    if (settings.eventPattern === undefined && settings.schedule === undefined) {
+      throw validation('Parameter(s) EventPattern or ScheduleExpression must be specified.');
+    }
+    if (settings.eventPattern !== undefined) validatePattern(settings.eventPattern);
+    if (settings.schedule !== undefined) {
+      if (bus.name !== 'default')
+        throw validation('ScheduleExpression is supported only on the default event bus.');
+      const problem = this.checkSchedule(settings.schedule);
+      if (problem) throw validation(`Parameter ScheduleExpression is not valid. ${problem}`);
+    }
+    const state = settings.state ?? 'ENABLED';
+    if (!RULE_STATES.has(state)) {
+      throw validation(
+        `1 validation error detected: Value '${state}' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS]`,
+      );
+    }
+    const existing = bus.rules.get(name);
+    if (!existing && bus.rules.size >= LIMITS.rulesPerBus) {
+      throw eventsError(
+        'LimitExceededException',
+        `The requested resource exceeds the maximum number allowed (${LIMITS.rulesPerBus} rules per event bus).`,
+      );
+    }
+    const now = this.now();
+    const values = [
+      settings.eventPattern ?? null,
+      settings.schedule ?? null,
+      state,
+      settings.description ?? null,
+      settings.roleArn ?? null,
+    ];
+    if (existing) {
+      await this.store.write((tx) =>
+        tx.run(
+          'UPDATE evb_rules SET event_pattern = ?, schedule = ?, state = ?, description = ?, role_arn = ? WHERE id = ?',
+          [...values, existing.id],
+        ),
+      );
+      bus.matcher.remove(String(existing.id));
+      Object.assign(existing, {
+        eventPattern: settings.eventPattern,
+        schedule: settings.schedule,
+        state,
+        description: settings.description,
+        roleArn: settings.roleArn,
+      });
+      this.index(existing);
+      return existing;
+    }
+    const row = await this.store.write((tx) =>
+      tx.get<RuleRow>(
+        `INSERT INTO evb_rules (bus_id, name, event_pattern, schedule, state, description, role_arn, created_by, tags, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        [bus.id, name, ...values, createdBy, JSON.stringify(settings.tags ?? {}), now],
+      ),
+    );
+    const rule = this.toRule(row!, bus);
+    bus.rules.set(name, rule);
+    this.index(rule);
+    return rule;
+  }
+
+  async setRuleState(rule: Rule, state: 'ENABLED' | 'DISABLED'): Promise<void> {
+    await this.store.write((tx) => tx.run('UPDATE evb_rules SET state = ? WHERE id = ?', [state, rule.id]));
+    rule.bus.matcher.remove(String(rule.id));
+    rule.state = state;
+    this.index(rule);
+  }
+
+  async deleteRule(rule: Rule, force: boolean): Promise<void> {
+    if (rule.targets.size > 0) throw validation("Rule can't be deleted since it has targets.");
+    if (rule.managedBy && !force) {
+      throw eventsError(
+        'ManagedRuleException',
+        `Rule ${rule.name} is managed by ${rule.managedBy}; use Force to delete it.`,
+      );
+    }
+    await this.store.write((tx) => tx.run('DELETE FROM evb_rules WHERE id = ?', [rule.id]));
+    rule.bus.matcher.remove(String(rule.id));
+    rule.bus.rules.delete(rule.name);
+  }
+
+  /** PutTargets: per-target failures, as AWS reports them. */
+  async putTargets(
+    rule: Rule,
+    targets: Target[],
+  ): Promise<Array<{ TargetId: string; ErrorCode: string; ErrorMessage: string }>> {
+    const failed: Array<{ TargetId: string; ErrorCode: string; ErrorMessage: string }> = [];
+    const accepted: Target[] = [];
+    for (const target of targets) {
+      const problem = checkTarget(target);
+      if (problem)
+        failed.push({ TargetId: target.Id, ErrorCode: 'ValidationException', ErrorMessage: problem });
+      else accepted.push(target);
+    }
+    const ids = new Set([...rule.targets.keys(), ...accepted.map((target) => target.Id)]);
+    if (ids.size > LIMITS.targetsPerRule) {
+      throw eventsError(
+        'LimitExceededException',
+        `The requested resource exceeds the maximum number allowed (${LIMITS.targetsPerRule} targets per rule).`,
+      );
+    }
+    await this.store.write(async (tx) => {
+      for (const target of accepted) {
+        await tx.run(
+          `INSERT INTO evb_targets (rule_id, target_id, arn, config) VALUES (?, ?, ?, ?)
+           ON CONFLICT (rule_id, target_id) DO UPDATE SET arn = excluded.arn, config = excluded.config`,
+          [rule.id, target.Id, target.Arn, JSON.stringify(target)],
+        );
+      }
+    });
+    for (const target of accepted) rule.targets.set(target.Id, target);
+    return failed;
+  }
+
+  async removeTargets(
+    rule: Rule,
+    ids: string[],
+  ): Promise<Array<{ TargetId: string; ErrorCode: string; ErrorMessage: string }>> {
+    const failed = ids
+      .filter((id) => !rule.targets.has(id))
+      .map((id) => ({
+        TargetId: id,
+        ErrorCode: 'ResourceNotFoundException',
+        ErrorMessage: `Target ${id} does not exist on rule ${rule.name}.`,
+      }));
+    const present = ids.filter((id) => rule.targets.has(id));
+    await this.store.write(async (tx) => {
+      for (const id of present)
+        await tx.run('DELETE FROM evb_targets WHERE rule_id = ? AND target_id = ?', [rule.id, id]);
+    });
+    for (const id of present) rule.targets.delete(id);
+    return failed;
+  }
+
+  /** Enabled rules with a pattern join the bus's matcher; disabled and scheduled ones do not. */
+  private index(rule: Rule): void {
+    if (rule.eventPattern !== undefined && rule.state !== 'DISABLED') {
+      rule.bus.matcher.add(String(rule.id), rule.eventPattern);
+    }
+  }
+
+  private remember(bus: Bus): void {
+    this.buses.set(busKey(bus.account, bus.region, bus.name), bus);
+    this.busesById.set(bus.id, bus);
+  }
+
+  private toBus(row: BusRow): Bus {
+    return {
+      id: row.id,
+      account: row.account,
+      region: row.region,
+      name: row.name,
+      arn: formatArn({
+        service: 'events',
+        region: row.region,
+        accountId: row.account,
+        resource: `event-bus/${row.name}`,
+      }),
+      description: orUndefined(row.description),
+      kmsKey: orUndefined(row.kms_key),
+      deadLetterArn: orUndefined(row.dead_letter_arn),
+      policy: row.policy ? (JSON.parse(row.policy) as Record<string, unknown>) : undefined,
+      tags: JSON.parse(row.tags) as Record<string, string>,
+      createdAt: Number(row.created_at),
+      modifiedAt: Number(row.modified_at),
+      rules: new Map(),
+      matcher: createMatcher(),
+    };
+  }
+
+  private toRule(row: RuleRow, bus: Bus): Rule {
+    const resource = bus.name === 'default' ? `rule/${row.name}` : `rule/${bus.name}/${row.name}`;
+    return {
+      id: row.id,
+      bus,
+      name: row.name,
+      arn: formatArn({ service: 'events', region: bus.region, accountId: bus.account, resource }),
+      eventPattern: orUndefined(row.event_pattern),
+      schedule: orUndefined(row.schedule),
+      state: row.state,
+      description: orUndefined(row.description),
+      roleArn: orUndefined(row.role_arn),
+      managedBy: orUndefined(row.managed_by),
+      createdBy: row.created_by,
+      tags: JSON.parse(row.tags) as Record<string, string>,
+      targets: new Map(),
+    };
+  }
+}
+
+/** A bus is named by its name or its ARN. */
+export function busNameOf(nameOrArn: string | undefined): string {
+  if (nameOrArn === undefined || nameOrArn === '') return 'default';
+  const parsed = parseArn(nameOrArn);
+  if (parsed?.service === 'events' && parsed.resource.startsWith('event-bus/')) {
+    return parsed.resource.slice('event-bus/'.length);
+  }
+  return nameOrArn;
+}
+
+function checkTarget(target: Target): string | undefined {
+  if (!TARGET_ID.test(target.Id))
+    return `Target Id ${target.Id} must match [\\.\\-_A-Za-z0-9]+ and be 1 to 64 characters.`;
+  if (!parseArn(target.Arn))
+    return `Parameter ${target.Arn} is not valid. Reason: Provided Arn is not in correct format.`;
+  const retry = target.RetryPolicy;
+  const attempts = retry?.MaximumRetryAttempts;
+  if (attempts !== undefined && (attempts < 0 || attempts > 185)) {
+    return 'RetryPolicy.MaximumRetryAttempts must be between 0 and 185.';
+  }
+  const age = retry?.MaximumEventAgeInSeconds;
+  if (age !== undefined && (age < 60 || age > 86_400)) {
+    return 'RetryPolicy.MaximumEventAgeInSeconds must be between 60 and 86400.';
+  }
+  const dlq = target.DeadLetterConfig?.Arn;
+  if (dlq !== undefined && parseArn(dlq)?.service !== 'sqs')
+    return 'DeadLetterConfig.Arn must be the ARN of an SQS queue.';
+  if (parseArn(target.Arn)?.resource.endsWith('.fifo') && !target.SqsParameters?.MessageGroupId) {
+    return 'Parameter(s) SqsParameters must be specified for target: ' + target.Id + '.';
+  }
+  return checkTargetInput(target);
+}

@@ -1,0 +1,66 @@
+// The event bus's tables. Events are an inbox per bus, matched in order of arrival; each matched
+// target becomes a delivery row that lives until the target took the event or it went to a DLQ.
+import type { Migration } from '../../store/index.ts';
+
+export const eventMigrations: Migration[] = [
+  {
+    id: 'events/001-init',
+    up: `CREATE TABLE evb_buses (
+           id INTEGER PRIMARY KEY,
+           account TEXT NOT NULL,
+           region TEXT NOT NULL,
+           name TEXT NOT NULL,
+           description TEXT,
+           kms_key TEXT,
+           dead_letter_arn TEXT,
+           policy TEXT,
+           tags TEXT NOT NULL,
+           created_at BIGINT NOT NULL,
+           modified_at BIGINT NOT NULL,
+           matched_through BIGINT NOT NULL DEFAULT 0,
+           UNIQUE (account, region, name)
+         );
+         CREATE TABLE evb_rules (
+           id INTEGER PRIMARY KEY,
+           bus_id INTEGER NOT NULL,
+           name TEXT NOT NULL,
+           event_pattern TEXT,
+           schedule TEXT,
+           state TEXT NOT NULL,
+           description TEXT,
+           role_arn TEXT,
+           managed_by TEXT,
+           created_by TEXT NOT NULL,
+           tags TEXT NOT NULL,
+           created_at BIGINT NOT NULL,
+           UNIQUE (bus_id, name)
+         );
+         CREATE TABLE evb_targets (
+           rule_id INTEGER NOT NULL,
+           target_id TEXT NOT NULL,
+           arn TEXT NOT NULL,
+           config TEXT NOT NULL,
+           PRIMARY KEY (rule_id, target_id)
+         );
+         CREATE TABLE evb_events (
+           seq INTEGER PRIMARY KEY,
+           bus_id INTEGER NOT NULL,
+           event_id TEXT NOT NULL,
+           envelope TEXT NOT NULL,
+           bus_path TEXT NOT NULL,
+           received_at BIGINT NOT NULL
+         );
+         CREATE INDEX evb_events_bus ON evb_events (bus_id, seq);
+         CREATE TABLE evb_deliveries (
+           id INTEGER PRIMARY KEY,
+           event_id TEXT NOT NULL,
+           rule_arn TEXT NOT NULL,
+           target TEXT NOT NULL,
+           event TEXT NOT NULL,
+           payload TEXT NOT NULL,
+           attempts INTEGER NOT NULL DEFAULT 0,
+           event_time BIGINT NOT NULL,
+           received_at BIGINT NOT NULL
+         );`,
+  },
+];
