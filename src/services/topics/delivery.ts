@@ -1,0 +1,290 @@
+// Fan-out: a publish commits one delivery row per subscription that should get the message; each is
+// tried at once, retried under its protocol's policy on the durable timer service, and finally sent
+// to the subscription's dead-letter queue (or counted as dropped).
+import { createHash } from 'node:crypto';
+import { DeliveryError, type MessageAttribute, type Runtime, type Timer } from '../../runtime/index.ts';
+import type { Tx } from '../../store/index.ts';
+import { bodyFor, envelope, type StoredMessage } from './message.ts';
+import type { Subscription, Topic, TopicRegistry } from './registry.ts';
+import { effectivePolicy, retryDelaySeconds } from './retry-policy.ts';
+import type { SigningKey } from './signing.ts';
+
+const RETRY_TIMER = 'sns.retry';
+/** Deliveries to queues are retried for a long time, as SNS does; these cap eddy's attempts. */
+const QUEUE_MAX_ATTEMPTS = 100;
+const HTTP_TIMEOUT_MS = 15_000;
+
+interface DeliveryRow {
+  id: number;
+  subscription_arn: string;
+  kind: string;
+  message: string;
+  attempts: number;
+}
+
+export class Deliveries {
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopped = false;
+  private readonly counters;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly registry: TopicRegistry,
+    private readonly signingKey: () => SigningKey,
+  ) {
+    runtime.timers.on(RETRY_TIMER, (timer) => this.onRetryTimer(timer));
+    const metrics = runtime.metrics;
+    this.counters = {
+      delivered: metrics.counter(
+        'eddy_sns_notifications_delivered_total',
+        'Messages a subscriber took (NumberOfNotificationsDelivered).',
+      ),
+      failed: metrics.counter(
+        'eddy_sns_notifications_failed_total',
+        'Messages that failed for good (NumberOfNotificationsFailed).',
+      ),
+      filtered: metrics.counter(
+        'eddy_sns_notifications_filtered_out_total',
+        'Messages a subscription filter policy rejected (NumberOfNotificationsFilteredOut).',
+      ),
+      toDlq: metrics.counter(
+        'eddy_sns_notifications_redriven_to_dlq_total',
+        'Failed messages moved to a DLQ (NumberOfNotificationsRedrivenToDlq).',
+      ),
+    };
+  }
+
+  countFiltered(topic: Topic, n: number): void {
+    if (n > 0) this.counters.filtered.inc({ topic: topic.name }, n);
+  }
+
+  /** Records deliveries inside the publishing transaction; try them with `attemptAll` after it commits. */
+  async plan(
+    tx: Tx,
+    subscriptions: Subscription[],
+    message: StoredMessage,
+    now: number,
+  ): Promise<DeliveryRow[]> {
+    const rows: DeliveryRow[] = [];
+    const text = JSON.stringify(message);
+    for (const subscription of subscriptions) {
+      const row = await tx.get<{ id: number }>(
+        'INSERT INTO sns_deliveries (subscription_arn, kind, message, created_at) VALUES (?, ?, ?, ?) RETURNING id',
+        [subscription.arn, message.type, text, now],
+      );
+      rows.push({
+        id: row!.id,
+        subscription_arn: subscription.arn,
+        kind: message.type,
+        message: text,
+        attempts: 0,
+      });
+    }
+    return rows;
+  }
+
+  attemptAll(rows: DeliveryRow[]): void {
+    for (const row of rows) this.track(this.attempt(row));
+  }
+
+  /** After a restart: deliveries without a retry timer are tried again. */
+  async resume(): Promise<void> {
+    const pending = await this.runtime.store.read((tx) =>
+      tx.all<DeliveryRow>(
+        `SELECT d.* FROM sns_deliveries d WHERE NOT EXISTS
+           (SELECT 1 FROM eddy_timers t WHERE t.kind = ? AND t.key = CAST(d.id AS TEXT))`,
+        [RETRY_TIMER],
+      ),
+    );
+    this.attemptAll(pending);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.inFlight]);
+  }
+
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  private track(attempt: Promise<void>): void {
+    this.inFlight.add(attempt);
+    void attempt.finally(() => this.inFlight.delete(attempt));
+  }
+
+  private async attempt(row: DeliveryRow): Promise<void> {
+    if (this.stopped) return;
+    let subscription: Subscription;
+    try {
+      subscription = this.registry.subscription(row.subscription_arn);
+    } catch {
+      // Unsubscribed since: nothing is owed to it.
+      await this.runtime.store.write((tx) => tx.run('DELETE FROM sns_deliveries WHERE id = ?', [row.id]));
+      return;
+    }
+    const message = JSON.parse(row.message) as StoredMessage;
+    try {
+      if (subscription.protocol === 'sqs') await this.toQueue(subscription, message);
+      else await this.toHttp(subscription, message);
+      if (message.type === 'Notification') this.counters.delivered.inc({ topic: subscription.topic.name });
+      await this.runtime.store.write((tx) => tx.run('DELETE FROM sns_deliveries WHERE id = ?', [row.id]));
+    } catch (error) {
+      const failure =
+        error instanceof DeliveryError
+          ? error
+          : new DeliveryError('DeliveryFailed', String((error as Error).message), true);
+      await this.failed(row, subscription, message, failure);
+    }
+  }
+
+  /** What a subscriber receives: the raw message, or the signed SNS envelope. */
+  private payload(subscription: Subscription, message: StoredMessage): { body: string; raw: boolean } {
+    const body = bodyFor(message, subscription.protocol);
+    const raw = subscription.attributes.RawMessageDelivery === 'true' && message.type === 'Notification';
+    if (raw) return { body, raw };
+    const base = this.runtime.endpoint.url;
+    const topic = subscription.topic;
+    const document = envelope(message, body, this.signingKey(), topic.attributes.SignatureVersion ?? '1', {
+      signingCertUrl: `${base}/_eddy/sns/SimpleNotificationService-eddy.pem`,
+      unsubscribeUrl: `${base}/?Action=Unsubscribe&Version=2010-03-31&SubscriptionArn=${encodeURIComponent(subscription.arn)}`,
+      ...(message.type === 'SubscriptionConfirmation'
+        ? {
+            subscribeUrl: `${base}/?Action=ConfirmSubscription&Version=2010-03-31&TopicArn=${encodeURIComponent(topic.arn)}&Token=${message.token}`,
+          }
+        : {}),
+    });
+    return { body: JSON.stringify(document), raw };
+  }
+
+  private async toQueue(subscription: Subscription, message: StoredMessage): Promise<void> {
+    const { body, raw } = this.payload(subscription, message);
+    const attributes: Record<string, MessageAttribute> = {};
+    if (raw) {
+      for (const [name, value] of Object.entries(message.attributes)) {
+        attributes[name] =
+          value.BinaryValue !== undefined
+            ? { DataType: value.DataType, BinaryValue: Buffer.from(value.BinaryValue, 'base64') }
+            : { DataType: value.DataType, StringValue: value.StringValue ?? '' };
+      }
+    }
+    await this.runtime.targets.deliver(subscription.endpoint, {
+      body,
+      attributes,
+      ...(message.groupId !== undefined ? { groupId: message.groupId } : {}),
+      ...(subscription.topic.fifo ? { deduplicationId: message.dedupId ?? message.messageId } : {}),
+      sourceArn: subscription.topic.arn,
+    });
+  }
+
+  private async toHttp(subscription: Subscription, message: StoredMessage): Promise<void> {
+    const { body, raw } = this.payload(subscription, message);
+    const headers: Record<string, string> = {
+      'content-type': 'text/plain; charset=UTF-8',
+      'user-agent': 'Amazon Simple Notification Service Agent',
+      'x-amz-sns-message-type': message.type,
+      'x-amz-sns-message-id': message.messageId,
+      'x-amz-sns-topic-arn': subscription.topic.arn,
+    };
+    if (message.type === 'Notification') headers['x-amz-sns-subscription-arn'] = subscription.arn;
+    if (raw) headers['x-amz-sns-rawdelivery'] = 'true';
+    let response: Response;
+    try {
+      response = await fetch(subscription.endpoint, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      });
+      await response.arrayBuffer();
+    } catch (error) {
+      throw new DeliveryError(
+        'EndpointUnreachable',
+        `POST ${subscription.endpoint} failed: ${(error as Error).message}`,
+        true,
+      );
+    }
+    if (response.status >= 200 && response.status < 300) return;
+    const retryable = response.status >= 500 || response.status === 429 || response.status === 408;
+    throw new DeliveryError(
+      `HTTP${response.status}`,
+      `POST ${subscription.endpoint} answered ${response.status}`,
+      retryable,
+    );
+  }
+
+  private async failed(
+    row: DeliveryRow,
+    subscription: Subscription,
+    message: StoredMessage,
+    error: DeliveryError,
+  ) {
+    const retry = row.attempts + 1;
+    let delayMs: number | undefined;
+    if (error.retryable) {
+      if (subscription.protocol === 'sqs') {
+        const { firstMs, capMs } = this.runtime.config.deliveryRetry;
+        delayMs = retry <= QUEUE_MAX_ATTEMPTS ? Math.min(capMs, firstMs * 2 ** (retry - 1)) : undefined;
+      } else {
+        const policy = effectivePolicy(
+          subscription.attributes.DeliveryPolicy,
+          subscription.topic.attributes.DeliveryPolicy,
+        );
+        const seconds = retryDelaySeconds(policy, retry);
+        delayMs = seconds === undefined ? undefined : seconds * 1000;
+      }
+    }
+    if (delayMs !== undefined) {
+      const dueAt = this.runtime.clock.now() + delayMs;
+      await this.runtime.store.write(async (tx) => {
+        await tx.run('UPDATE sns_deliveries SET attempts = ? WHERE id = ?', [retry, row.id]);
+        await this.runtime.timers.scheduleIn(tx, RETRY_TIMER, String(row.id), dueAt);
+      });
+      return;
+    }
+    this.counters.failed.inc({ topic: subscription.topic.name });
+    const redrive = subscription.attributes.RedrivePolicy;
+    const dlq = redrive
+      ? (JSON.parse(redrive) as { deadLetterTargetArn: string }).deadLetterTargetArn
+      : undefined;
+    if (dlq && message.type === 'Notification') {
+      try {
+        const { body } = this.payload(subscription, message);
+        await this.runtime.targets.deliver(dlq, {
+          body,
+          attributes: {
+            ERROR_CODE: { DataType: 'String', StringValue: error.code },
+            ERROR_MESSAGE: { DataType: 'String', StringValue: error.message.slice(0, 1024) || error.code },
+          },
+          ...(message.groupId !== undefined ? { groupId: message.groupId } : {}),
+          deduplicationId: message.dedupId ?? createHash('sha256').update(message.messageId).digest('hex'),
+          sourceArn: subscription.arn,
+        });
+        this.counters.toDlq.inc({ topic: subscription.topic.name });
+      } catch (dlqError) {
+        this.runtime.log.warn(
+          { err: dlqError, dlq, subscription: subscription.arn },
+          'the dead-letter queue refused a message',
+        );
+      }
+    } else {
+      this.runtime.log.warn(
+        { subscription: subscription.arn, code: error.code },
+        'a message could not be delivered and was dropped',
+      );
+    }
+    await this.runtime.store.write((tx) => tx.run('DELETE FROM sns_deliveries WHERE id = ?', [row.id]));
+  }
+
+  /** The timer fires inside a store transaction; the attempt (which writes) follows its commit. */
+  private onRetryTimer(timer: Timer): void {
+    const id = Number(timer.key);
+    setImmediate(() => {
+      this.track(
+        this.runtime.store
+          .read((tx) => tx.get<DeliveryRow>('SELECT * FROM sns_deliveries WHERE id = ?', [id]))
+          .then((row) => (row ? this.attempt(row) : undefined)),
+      );
+    });
+  }
+}

@@ -1,0 +1,498 @@
+// Topics and subscriptions: names, attributes and their rules, kept in memory beside the store.
+import { randomUUID } from 'node:crypto';
+import { formatArn, parseArn } from '../../runtime/index.ts';
+import type { Store } from '../../store/index.ts';
+import { invalidParameter, notFound, snsError } from './errors.ts';
+import { type FilterScope, TopicFilters, validateFilterPolicy } from './filter.ts';
+
+const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$/;
+const TOPIC_ATTRIBUTES = new Set([
+  'DisplayName',
+  'Policy',
+  'DeliveryPolicy',
+  'FifoTopic',
+  'ContentBasedDeduplication',
+  'KmsMasterKeyId',
+  'SignatureVersion',
+  'TracingConfig',
+  'ArchivePolicy',
+  'FifoThroughputScope',
+]);
+const SUBSCRIPTION_ATTRIBUTES = new Set([
+  'DeliveryPolicy',
+  'FilterPolicy',
+  'FilterPolicyScope',
+  'RawMessageDelivery',
+  'RedrivePolicy',
+  'SubscriptionRoleArn',
+  'ReplayPolicy',
+]);
+export const PROTOCOLS = new Set(['sqs', 'http', 'https']);
+export const LIMITS = {
+  topicsPerAccount: 100_000,
+  subscriptionsPerTopic: 12_500_000,
+  filterPoliciesPerAccount: 200,
+};
+
+export interface Topic {
+  id: number;
+  account: string;
+  region: string;
+  name: string;
+  arn: string;
+  fifo: boolean;
+  attributes: Record<string, string>;
+  tags: Record<string, string>;
+  createdAt: number;
+  subscriptions: Map<string, Subscription>;
+  filters: TopicFilters;
+}
+
+export interface Subscription {
+  arn: string;
+  topic: Topic;
+  protocol: string;
+  endpoint: string;
+  owner: string;
+  attributes: Record<string, string>;
+  pending: boolean;
+  token: string | undefined;
+}
+
+interface TopicRow {
+  id: number;
+  account: string;
+  region: string;
+  name: string;
+  fifo: number;
+  attributes: string;
+  tags: string;
+  created_at: number;
+}
+
+interface SubscriptionRow {
+  arn: string;
+  topic_id: number;
+  protocol: string;
+  endpoint: string;
+  owner: string;
+  attributes: string;
+  pending: number;
+  token: string | null;
+}
+
+const topicKey = (account: string, region: string, name: string) => `${account}/${region}/${name}`;
+
+function defaultPolicy(arn: string, account: string): string {
+  return JSON.stringify({
+    Version: '2008-10-17',
+    Id: '__default_policy_ID',
+    Statement: [
+      {
+        Sid: '__default_statement_ID',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: [
+          'SNS:GetTopicAttributes',
+          'SNS:SetTopicAttributes',
+          'SNS:AddPermission',
+          'SNS:RemovePermission',
+          'SNS:DeleteTopic',
+          'SNS:Subscribe',
+          'SNS:ListSubscriptionsByTopic',
+          'SNS:Publish',
+        ],
+        Resource: arn,
+        Condition: { StringEquals: { 'AWS:SourceOwner': account } },
+      },
+    ],
+  });
+}
+
+function checkTopicAttribute(name: string, value: string, fifo: boolean): void {
+  if (!TOPIC_ATTRIBUTES.has(name)) throw invalidParameter(`Attributes Reason: Unknown attribute ${name}`);
+  const bad = (reason: string) => invalidParameter(`Attributes Reason: ${name}: ${reason}`);
+  switch (name) {
+    case 'FifoTopic':
+    case 'ContentBasedDeduplication':
+      if (value !== 'true' && value !== 'false') throw bad('must be true or false');
+      if (name === 'ContentBasedDeduplication' && value === 'true' && !fifo) {
+        throw invalidParameter(
+          'Attributes Reason: Content-based deduplication can only be set for FIFO topics',
+        );
+      }
+      return;
+    case 'SignatureVersion':
+      if (value !== '1' && value !== '2') throw bad('must be 1 or 2');
+      return;
+    case 'TracingConfig':
+      if (value !== 'PassThrough' && value !== 'Active') throw bad('must be PassThrough or Active');
+      return;
+    case 'DisplayName':
+      if (value.length > 100) throw bad('must be at most 100 characters');
+      return;
+    case 'Policy':
+    case 'DeliveryPolicy':
+    case 'ArchivePolicy':
+      if (value === '') return;
+      try {
+        if (typeof JSON.parse(value) !== 'object') throw new Error('not an object');
+      } catch {
+        throw bad('must be a JSON object');
+      }
+      if (name === 'ArchivePolicy' && !fifo)
+        throw invalidParameter('Attributes Reason: ArchivePolicy is only supported for FIFO topics');
+      return;
+  }
+}
+
+export class TopicRegistry {
+  private readonly topics = new Map<string, Topic>();
+  private readonly subscriptions = new Map<string, Subscription>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number,
+  ) {}
+
+  async load(): Promise<void> {
+    const [topicRows, subscriptionRows] = await this.store.read(async (tx) => [
+      await tx.all<TopicRow>('SELECT * FROM sns_topics'),
+      await tx.all<SubscriptionRow>('SELECT * FROM sns_subscriptions'),
+    ]);
+    const byId = new Map<number, Topic>();
+    for (const row of topicRows) {
+      const topic = this.toTopic(row);
+      this.topics.set(topicKey(topic.account, topic.region, topic.name), topic);
+      byId.set(topic.id, topic);
+    }
+    for (const row of subscriptionRows) {
+      const topic = byId.get(row.topic_id);
+      if (!topic) continue;
+      const attributes = JSON.parse(row.attributes) as Record<string, string>;
+      const subscription: Subscription = {
+        arn: row.arn,
+        topic,
+        protocol: row.protocol,
+        endpoint: row.endpoint,
+        owner: row.owner,
+        attributes,
+        pending: row.pending === 1,
+        token: row.token ?? undefined,
+      };
+      topic.subscriptions.set(subscription.arn, subscription);
+      topic.filters.set(subscription.arn, attributes.FilterPolicy, scopeOf(attributes));
+      this.subscriptions.set(subscription.arn, subscription);
+    }
+  }
+
+  topic(arn: string): Topic {
+    const parsed = parseArn(arn);
+    const topic =
+      parsed?.service === 'sns'
+        ? this.topics.get(topicKey(parsed.accountId, parsed.region, parsed.resource))
+        : undefined;
+    if (!topic) throw notFound('Topic does not exist');
+    return topic;
+  }
+
+  findTopic(arn: string): Topic | undefined {
+    try {
+      return this.topic(arn);
+    } catch {
+      return undefined;
+    }
+  }
+
+  list(account: string, region: string): Topic[] {
+    return [...this.topics.values()]
+      .filter((topic) => topic.account === account && topic.region === region)
+      .sort((a, b) => a.id - b.id);
+  }
+
+  subscription(arn: string): Subscription {
+    const subscription = this.subscriptions.get(arn);
+    if (!subscription) throw notFound('Subscription does not exist');
+    return subscription;
+  }
+
+  allSubscriptions(account: string, region: string): Subscription[] {
+    return [...this.subscriptions.values()].filter(
+      (subscription) => subscription.topic.account === account && subscription.topic.region === region,
+    );
+  }
+
+  async createTopic(
+    account: string,
+    region: string,
+    name: string,
+    attributes: Record<string, string>,
+    tags: Record<string, string>,
+  ): Promise<Topic> {
+    const fifo = attributes.FifoTopic === 'true';
+    const base = name.endsWith('.fifo') ? name.slice(0, -5) : name;
+    if (!TOPIC_NAME.test(base) || name.length > 256) {
+      throw invalidParameter('Topic Name');
+    }
+    if (name.endsWith('.fifo') !== fifo) {
+      throw invalidParameter(
+        fifo
+          ? 'Topic Name Reason: FIFO topic names must end with .fifo'
+          : 'Topic Name Reason: Only FIFO topic names can end with .fifo (set FifoTopic to true)',
+      );
+    }
+    for (const [key, value] of Object.entries(attributes)) checkTopicAttribute(key, value, fifo);
+    const existing = this.topics.get(topicKey(account, region, name));
+    if (existing) {
+      for (const [key, value] of Object.entries(attributes)) {
+        if (
+          existing.attributes[key] !== value &&
+          !(key === 'FifoTopic' && value === 'false' && !existing.fifo)
+        ) {
+          throw invalidParameter('Attributes Reason: Topic already exists with different attributes');
+        }
+      }
+      for (const [key, value] of Object.entries(tags)) {
+        if (existing.tags[key] !== value)
+          throw invalidParameter('Tags Reason: Topic already exists with different tags');
+      }
+      return existing;
+    }
+    if (this.list(account, region).length >= LIMITS.topicsPerAccount) {
+      throw snsError('TopicLimitExceeded', 'Topic limit exceeded', 403);
+    }
+    const arn = formatArn({ service: 'sns', region, accountId: account, resource: name });
+    const stored: Record<string, string> = {
+      Policy: defaultPolicy(arn, account),
+      SignatureVersion: '1',
+      TracingConfig: 'PassThrough',
+      ...(fifo ? { FifoTopic: 'true', ContentBasedDeduplication: 'false' } : {}),
+      ...attributes,
+    };
+    if (!fifo) delete stored.FifoTopic;
+    const now = this.now();
+    const row = await this.store.write((tx) =>
+      tx.get<TopicRow>(
+        `INSERT INTO sns_topics (account, region, name, fifo, attributes, tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        [account, region, name, fifo ? 1 : 0, JSON.stringify(stored), JSON.stringify(tags), now],
+      ),
+    );
+    const topic = this.toTopic(row!);
+    this.topics.set(topicKey(account, region, name), topic);
+    return topic;
+  }
+
+  async deleteTopic(topic: Topic): Promise<void> {
+    await this.store.write(async (tx) => {
+      await tx.run('DELETE FROM sns_topics WHERE id = ?', [topic.id]);
+      await tx.run('DELETE FROM sns_subscriptions WHERE topic_id = ?', [topic.id]);
+      await tx.run('DELETE FROM sns_dedup WHERE topic_id = ?', [topic.id]);
+    });
+    this.topics.delete(topicKey(topic.account, topic.region, topic.name));
+    for (const arn of topic.subscriptions.keys()) this.subscriptions.delete(arn);
+  }
+
+  async setTopicAttribute(topic: Topic, name: string, value: string): Promise<void> {
+    if (name === 'FifoTopic')
+      throw invalidParameter('AttributeName Reason: FifoTopic can only be set when the topic is created');
+    checkTopicAttribute(name, value, topic.fifo);
+    const attributes = { ...topic.attributes, [name]: value };
+    if (value === '' && name !== 'DisplayName') delete attributes[name];
+    await this.store.write((tx) =>
+      tx.run('UPDATE sns_topics SET attributes = ? WHERE id = ?', [JSON.stringify(attributes), topic.id]),
+    );
+    topic.attributes = attributes;
+  }
+
+  async setTopicTags(topic: Topic, tags: Record<string, string>): Promise<void> {
+    if (Object.keys(tags).length > 50)
+      throw snsError('TagLimitExceeded', 'Could not complete request: tag quota of per resource exceeded');
+    await this.store.write((tx) =>
+      tx.run('UPDATE sns_topics SET tags = ? WHERE id = ?', [JSON.stringify(tags), topic.id]),
+    );
+    topic.tags = tags;
+  }
+
+  /** Subscribe: the same topic, protocol and endpoint give the same subscription back. */
+  async subscribe(
+    topic: Topic,
+    protocol: string,
+    endpoint: string,
+    attributes: Record<string, string>,
+    owner: string,
+  ): Promise<Subscription> {
+    if (!PROTOCOLS.has(protocol)) {
+      throw invalidParameter(
+        `Invalid protocol type: ${protocol} (eddy delivers to sqs, http and https endpoints)`,
+      );
+    }
+    checkEndpoint(topic, protocol, endpoint);
+    for (const [name, value] of Object.entries(attributes)) checkSubscriptionAttribute(name, value, protocol);
+    if (attributes.FilterPolicy) validateFilterPolicy(attributes.FilterPolicy, scopeOf(attributes));
+    const existing = [...topic.subscriptions.values()].find(
+      (subscription) => subscription.protocol === protocol && subscription.endpoint === endpoint,
+    );
+    if (existing) {
+      for (const [name, value] of Object.entries(attributes)) {
+        if (existing.attributes[name] !== value) {
+          throw invalidParameter('Attributes Reason: Subscription already exists with different attributes');
+        }
+      }
+      return existing;
+    }
+    const pending = protocol !== 'sqs';
+    const subscription: Subscription = {
+      arn: `${topic.arn}:${randomUUID()}`,
+      topic,
+      protocol,
+      endpoint,
+      owner,
+      attributes,
+      pending,
+      token: pending ? randomUUID().replaceAll('-', '') + randomUUID().replaceAll('-', '') : undefined,
+    };
+    await this.store.write((tx) =>
+      tx.run(
+        `INSERT INTO sns_subscriptions (arn, topic_id, protocol, endpoint, owner, attributes, pending, token, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          subscription.arn,
+          topic.id,
+          protocol,
+          endpoint,
+          owner,
+          JSON.stringify(attributes),
+          pending ? 1 : 0,
+          subscription.token ?? null,
+          this.now(),
+        ],
+      ),
+    );
+    topic.subscriptions.set(subscription.arn, subscription);
+    topic.filters.set(subscription.arn, attributes.FilterPolicy, scopeOf(attributes));
+    this.subscriptions.set(subscription.arn, subscription);
+    return subscription;
+  }
+
+  async confirm(topic: Topic, token: string): Promise<Subscription> {
+    const subscription = [...topic.subscriptions.values()].find((candidate) => candidate.token === token);
+    if (!subscription) throw invalidParameter('Token');
+    if (subscription.pending) {
+      await this.store.write((tx) =>
+        tx.run('UPDATE sns_subscriptions SET pending = 0 WHERE arn = ?', [subscription.arn]),
+      );
+      subscription.pending = false;
+    }
+    return subscription;
+  }
+
+  async unsubscribe(subscription: Subscription): Promise<void> {
+    await this.store.write((tx) => tx.run('DELETE FROM sns_subscriptions WHERE arn = ?', [subscription.arn]));
+    subscription.topic.subscriptions.delete(subscription.arn);
+    subscription.topic.filters.delete(subscription.arn);
+    this.subscriptions.delete(subscription.arn);
+  }
+
+  async setSubscriptionAttribute(subscription: Subscription, name: string, value: string): Promise<void> {
+    checkSubscriptionAttribute(name, value, subscription.protocol);
+    const attributes = { ...subscription.attributes, [name]: value };
+    if (value === '') delete attributes[name];
+    if (attributes.FilterPolicy) validateFilterPolicy(attributes.FilterPolicy, scopeOf(attributes));
+    await this.store.write((tx) =>
+      tx.run('UPDATE sns_subscriptions SET attributes = ? WHERE arn = ?', [
+        JSON.stringify(attributes),
+        subscription.arn,
+      ]),
+    );
+    subscription.attributes = attributes;
+    subscription.topic.filters.set(subscription.arn, attributes.FilterPolicy, scopeOf(attributes));
+  }
+
+  private toTopic(row: TopicRow): Topic {
+    return {
+      id: row.id,
+      account: row.account,
+      region: row.region,
+      name: row.name,
+      arn: formatArn({ service: 'sns', region: row.region, accountId: row.account, resource: row.name }),
+      fifo: row.fifo === 1,
+      attributes: JSON.parse(row.attributes) as Record<string, string>,
+      tags: JSON.parse(row.tags) as Record<string, string>,
+      createdAt: Number(row.created_at),
+      subscriptions: new Map(),
+      filters: new TopicFilters(),
+    };
+  }
+}
+
+const scopeOf = (attributes: Record<string, string>): FilterScope =>
+  attributes.FilterPolicyScope === 'MessageBody' ? 'MessageBody' : 'MessageAttributes';
+
+function checkEndpoint(topic: Topic, protocol: string, endpoint: string): void {
+  if (protocol === 'sqs') {
+    const arn = parseArn(endpoint);
+    if (arn?.service !== 'sqs') throw invalidParameter('SQS endpoint ARN');
+    if (topic.fifo && !arn.resource.endsWith('.fifo')) {
+      throw invalidParameter(
+        'Invalid parameter: Endpoint Reason: FIFO SNS Topics currently only support FIFO SQS Queues as endpoints',
+      );
+    }
+    return;
+  }
+  if (topic.fifo)
+    throw invalidParameter(
+      'Invalid parameter: Endpoint Reason: FIFO SNS Topics currently only support FIFO SQS Queues as endpoints',
+    );
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw invalidParameter('Endpoint must be a URL');
+  }
+  if (url.protocol !== `${protocol}:`) {
+    throw invalidParameter(
+      `Endpoint must match the protocol: a ${protocol} subscription needs a ${protocol}:// URL`,
+    );
+  }
+}
+
+function checkSubscriptionAttribute(name: string, value: string, protocol: string): void {
+  if (!SUBSCRIPTION_ATTRIBUTES.has(name))
+    throw invalidParameter(`AttributeName Reason: Unknown attribute ${name}`);
+  switch (name) {
+    case 'RawMessageDelivery':
+      if (value !== 'true' && value !== 'false')
+        throw invalidParameter(
+          'Attributes Reason: RawMessageDelivery: Invalid value [' + value + ']. Must be true or false.',
+        );
+      return;
+    case 'FilterPolicyScope':
+      if (value !== 'MessageAttributes' && value !== 'MessageBody') {
+        throw invalidParameter(
+          `Attributes Reason: FilterPolicyScope: Invalid value [${value}]. Please use either MessageBody or MessageAttributes`,
+        );
+      }
+      return;
+    case 'FilterPolicy':
+      return;
+    case 'RedrivePolicy': {
+      let parsed: { deadLetterTargetArn?: unknown } | undefined;
+      try {
+        parsed = JSON.parse(value) as { deadLetterTargetArn?: unknown };
+      } catch {
+        throw invalidParameter('RedrivePolicy: Invalid RedrivePolicy: it must be a JSON object.');
+      }
+      if (
+        typeof parsed?.deadLetterTargetArn !== 'string' ||
+        parseArn(parsed.deadLetterTargetArn)?.service !== 'sqs'
+      ) {
+        throw invalidParameter('RedrivePolicy: deadLetterTargetArn is missing or is not an SQS queue ARN');
+      }
+      return;
+    }
+    case 'DeliveryPolicy':
+      if (protocol === 'sqs')
+        throw invalidParameter('DeliveryPolicy: Delivery protocol [sqs] does not support delivery policies.');
+      return;
+  }
+}

@@ -1,0 +1,54 @@
+// The topics' tables. A publish commits one delivery row per subscription that should get the
+// message; the row lives until the subscriber took it or it went to the subscription's DLQ.
+import type { Migration } from '../../store/index.ts';
+
+export const topicMigrations: Migration[] = [
+  {
+    id: 'topics/001-init',
+    up: `CREATE TABLE sns_topics (
+           id INTEGER PRIMARY KEY,
+           account TEXT NOT NULL,
+           region TEXT NOT NULL,
+           name TEXT NOT NULL,
+           fifo INTEGER NOT NULL,
+           attributes TEXT NOT NULL,
+           tags TEXT NOT NULL,
+           last_sequence BIGINT NOT NULL DEFAULT 0,
+           created_at BIGINT NOT NULL,
+           UNIQUE (account, region, name)
+         );
+         CREATE TABLE sns_subscriptions (
+           arn TEXT PRIMARY KEY,
+           topic_id INTEGER NOT NULL,
+           protocol TEXT NOT NULL,
+           endpoint TEXT NOT NULL,
+           owner TEXT NOT NULL,
+           attributes TEXT NOT NULL,
+           pending INTEGER NOT NULL,
+           token TEXT,
+           created_at BIGINT NOT NULL
+         );
+         CREATE INDEX sns_subscriptions_topic ON sns_subscriptions (topic_id);
+         CREATE TABLE sns_deliveries (
+           id INTEGER PRIMARY KEY,
+           subscription_arn TEXT NOT NULL,
+           kind TEXT NOT NULL,
+           message TEXT NOT NULL,
+           attempts INTEGER NOT NULL DEFAULT 0,
+           created_at BIGINT NOT NULL
+         );
+         CREATE TABLE sns_dedup (
+           topic_id INTEGER NOT NULL,
+           dedup_id TEXT NOT NULL,
+           message_id TEXT NOT NULL,
+           sequence_number TEXT NOT NULL,
+           expires_at BIGINT NOT NULL,
+           PRIMARY KEY (topic_id, dedup_id)
+         );
+         CREATE TABLE sns_signing_key (
+           id INTEGER PRIMARY KEY CHECK (id = 1),
+           private_key TEXT NOT NULL,
+           certificate TEXT NOT NULL
+         );`,
+  },
+];
