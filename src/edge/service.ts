@@ -43,6 +43,8 @@ export interface ServiceDefinition {
   inputError?: (problem: InputProblem, protocol: Protocol) => ServiceError | undefined;
   /** Query-compatible services' JSON errors: the Query code for an error code, when it differs. */
   queryErrorCodes?: Record<string, string>;
+  /** Query requests posted to a resource's own path name it by this member when they leave it out (SQS: QueueUrl). */
+  queryPathMember?: string;
   /** eddy's own endpoints this service adds under /_eddy/ (explain, trace, fault injection). */
   internalRoutes?: InternalRoute[];
 }

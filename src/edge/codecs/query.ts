@@ -123,7 +123,12 @@ export const queryCodec: Codec = {
   decodeInput(request, service, operation): Input {
     const inputShape = service.definition.model.operations[operation]?.input;
     if (!inputShape) return {};
-    const tree = new ParameterTree(queryParameters(request));
+    const parameters = queryParameters(request);
+    const pathMember = service.definition.queryPathMember;
+    if (pathMember && !parameters.has(pathMember) && request.rawPath !== '/') {
+      parameters.set(pathMember, request.rawPath);
+    }
+    const tree = new ParameterTree(parameters);
     return readStructure(service.resolver, service.resolver.resolve(inputShape), tree, '');
   },
 

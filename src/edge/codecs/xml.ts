@@ -6,7 +6,8 @@ const ESCAPES: Record<string, string> = {
   '>': '&gt;',
   '"': '&quot;',
   "'": '&apos;',
-  '\r': '&#13;',
+  // Hex form: the AWS SDK's XML parser decodes `&#xD;` but leaves `&#13;` as text.
+  '\r': '&#xD;',
 };
 
 export function escapeXml(text: string): string {

@@ -16,7 +16,16 @@ export const QUERY_ERROR_CODES: Record<string, string> = {
   BatchRequestTooLong: 'AWS.SimpleQueueService.BatchRequestTooLong',
 };
 
-const STATUS: Record<string, number> = { PurgeQueueInProgress: 403, OverLimit: 403 };
+/** The statuses the SQS model gives; every other code is 400. */
+const STATUS: Record<string, number> = {
+  PurgeQueueInProgress: 403,
+  OverLimit: 403,
+  RequestThrottled: 403,
+  InvalidSecurity: 403,
+  ReceiptHandleIsInvalid: 404,
+  ResourceNotFoundException: 404,
+  InvalidAddress: 404,
+};
 
 export function sqsError(code: string, message: string): ServiceError {
   return new ServiceError(code, message, { status: STATUS[code] ?? 400 });

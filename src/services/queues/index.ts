@@ -62,6 +62,7 @@ export function queuesService(runtime: Runtime): ServiceModule {
       protocols: ['json', 'query'],
       handlers: queueHandlers(registry, engine, moveTasks),
       queryErrorCodes: QUERY_ERROR_CODES,
+      queryPathMember: 'QueueUrl',
       inputError(problem) {
         if (problem.kind === 'missing') {
           return new ServiceError(

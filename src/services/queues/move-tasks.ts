@@ -141,11 +141,10 @@ export class MoveTasks {
         SourceArn: row.source_arn,
         ApproximateNumberOfMessagesMoved: Number(row.moved),
         StartedTimestamp: Number(row.started_at),
+        // Counted when the task started, so every task that started has it.
+        ApproximateNumberOfMessagesToMove: Number(row.to_move),
       };
-      if (row.status === 'RUNNING') {
-        result.TaskHandle = row.handle;
-        result.ApproximateNumberOfMessagesToMove = Number(row.to_move);
-      }
+      if (row.status === 'RUNNING') result.TaskHandle = row.handle;
       if (row.destination_arn) result.DestinationArn = row.destination_arn;
       if (row.rate !== null) result.MaxNumberOfMessagesPerSecond = Number(row.rate);
       if (row.failure) result.FailureReason = row.failure;
