@@ -1,7 +1,8 @@
 // Pattern text → conditions on field paths. Validates with AWS's reasons (EventBridge event patterns
 // and SNS filter policies share the language; the dialect decides what each allows). Pure.
-import { PatternError, parseJsonWithPosition } from './errors.ts';
-import { type CidrBlock, parseCidr, type Scalar, wildcardEnds, wildcardRegex } from './values.ts';
+import { PatternError } from './errors.ts';
+import { JsonSyntaxError, lineAndColumn, type Offsets, parseJson } from './json.ts';
+import { type CidrBlock, parseCidr, type Scalar, wildcardRegex } from './values.ts';
 
 export type Dialect = 'eventbridge' | 'sns-attributes' | 'sns-body';
 
@@ -51,18 +52,26 @@ interface Limits {
   decimals: number;
   maxKeys?: number;
   maxCombinations?: number;
+  maxConjunctions: number;
 }
 
+// SNS filter policy constraints: 256 KB, numbers within ±1e9 with five digits after the point, at
+// most five keys and 150 combinations.
+const SNS_LIMITS: Limits = {
+  maxLength: 256 * 1024,
+  numericRange: 1e9,
+  decimals: 5,
+  maxKeys: 5,
+  maxCombinations: 150,
+  maxConjunctions: 150,
+};
+
 const LIMITS: Record<Dialect, Limits> = {
-  eventbridge: { maxLength: 4096, numericRange: 5e9, decimals: 6 },
-  'sns-attributes': {
-    maxLength: 256 * 1024,
-    numericRange: 1e9,
-    decimals: 5,
-    maxKeys: 5,
-    maxCombinations: 150,
-  },
-  'sns-body': { maxLength: 256 * 1024, numericRange: 1e9, decimals: 5, maxKeys: 5, maxCombinations: 150 },
+  // EventBridge quotas: an event pattern is at most 2048 characters; numbers within ±5.0e9 with six
+  // digits after the point; a $or may expand to at most 1000 combinations.
+  eventbridge: { maxLength: 2048, numericRange: 5e9, decimals: 6, maxConjunctions: 1000 },
+  'sns-attributes': SNS_LIMITS,
+  'sns-body': SNS_LIMITS,
 };
 
 const PREFIX: Record<Dialect, string> = {
@@ -71,18 +80,47 @@ const PREFIX: Record<Dialect, string> = {
   'sns-body': '',
 };
 
+/** Where the member being compiled sits: its dotted path and its value's offset in the text. */
+interface Place {
+  path: string;
+  offset?: number;
+}
+
+type Fail = (reason: string, place?: Place) => never;
+
+interface Context {
+  dialect: Dialect;
+  offsets: Offsets;
+  fail: Fail;
+}
+
 export function compilePattern(text: string, dialect: Dialect = 'eventbridge'): CompiledPattern {
   const limits = LIMITS[dialect];
-  const fail = (reason: string): never => {
-    throw new PatternError(`${PREFIX[dialect]}${reason}`);
+  const fail: Fail = (reason, place) => {
+    const position = place?.offset === undefined ? {} : lineAndColumn(text, place.offset);
+    const path = place && place.path !== '' ? displayPath(place.path) : undefined;
+    throw new PatternError(`${PREFIX[dialect]}${reason}`, { ...position, path }, reason);
   };
-  if (text.length > limits.maxLength)
-    fail(`The pattern is ${text.length} characters long; the limit is ${limits.maxLength}.`);
-  const parsed = parseJsonWithPosition(text, PREFIX[dialect]);
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) fail('Filter is not an object');
-  const conjunctions = compileObject(parsed as Record<string, unknown>, '', dialect, fail);
-  if (conjunctions.every((fields) => fields.length === 0)) fail('Empty objects are not allowed');
+  if (text.length > limits.maxLength) {
+    fail(`The pattern is ${text.length} characters long; the limit is ${limits.maxLength} characters`);
+  }
+  let parsed: { value: unknown; offsets: Offsets };
+  try {
+    parsed = parseJson(text);
+  } catch (error) {
+    if (!(error instanceof JsonSyntaxError)) throw error;
+    const position = lineAndColumn(text, error.offset);
+    throw new PatternError(`${PREFIX[dialect]}${error.message}`, position, error.message);
+  }
+  const { value } = parsed;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('Filter is not an object');
+  const context: Context = { dialect, offsets: parsed.offsets, fail };
+  const root = value as Record<string, unknown>;
+  if (Object.keys(root).length === 0) fail('Empty objects are not allowed');
+  const conjunctions = compileObject(root, '', context, limits.maxConjunctions);
   if (limits.maxKeys !== undefined) {
+    // SNS counts the keys that hold values: the top-level keys of an attribute policy, the leaves of a
+    // nested body policy.
     const keys = new Set(conjunctions.flatMap((fields) => fields.map((field) => field.path)));
     if (keys.size > limits.maxKeys) fail(`Filter policy can not have more than ${limits.maxKeys} keys`);
   }
@@ -96,49 +134,69 @@ export function compilePattern(text: string, dialect: Dialect = 'eventbridge'): 
   return { conjunctions };
 }
 
-type Fail = (reason: string) => never;
-
 function compileObject(
   pattern: Record<string, unknown>,
   prefix: string,
-  dialect: Dialect,
-  fail: Fail,
+  context: Context,
+  maxConjunctions: number,
 ): FieldTest[][] {
+  const { fail, offsets } = context;
+  const where = offsets.get(pattern);
   let conjunctions: FieldTest[][] = [[]];
+  const grow = (next: FieldTest[][], place: Place) => {
+    if (next.length > maxConjunctions) {
+      fail(
+        context.dialect === 'eventbridge'
+          ? `Event pattern contains more than ${maxConjunctions} rule combinations`
+          : 'Filter policy is too complex',
+        place,
+      );
+    }
+    conjunctions = next;
+  };
   for (const [key, value] of Object.entries(pattern)) {
-    if (key === '$or') {
-      if (!Array.isArray(value) || value.length < 2) fail('$or must be an array of at least two objects');
-      const alternatives = (value as unknown[]).flatMap((alternative) => {
-        if (alternative === null || typeof alternative !== 'object' || Array.isArray(alternative)) {
-          return fail('$or must be an array of at least two objects');
-        }
-        return compileObject(alternative as Record<string, unknown>, prefix, dialect, fail);
+    const path = prefix === '' ? key : `${prefix}${PATH_SEPARATOR}${key}`;
+    const place: Place = { path: key === '$or' ? prefix : path, offset: where?.get(key) };
+    if (
+      key === '$or' &&
+      Array.isArray(value) &&
+      value.every((item) => item !== null && typeof item === 'object')
+    ) {
+      if (value.length < 2) fail('There must have at least 2 Objects in $or relationship.', place);
+      const alternatives = value.flatMap((alternative) => {
+        if (Array.isArray(alternative))
+          return fail('Only JSON object is allowed in array of $or relationship.', place);
+        const members = alternative as Record<string, unknown>;
+        if (Object.keys(members).length === 0) return fail('Empty objects are not allowed', place);
+        return compileObject(members, prefix, context, maxConjunctions);
       });
-      conjunctions = conjunctions.flatMap((fields) =>
-        alternatives.map((alternative) => [...fields, ...alternative]),
+      grow(
+        conjunctions.flatMap((fields) => alternatives.map((alternative) => [...fields, ...alternative])),
+        place,
       );
       continue;
     }
-    const path = prefix === '' ? key : `${prefix}${PATH_SEPARATOR}${key}`;
+    if (key === '$or' && !Array.isArray(value)) fail('It must be an Array followed with $or.', place);
+    if (key === '$or') fail('Only JSON object is allowed in array of $or relationship.', place);
     if (Array.isArray(value)) {
-      if (value.length === 0) fail(`Empty arrays are not allowed (${displayPath(path)})`);
+      if (value.length === 0) fail('Empty arrays are not allowed', place);
       const field: FieldTest = {
         path,
-        conditions: value.map((item) => compileCondition(item, path, dialect, fail)),
+        conditions: value.map((item) => compileCondition(item, place, context)),
       };
       conjunctions = conjunctions.map((fields) => [...fields, field]);
     } else if (value !== null && typeof value === 'object') {
-      if (dialect === 'sns-attributes') {
-        fail(
-          `Filter policy scope MessageAttributes does not support nested filter policy (${displayPath(path)})`,
-        );
+      if (context.dialect === 'sns-attributes') {
+        fail('Filter policy scope MessageAttributes does not support nested filter policy', place);
       }
-      const nested = compileObject(value as Record<string, unknown>, path, dialect, fail);
-      if (nested.every((fields) => fields.length === 0))
-        fail(`Empty objects are not allowed (${displayPath(path)})`);
-      conjunctions = conjunctions.flatMap((fields) => nested.map((more) => [...fields, ...more]));
+      if (Object.keys(value).length === 0) fail('Empty objects are not allowed', place);
+      const nested = compileObject(value as Record<string, unknown>, path, context, maxConjunctions);
+      grow(
+        conjunctions.flatMap((fields) => nested.map((more) => [...fields, ...more])),
+        place,
+      );
     } else {
-      fail(`Match value must be an array or an object (${displayPath(path)}: ${JSON.stringify(value)})`);
+      fail(`"${key}" must be an object or an array`, place);
     }
   }
   return conjunctions;
@@ -148,165 +206,244 @@ function isScalar(value: unknown): value is Scalar {
   return value === null || ['string', 'number', 'boolean'].includes(typeof value);
 }
 
-function compileCondition(item: unknown, path: string, dialect: Dialect, fail: Fail): Condition {
+function compileCondition(item: unknown, place: Place, context: Context): Condition {
+  const { fail, dialect } = context;
   if (isScalar(item)) {
-    if (typeof item === 'number') checkNumber(item, path, dialect, fail);
+    if (typeof item === 'number') checkNumber(item, place, context);
     return { kind: 'exact', value: item };
   }
-  if (Array.isArray(item))
-    fail(`Match value must be String, number, true, false, or null (${displayPath(path)})`);
+  if (Array.isArray(item)) fail('Match value must be String, number, true, false, or null', place);
   const entries = Object.entries(item as Record<string, unknown>);
-  if (entries.length !== 1)
-    fail(`Match pattern must be an object with exactly one key (${displayPath(path)})`);
+  if (entries.length === 0) fail('Match expression name not found', place);
   const [operator, operand] = entries[0]!;
-  const needString = (value: unknown, what: string): string =>
-    typeof value === 'string'
-      ? value
-      : fail(`"${what}" match pattern must be a string (${displayPath(path)})`);
+  const condition = compileOperator(operator, operand, place, context);
+  if (entries.length > 1) {
+    fail(
+      operator === 'numeric' || operator === 'anything-but'
+        ? 'Too many elements in numeric expression'
+        : 'Only one key allowed in match expression',
+      place,
+    );
+  }
+  if (
+    dialect !== 'eventbridge' &&
+    (condition.kind === 'wildcard' || isStringAnythingBut(condition, 'wildcards'))
+  ) {
+    fail(`Unrecognized match type wildcard`, place);
+  }
+  return condition;
+}
+
+const isStringAnythingBut = (condition: Condition, key: keyof AnythingBut) =>
+  condition.kind === 'anything-but' && condition.exclude[key] !== undefined;
+
+function compileOperator(operator: string, operand: unknown, place: Place, context: Context): Condition {
+  const { fail } = context;
+  const needString = (value: unknown, message: string): string =>
+    typeof value === 'string' ? value : fail(message, place);
   switch (operator) {
     case 'prefix':
     case 'suffix': {
       if (operand !== null && typeof operand === 'object' && !Array.isArray(operand)) {
         const inner = Object.entries(operand as Record<string, unknown>);
-        if (inner.length !== 1 || inner[0]![0] !== 'equals-ignore-case') {
-          fail(
-            `Unsupported ${operator} pattern: only equals-ignore-case may be nested (${displayPath(path)})`,
-          );
-        }
-        return { kind: operator, value: needString(inner[0]![1], 'equals-ignore-case'), ignoreCase: true };
+        if (inner.length === 0)
+          fail(`${operator[0]!.toUpperCase()}${operator.slice(1)} expression name not found`, place);
+        if (inner[0]![0] !== 'equals-ignore-case')
+          fail(`Unsupported ${operator} pattern: ${inner[0]![0]}`, place);
+        if (inner.length > 1) fail('Only one key allowed in match expression', place);
+        const value = needString(inner[0]![1], 'equals-ignore-case match pattern must be a string');
+        return { kind: operator, value, ignoreCase: true };
       }
-      return { kind: operator, value: needString(operand, operator), ignoreCase: false };
+      return {
+        kind: operator,
+        value: needString(operand, `${operator} match pattern must be a string`),
+        ignoreCase: false,
+      };
     }
     case 'equals-ignore-case':
-      return { kind: 'equals-ignore-case', value: needString(operand, 'equals-ignore-case') };
+      return {
+        kind: 'equals-ignore-case',
+        value: needString(operand, 'equals-ignore-case match pattern must be a string'),
+      };
     case 'wildcard': {
-      if (dialect !== 'eventbridge') fail(`Unrecognized match type wildcard (${displayPath(path)})`);
-      const pattern = needString(operand, 'wildcard');
-      checkWildcard(pattern, path, fail);
+      const pattern = needString(operand, 'wildcard match pattern must be a string');
+      checkWildcard(pattern, place, fail);
       return { kind: 'wildcard', pattern, regex: wildcardRegex(pattern) };
     }
     case 'anything-but':
-      return { kind: 'anything-but', exclude: compileAnythingBut(operand, path, dialect, fail) };
+      return { kind: 'anything-but', exclude: compileAnythingBut(operand, place, context) };
     case 'numeric':
-      return compileNumeric(operand, path, dialect, fail);
+      return compileNumeric(operand, place, context);
     case 'exists':
-      if (typeof operand !== 'boolean')
-        fail(`exists match pattern must be either true or false (${displayPath(path)})`);
+      if (typeof operand !== 'boolean') fail('exists match pattern must be either true or false.', place);
       return { kind: 'exists', exists: operand as boolean };
-    case 'cidr': {
-      const text = needString(operand, 'cidr');
-      const block = parseCidr(text);
-      if (!block) fail(`Malformed CIDR, one '/' required (${displayPath(path)}: ${text})`);
-      return { kind: 'cidr', text, block: block! };
-    }
+    case 'cidr':
+      return compileCidr(needString(operand, 'prefix match pattern must be a string'), place, fail);
     default:
-      return fail(`Unrecognized match type ${operator} (${displayPath(path)})`);
+      return fail(`Unrecognized match type ${operator}`, place);
   }
 }
 
-function compileAnythingBut(operand: unknown, path: string, dialect: Dialect, fail: Fail): AnythingBut {
-  if (typeof operand === 'string' || typeof operand === 'number') {
-    if (typeof operand === 'number') checkNumber(operand, path, dialect, fail);
+function compileCidr(text: string, place: Place, fail: Fail): Condition {
+  const parts = text.split('/');
+  if (parts.length !== 2 || parts[1] === '') fail("Malformed CIDR, one '/' required", place);
+  const [address, mask] = parts as [string, string];
+  if (!/^[+-]?\d+$/.test(mask)) fail('Malformed CIDR, mask bits must be an integer', place);
+  if (Number(mask) < 0) fail('Malformed CIDR, mask bits must not be negative', place);
+  const looksV4 = /^\d+\.\d+\.\d+\.\d+$/.test(address);
+  const looksV6 = address.includes(':') && /^[0-9a-fA-F:]+$/.test(address);
+  if (!looksV4 && !looksV6) fail(`Nonstandard IP address: ${address}`, place);
+  const block = parseCidr(`${address}/${Number(mask)}`);
+  if (!block) {
+    if (looksV4 && Number(mask) > 32) fail('IPv4 mask bits must be < 32', place);
+    if (looksV6 && Number(mask) > 128) fail('IPv6 mask bits must be < 128', place);
+    fail(`Invalid IP address: ${address}`, place);
+  }
+  return { kind: 'cidr', text, block: block! };
+}
+
+function compileAnythingBut(operand: unknown, place: Place, context: Context): AnythingBut {
+  const { fail } = context;
+  if (typeof operand === 'string') return { values: [operand] };
+  if (typeof operand === 'number') {
+    checkNumber(operand, place, context);
     return { values: [operand] };
   }
   if (Array.isArray(operand)) {
-    if (operand.length === 0) fail(`Empty arrays are not allowed (${displayPath(path)} anything-but)`);
+    if (operand.some((value) => value === null || typeof value === 'boolean' || typeof value === 'object')) {
+      fail('Inside anything but list, start|null|boolean is not supported.', place);
+    }
     const allStrings = operand.every((value) => typeof value === 'string');
     const allNumbers = operand.every((value) => typeof value === 'number');
-    if (!allStrings && !allNumbers)
-      fail(`Inside anything but list, start|null|boolean is not supported (${displayPath(path)})`);
+    if (operand.length === 0 || (!allStrings && !allNumbers)) {
+      fail(
+        'Inside anything but list, either all values are number or string, mixed type is not supported',
+        place,
+      );
+    }
+    for (const value of operand) if (typeof value === 'number') checkNumber(value, place, context);
     return { values: operand as Scalar[] };
   }
-  if (operand !== null && typeof operand === 'object') {
-    const inner = Object.entries(operand as Record<string, unknown>);
-    if (inner.length !== 1)
-      fail(`anything-but takes one of prefix, suffix, wildcard or equals-ignore-case (${displayPath(path)})`);
-    const [operator, value] = inner[0]!;
-    const strings = (typeof value === 'string' ? [value] : Array.isArray(value) ? value : []) as unknown[];
-    if (strings.length === 0 || !strings.every((item) => typeof item === 'string')) {
-      fail(`Value of anything-but ${operator} must be a string or a list of strings (${displayPath(path)})`);
+  if (operand === null || typeof operand !== 'object') {
+    return fail('Value of anything-but must be an array or single string/number value.', place);
+  }
+  const inner = Object.entries(operand as Record<string, unknown>);
+  if (inner.length === 0) fail('Anything-But expression name not found', place);
+  const [operator, value] = inner[0]!;
+  if (!['prefix', 'suffix', 'equals-ignore-case', 'wildcard'].includes(operator)) {
+    fail(`Unsupported anything-but pattern: ${operator}`, place);
+  }
+  if (inner.length > 1) fail('Only one key allowed in match expression', place);
+  const candidates = Array.isArray(value) ? (value as unknown[]) : [value];
+  if (candidates.length === 0) fail('Empty arrays are not allowed', place);
+  if (candidates.some((candidate) => candidate === null || typeof candidate === 'boolean')) {
+    fail('Value of anything-but must be an array or single string/number value.', place);
+  }
+  switch (operator) {
+    case 'prefix':
+    case 'suffix': {
+      if (typeof value !== 'string') fail('prefix/suffix match pattern must be a string', place);
+      if (value === '') fail('Null prefix/suffix not allowed', place);
+      return { values: [], [operator]: value as string };
     }
-    switch (operator) {
-      case 'prefix':
-      case 'suffix':
-        if (typeof value !== 'string')
-          fail(`Value of anything-but ${operator} must be a string (${displayPath(path)})`);
-        return { values: [], [operator]: value as string };
-      case 'wildcard':
-        if (dialect !== 'eventbridge')
-          fail(`Unsupported anything-but pattern: wildcard (${displayPath(path)})`);
-        for (const pattern of strings as string[]) checkWildcard(pattern, path, fail);
-        return { values: [], wildcards: (strings as string[]).map(wildcardRegex) };
-      case 'equals-ignore-case':
-        return { values: [], ignoreCase: (strings as string[]).map((item) => item.toLowerCase()) };
-      default:
-        return fail(`Unsupported anything-but pattern: ${operator} (${displayPath(path)})`);
+    case 'equals-ignore-case':
+      if (!candidates.every((candidate) => typeof candidate === 'string')) {
+        fail(
+          'Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.',
+          place,
+        );
+      }
+      return { values: [], ignoreCase: (candidates as string[]).map((item) => item.toLowerCase()) };
+    default: {
+      for (const candidate of candidates) {
+        if (typeof candidate !== 'string') fail('wildcard match pattern must be a string', place);
+        checkWildcard(candidate as string, place, fail);
+      }
+      return { values: [], wildcards: (candidates as string[]).map(wildcardRegex) };
     }
   }
-  return fail(`Value of anything-but must be an array or single string/number value (${displayPath(path)})`);
 }
 
-function compileNumeric(operand: unknown, path: string, dialect: Dialect, fail: Fail): Condition {
-  if (!Array.isArray(operand) || operand.length === 0 || operand.length % 2 !== 0 || operand.length > 4) {
-    fail(`Value of numeric must be an array of operator and number pairs (${displayPath(path)})`);
+const OPERATOR_NAMES: Record<string, string> = { '=': 'equals', '>': '>', '>=': '>=', '<': '<', '<=': '<=' };
+const token = (value: unknown) =>
+  Array.isArray(value) ? '[' : value !== null && typeof value === 'object' ? '{' : String(value);
+
+/** `numeric` is a small grammar: one comparison, or a lower bound followed by an upper bound. */
+function compileNumeric(operand: unknown, place: Place, context: Context): Condition {
+  const { fail } = context;
+  if (!Array.isArray(operand)) return fail('Value of numeric must be an array.', place);
+  if (operand.length === 0) fail('Invalid member in numeric match: ]', place);
+  const bound = (operator: string, value: unknown): number => {
+    if (typeof value !== 'number') return fail(`Value of ${OPERATOR_NAMES[operator]} must be numeric`, place);
+    checkNumber(value, place, context);
+    return value;
+  };
+  const first = operand[0];
+  if (typeof first !== 'string') fail(`Invalid member in numeric match: ${token(first)}`, place);
+  if (!(first in OPERATOR_NAMES)) fail(`Unrecognized numeric range operator: ${first}`, place);
+  const lowValue = bound(first as string, operand[1]);
+  if (operand.length === 2) {
+    if (first === '=')
+      return {
+        kind: 'numeric',
+        lower: { value: lowValue, inclusive: true },
+        upper: { value: lowValue, inclusive: true },
+      };
+    if (first === '>' || first === '>=')
+      return { kind: 'numeric', lower: { value: lowValue, inclusive: first === '>=' } };
+    return { kind: 'numeric', upper: { value: lowValue, inclusive: first === '<=' } };
   }
-  const items = operand as unknown[];
-  const condition: { kind: 'numeric'; lower?: Bound; upper?: Bound } = { kind: 'numeric' };
-  for (let index = 0; index < items.length; index += 2) {
-    const operator = items[index];
-    const value = items[index + 1];
-    if (typeof value !== 'number')
-      fail(`Value of ${String(operator)} must be numeric (${displayPath(path)})`);
-    checkNumber(value as number, path, dialect, fail);
-    switch (operator) {
-      case '=':
-        if (items.length !== 2)
-          fail(`"=" must be the only operator in a numeric pattern (${displayPath(path)})`);
-        return {
-          kind: 'numeric',
-          lower: { value: value as number, inclusive: true },
-          upper: { value: value as number, inclusive: true },
-        };
-      case '>':
-      case '>=':
-        if (condition.lower) fail(`Bad numeric range: two lower bounds (${displayPath(path)})`);
-        condition.lower = { value: value as number, inclusive: operator === '>=' };
-        break;
-      case '<':
-      case '<=':
-        if (condition.upper) fail(`Bad numeric range: two upper bounds (${displayPath(path)})`);
-        condition.upper = { value: value as number, inclusive: operator === '<=' };
-        break;
-      default:
-        fail(`Unrecognized numeric range operator: ${String(operator)} (${displayPath(path)})`);
-    }
-  }
-  if (condition.lower && condition.upper && condition.lower.value >= condition.upper.value) {
-    const equalAllowed =
-      condition.lower.value === condition.upper.value &&
-      condition.lower.inclusive &&
-      condition.upper.inclusive;
-    if (!equalAllowed)
-      fail(`Bad numeric range: the lower bound must be smaller than the upper bound (${displayPath(path)})`);
-  }
-  return condition;
+  if (first !== '>' && first !== '>=') fail('Too many elements in numeric expression', place);
+  if (operand.length > 4) fail('Too many terms in numeric range expression', place);
+  const second = operand[2];
+  if (typeof second !== 'string') fail(`Bad value in numeric range: ${token(second)}`, place);
+  if (second !== '<' && second !== '<=') fail(`Bad numeric range operator: ${second}`, place);
+  const highValue = bound(second as string, operand[3]);
+  if (!(lowValue < highValue)) fail('Bottom must be less than top', place);
+  return {
+    kind: 'numeric',
+    lower: { value: lowValue, inclusive: first === '>=' },
+    upper: { value: highValue, inclusive: second === '<=' },
+  };
 }
 
-function checkNumber(value: number, path: string, dialect: Dialect, fail: Fail): void {
-  const { numericRange, decimals } = LIMITS[dialect];
+function checkNumber(value: number, place: Place, context: Context): void {
+  const { numericRange, decimals } = LIMITS[context.dialect];
   if (!Number.isFinite(value) || Math.abs(value) > numericRange) {
-    fail(
-      `Value ${value} is outside the numeric range -${numericRange.toExponential()}..${numericRange.toExponential()} (${displayPath(path)})`,
+    context.fail(
+      `Value ${value} is out of the range of numbers a pattern can hold (-${numericRange} to ${numericRange})`,
+      place,
     );
   }
-  const fraction = String(value).split('.')[1];
-  if (fraction && !String(value).includes('e') && fraction.length > decimals) {
-    fail(`Value ${value} has more than ${decimals} digits after the decimal point (${displayPath(path)})`);
+  // Precision: a value with more digits after the point than the service keeps cannot be matched exactly.
+  if (Number(value.toFixed(decimals)) !== value) {
+    context.fail(`Value ${value} has more than ${decimals} digits after the decimal point`, place);
   }
 }
 
-function checkWildcard(pattern: string, path: string, fail: Fail): void {
-  const position = pattern.indexOf('**');
-  if (position >= 0) fail(`Consecutive wildcard characters at pos ${position + 1} (${displayPath(path)})`);
-  if (wildcardEnds(pattern).stars > 100) fail(`Wildcard pattern is too complex (${displayPath(path)})`);
+/** A `*` matches any run of characters; `\*` and `\\` are the only escapes. */
+function checkWildcard(pattern: string, place: Place, fail: Fail): void {
+  let stars = 0;
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index];
+    if (char === '\\') {
+      const next = pattern[index + 1];
+      if (next !== '*' && next !== '\\')
+        fail(`Invalid escape character at pos ${position(pattern, index)}`, place);
+      index++;
+    } else if (char === '*') {
+      if (pattern[index + 1] === '*')
+        fail(`Consecutive wildcard characters at pos ${position(pattern, index)}`, place);
+      stars++;
+    }
+  }
+  if (stars > 5) {
+    fail(
+      'Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character',
+      place,
+    );
+  }
 }
+
+/** AWS counts a wildcard fault's position in UTF-8 bytes of the quoted operand. */
+const position = (pattern: string, index: number) => Buffer.byteLength(pattern.slice(0, index)) + 1;

@@ -84,8 +84,15 @@ export function describe(condition: Condition): string {
       return `equal ignoring case to ${JSON.stringify(condition.value)}`;
     case 'wildcard':
       return `wildcard ${JSON.stringify(condition.pattern)}`;
-    case 'anything-but':
-      return 'anything but the excluded values';
+    case 'anything-but': {
+      const { values, prefix, suffix, wildcards, ignoreCase } = condition.exclude;
+      if (prefix !== undefined) return `anything but a string starting with ${JSON.stringify(prefix)}`;
+      if (suffix !== undefined) return `anything but a string ending with ${JSON.stringify(suffix)}`;
+      if (wildcards)
+        return `anything but a string matching ${wildcards.map((regex) => regex.source).join(', ')}`;
+      if (ignoreCase) return `anything but ${JSON.stringify(ignoreCase)} (ignoring case)`;
+      return `anything but ${values.length === 1 ? JSON.stringify(values[0]) : JSON.stringify(values)}`;
+    }
     case 'numeric': {
       const parts = [];
       if (condition.lower) parts.push(`${condition.lower.inclusive ? '>=' : '>'} ${condition.lower.value}`);

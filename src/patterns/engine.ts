@@ -10,7 +10,7 @@ import {
 } from './compile.ts';
 import { fieldPasses, holds, inRange } from './conditions.ts';
 import { type Extracted, extractFromText, extractFromValue, PathTree } from './extract.ts';
-import { type Scalar, valueKey, wildcardEnds } from './values.ts';
+import { type Scalar, wildcardEnds } from './values.ts';
 
 /** One field of one conjunction of one pattern. */
 interface FieldRef {
@@ -58,14 +58,29 @@ class Trie {
     node.refs = node.refs.filter((ref) => ref.conjunction.id !== id);
   }
 
+  get empty(): boolean {
+    return this.root.next.size === 0 && this.root.refs.length === 0;
+  }
+
   /** Every ref stored at a key that `text` starts with. */
-  prefixesOf(text: string, visit: (ref: FieldRef) => void): void {
+  prefixesOf(text: string, marker: Marker): void {
     let node: TrieNode | undefined = this.root;
-    for (const ref of node.refs) visit(ref);
+    for (const ref of node.refs) marker.mark(ref);
     for (const char of text) {
       node = node.next.get(char);
       if (!node) return;
-      for (const ref of node.refs) visit(ref);
+      for (const ref of node.refs) marker.mark(ref);
+    }
+  }
+
+  /** Every node on the path of `text` (the root first), for callers that keep more than refs there. */
+  nodesAlong(text: string, visit: TrieNode[]): void {
+    let node: TrieNode | undefined = this.root;
+    visit.push(node);
+    for (const char of text) {
+      node = node.next.get(char);
+      if (!node) return;
+      visit.push(node);
     }
   }
 }
@@ -73,6 +88,10 @@ class Trie {
 interface TrieNode {
   next: Map<string, TrieNode>;
   refs: FieldRef[];
+}
+
+interface Marker {
+  mark(ref: FieldRef): void;
 }
 
 interface Range {
@@ -87,6 +106,9 @@ const DEFERRED = new Set<Condition['kind']>(['anything-but', 'cidr']);
 class Ranges {
   private ranges: Range[] = [];
   private blocks: number[] = [];
+  /** The highest upper bound of this block and every block before it. */
+  private reach: number[] = [];
+  private lowers: number[] = [];
   private dirty = false;
 
   add(range: Range): void {
@@ -103,17 +125,27 @@ class Ranges {
     return this.ranges.length;
   }
 
-  containing(value: number, visit: (ref: FieldRef) => void): void {
+  containing(value: number, marker: Marker): void {
     if (this.dirty) this.build();
     const ranges = this.ranges;
-    for (let block = 0; block * BLOCK < ranges.length; block++) {
-      const first = ranges[block * BLOCK]!;
-      if ((first.condition.lower?.value ?? Number.NEGATIVE_INFINITY) > value) return;
+    const lowers = this.lowers;
+    // The last range whose lower bound is at or below the value; nothing after it can hold the value.
+    let low = 0;
+    let high = lowers.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (lowers[middle]! <= value) low = middle + 1;
+      else high = middle;
+    }
+    if (low === 0) return;
+    // Walk back block by block while some block at or before this one reaches up to the value.
+    for (let block = Math.floor((low - 1) / BLOCK); block >= 0; block--) {
+      if (this.reach[block]! < value) return;
       if (this.blocks[block]! < value) continue;
-      const end = Math.min(ranges.length, (block + 1) * BLOCK);
+      const end = Math.min(low, (block + 1) * BLOCK);
       for (let index = block * BLOCK; index < end; index++) {
         const range = ranges[index]!;
-        if (inRange(value, range.condition.lower, range.condition.upper)) visit(range.ref);
+        if (inRange(value, range.condition.lower, range.condition.upper)) marker.mark(range.ref);
       }
     }
   }
@@ -125,50 +157,142 @@ class Ranges {
         (b.condition.lower?.value ?? Number.NEGATIVE_INFINITY),
     );
     this.blocks = [];
+    this.reach = [];
     for (let start = 0; start < this.ranges.length; start += BLOCK) {
       let high = Number.NEGATIVE_INFINITY;
       for (const range of this.ranges.slice(start, start + BLOCK)) {
         high = Math.max(high, range.condition.upper?.value ?? Number.POSITIVE_INFINITY);
       }
       this.blocks.push(high);
+      this.reach.push(Math.max(high, this.reach.at(-1) ?? Number.NEGATIVE_INFINITY));
     }
+    this.lowers = this.ranges.map((range) => range.condition.lower?.value ?? Number.NEGATIVE_INFINITY);
     this.dirty = false;
+  }
+}
+
+/** Wildcards found by their literal head, then their literal tail, then (if needed) checked in full. */
+interface WildcardEntry {
+  ref: FieldRef;
+  regex: RegExp;
+  minLength: number;
+  /** One star: head and tail fitting in the value is the whole test. */
+  simple: boolean;
+}
+
+interface TailGroup {
+  byTail: Map<string, WildcardEntry[]>;
+  /** Tail length → how many entries have it. */
+  tailLengths: Map<number, number>;
+}
+
+const countUp = (counts: Map<number, number>, key: number) => counts.set(key, (counts.get(key) ?? 0) + 1);
+const countDown = (counts: Map<number, number>, key: number, by: number) => {
+  const left = (counts.get(key) ?? 0) - by;
+  if (left > 0) counts.set(key, left);
+  else counts.delete(key);
+};
+
+class WildcardIndex {
+  private readonly heads = new Map<string, TailGroup>();
+  /** Head length → how many entries have it. */
+  private readonly headLengths = new Map<number, number>();
+  size = 0;
+
+  add(condition: Extract<Condition, { kind: 'wildcard' }>, ref: FieldRef): void {
+    const { head, tail, stars } = wildcardEnds(condition.pattern);
+    let group = this.heads.get(head);
+    if (!group) {
+      group = { byTail: new Map(), tailLengths: new Map() };
+      this.heads.set(head, group);
+    }
+    const entry = { ref, regex: condition.regex, minLength: head.length + tail.length, simple: stars === 1 };
+    const entries = group.byTail.get(tail);
+    if (entries) entries.push(entry);
+    else group.byTail.set(tail, [entry]);
+    countUp(group.tailLengths, tail.length);
+    countUp(this.headLengths, head.length);
+    this.size++;
+  }
+
+  remove(condition: Extract<Condition, { kind: 'wildcard' }>, id: string): void {
+    const { head, tail } = wildcardEnds(condition.pattern);
+    const group = this.heads.get(head);
+    const entries = group?.byTail.get(tail);
+    if (!group || !entries) return;
+    const kept = entries.filter((entry) => entry.ref.conjunction.id !== id);
+    const removed = entries.length - kept.length;
+    this.size -= removed;
+    countDown(group.tailLengths, tail.length, removed);
+    countDown(this.headLengths, head.length, removed);
+    if (kept.length > 0) group.byTail.set(tail, kept);
+    else group.byTail.delete(tail);
+    if (group.byTail.size === 0) this.heads.delete(head);
+  }
+
+  /** Looks the value's heads up (one per head length in use), then its tails: no pass over every wildcard. */
+  lookup(value: string, marker: Marker): void {
+    const length = value.length;
+    for (const headLength of this.headLengths.keys()) {
+      if (headLength > length) continue;
+      const group = this.heads.get(headLength === length ? value : value.slice(0, headLength));
+      if (!group) continue;
+      for (const tailLength of group.tailLengths.keys()) {
+        if (headLength + tailLength > length) continue;
+        const entries = group.byTail.get(tailLength === 0 ? '' : value.slice(length - tailLength));
+        if (!entries) continue;
+        for (const entry of entries) {
+          if (length >= entry.minLength && (entry.simple || entry.regex.test(value))) marker.mark(entry.ref);
+        }
+      }
+    }
   }
 }
 
 /** Everything the index knows about one field path. */
 class PathIndex {
-  readonly exact = new Map<string, FieldRef[]>();
+  readonly exactStrings = new Map<string, FieldRef[]>();
+  readonly exactNumbers = new Map<number, FieldRef[]>();
+  readonly exactLiterals = new Map<boolean | null, FieldRef[]>();
   readonly ignoreCase = new Map<string, FieldRef[]>();
   readonly prefixes = new Trie();
   readonly prefixesIgnoringCase = new Trie();
   readonly suffixes = new Trie();
   readonly suffixesIgnoringCase = new Trie();
-  /** Wildcards are found by their literal head (or reversed tail), then checked in full. */
-  readonly wildcardsByHead = new Trie();
-  readonly wildcardsByTail = new Trie();
-  readonly wildcardsOther: FieldRef[] = [];
+  readonly wildcards = new WildcardIndex();
   readonly ranges = new Ranges();
   others: Array<{ condition: Condition; ref: FieldRef }> = [];
   present: FieldRef[] = [];
   users = 0;
+  /** Which string structures hold anything: most paths use one or two kinds. */
+  stringKinds = 0;
+
+  refresh(): void {
+    this.stringKinds =
+      (this.ignoreCase.size > 0 ? 1 : 0) |
+      (this.prefixes.empty ? 0 : 2) |
+      (this.prefixesIgnoringCase.empty ? 0 : 4) |
+      (this.suffixes.empty ? 0 : 8) |
+      (this.suffixesIgnoringCase.empty ? 0 : 16) |
+      (this.wildcards.size > 0 ? 32 : 0);
+  }
 }
 
-const reverse = (text: string) => [...text].reverse().join('');
+const reverse = (text: string) => text.split('').reverse().join('');
 
-function addToMap(map: Map<string, FieldRef[]>, key: string, ref: FieldRef): void {
+function addToMap<K>(map: Map<K, FieldRef[]>, key: K, ref: FieldRef): void {
   const refs = map.get(key);
   if (refs) refs.push(ref);
   else map.set(key, [ref]);
 }
 
-function removeFromMap(map: Map<string, FieldRef[]>, key: string, id: string): void {
+function removeFromMap<K>(map: Map<K, FieldRef[]>, key: K, id: string): void {
   const refs = map.get(key)?.filter((ref) => ref.conjunction.id !== id);
   if (!refs || refs.length === 0) map.delete(key);
   else map.set(key, refs);
 }
 
-export class PatternSet {
+export class PatternSet implements Marker {
   private readonly patterns = new Map<
     string,
     { text: string; compiled: CompiledPattern; conjunctions: Conjunction[] }
@@ -178,6 +302,8 @@ export class PatternSet {
   /** Conjunctions no indexed value can point at (only deferred or `exists: false` fields): tried for every event. */
   private readonly unanchored = new Set<Conjunction>();
   private stamp = 0;
+  /** Per-event scratch: the conjunctions some value pointed at. */
+  private touched: Conjunction[] = [];
 
   constructor(readonly dialect: Dialect = 'eventbridge') {}
 
@@ -199,7 +325,11 @@ export class PatternSet {
 
   /** Adds (or replaces) a pattern; throws PatternError when it is not valid. */
   add(id: string, text: string): void {
-    const compiled = compilePattern(text, this.dialect);
+    this.addCompiled(id, text, compilePattern(text, this.dialect));
+  }
+
+  /** Adds (or replaces) a pattern compiled already (by parsePattern in the same dialect). */
+  addCompiled(id: string, text: string, compiled: CompiledPattern): void {
     if (this.patterns.has(id)) this.remove(id);
     const conjunctions: Conjunction[] = compiled.conjunctions.map((fields) => ({
       id,
@@ -212,10 +342,10 @@ export class PatternSet {
       satisfied: fields.map(() => false),
     }));
     for (const conjunction of conjunctions) {
+      // Anchored: some field can only pass through a value the index finds, so the conjunction is
+      // reached from that value; the rest are tried for every event.
       const anchored = conjunction.fields.some(
-        (field, index) =>
-          !conjunction.deferred[index] &&
-          field.conditions.some((condition) => condition.kind !== 'exists' || condition.exists),
+        (_, index) => !conjunction.deferred[index] && !conjunction.absentOk[index],
       );
       if (!anchored) this.unanchored.add(conjunction);
       conjunction.fields.forEach((field, index) => {
@@ -228,6 +358,7 @@ export class PatternSet {
         this.tree.add(field.path);
         if (conjunction.deferred[index]) return;
         for (const condition of field.conditions) this.index(path, condition, { conjunction, field: index });
+        path.refresh();
       });
     }
     this.patterns.set(id, { text, compiled, conjunctions });
@@ -242,6 +373,7 @@ export class PatternSet {
         const path = this.paths.get(field.path)!;
         if (!conjunction.deferred[index]) {
           for (const condition of field.conditions) this.unindex(path, condition, id);
+          path.refresh();
         }
         this.tree.remove(field.path);
         if (--path.users === 0) this.paths.delete(field.path);
@@ -251,7 +383,7 @@ export class PatternSet {
     return true;
   }
 
-  /** Ids of the patterns an event (JSON text) matches, in the order they were added. */
+  /** Ids of the patterns an event (JSON text) matches, in no particular order. */
   matches(eventJson: string): string[] {
     return this.match(extractFromText(eventJson, this.tree));
   }
@@ -266,74 +398,103 @@ export class PatternSet {
     return extractFromText(eventJson, this.tree);
   }
 
+  extractValue(event: unknown): Extracted {
+    return extractFromValue(event, this.tree);
+  }
+
+  /** Marks one field of one conjunction as satisfied by a value of this event. */
+  mark(ref: FieldRef): void {
+    const conjunction = ref.conjunction;
+    if (conjunction.stamp !== this.stamp) {
+      conjunction.stamp = this.stamp;
+      conjunction.satisfied.fill(false);
+      this.touched.push(conjunction);
+    }
+    conjunction.satisfied[ref.field] = true;
+  }
+
   private match(values: Extracted): string[] {
-    const stamp = ++this.stamp;
-    const touched: Conjunction[] = [];
-    const mark = (ref: FieldRef) => {
-      const conjunction = ref.conjunction;
-      if (conjunction.stamp !== stamp) {
-        conjunction.stamp = stamp;
-        conjunction.satisfied.fill(false);
-        touched.push(conjunction);
-      }
-      conjunction.satisfied[ref.field] = true;
-    };
+    this.stamp++;
+    this.touched = [];
     for (const [path, items] of values) {
       const index = this.paths.get(path);
       if (!index) continue;
-      for (const ref of index.present) mark(ref);
-      for (const value of items) this.lookup(index, value, mark);
+      for (const ref of index.present) this.mark(ref);
+      for (const value of items) this.lookup(index, value);
     }
-    const matched = new Set<string>();
-    const passes = (conjunction: Conjunction, marked: boolean) =>
-      conjunction.fields.every((field, index) => {
-        if (conjunction.deferred[index]) return fieldPasses(field.conditions, values.get(field.path));
-        return (
-          (marked && conjunction.satisfied[index]) ||
-          (conjunction.absentOk[index] && !values.get(field.path)?.length)
-        );
-      });
-    for (const conjunction of touched) if (passes(conjunction, true)) matched.add(conjunction.id);
+    const matched: string[] = [];
+    const seen = new Set<string>();
+    for (const conjunction of this.touched) {
+      if (!seen.has(conjunction.id) && this.passes(conjunction, true, values)) {
+        seen.add(conjunction.id);
+        matched.push(conjunction.id);
+      }
+    }
     for (const conjunction of this.unanchored) {
-      if (!matched.has(conjunction.id) && passes(conjunction, conjunction.stamp === stamp))
-        matched.add(conjunction.id);
+      if (!seen.has(conjunction.id) && this.passes(conjunction, conjunction.stamp === this.stamp, values)) {
+        seen.add(conjunction.id);
+        matched.push(conjunction.id);
+      }
     }
-    return [...matched];
+    this.touched = [];
+    return matched;
   }
 
-  private lookup(index: PathIndex, value: Scalar, mark: (ref: FieldRef) => void): void {
-    const exact = index.exact.get(valueKey(value));
-    if (exact) for (const ref of exact) mark(ref);
+  private passes(conjunction: Conjunction, marked: boolean, values: Extracted): boolean {
+    const fields = conjunction.fields;
+    for (let index = 0; index < fields.length; index++) {
+      const field = fields[index]!;
+      if (conjunction.deferred[index]) {
+        if (!fieldPasses(field.conditions, values.get(field.path))) return false;
+      } else if (
+        !(marked && conjunction.satisfied[index]) &&
+        !(conjunction.absentOk[index] && !values.get(field.path)?.length)
+      ) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private lookup(index: PathIndex, value: Scalar): void {
     if (typeof value === 'string') {
-      const lower = value.toLowerCase();
-      const ignoring = index.ignoreCase.get(lower);
-      if (ignoring) for (const ref of ignoring) mark(ref);
-      index.prefixes.prefixesOf(value, mark);
-      index.prefixesIgnoringCase.prefixesOf(lower, mark);
-      const reversed = reverse(value);
-      index.suffixes.prefixesOf(reversed, mark);
-      index.suffixesIgnoringCase.prefixesOf(reverse(lower), mark);
-      const checkWildcard = (ref: FieldRef) => {
-        const conditions = ref.conjunction.fields[ref.field]!.conditions;
-        if (conditions.some((condition) => condition.kind === 'wildcard' && condition.regex.test(value)))
-          mark(ref);
-      };
-      index.wildcardsByHead.prefixesOf(value, checkWildcard);
-      index.wildcardsByTail.prefixesOf(reversed, checkWildcard);
-      for (const ref of index.wildcardsOther) checkWildcard(ref);
-    } else if (typeof value === 'number' && index.ranges.size > 0) {
-      index.ranges.containing(value, mark);
+      const exact = index.exactStrings.get(value);
+      if (exact) for (const ref of exact) this.mark(ref);
+      const kinds = index.stringKinds;
+      if (kinds !== 0) {
+        const lower = kinds & (1 | 4 | 16) ? value.toLowerCase() : value;
+        if (kinds & 1) {
+          const ignoring = index.ignoreCase.get(lower);
+          if (ignoring) for (const ref of ignoring) this.mark(ref);
+        }
+        if (kinds & 2) index.prefixes.prefixesOf(value, this);
+        if (kinds & 4) index.prefixesIgnoringCase.prefixesOf(lower, this);
+        if (kinds & 8) index.suffixes.prefixesOf(reverse(value), this);
+        if (kinds & 16) index.suffixesIgnoringCase.prefixesOf(reverse(lower), this);
+        if (kinds & 32) index.wildcards.lookup(value, this);
+      }
+    } else if (typeof value === 'number') {
+      const exact = index.exactNumbers.get(value);
+      if (exact) for (const ref of exact) this.mark(ref);
+      if (index.ranges.size > 0) index.ranges.containing(value, this);
+    } else {
+      const exact = index.exactLiterals.get(value);
+      if (exact) for (const ref of exact) this.mark(ref);
     }
     for (const { condition, ref } of index.others) {
-      if (holds(condition, value)) mark(ref);
+      if (holds(condition, value)) this.mark(ref);
     }
   }
 
   private index(path: PathIndex, condition: Condition, ref: FieldRef): void {
     switch (condition.kind) {
-      case 'exact':
-        addToMap(path.exact, valueKey(condition.value), ref);
+      case 'exact': {
+        const value = condition.value;
+        if (typeof value === 'string') addToMap(path.exactStrings, value, ref);
+        else if (typeof value === 'number') addToMap(path.exactNumbers, value, ref);
+        else addToMap(path.exactLiterals, value, ref);
         return;
+      }
       case 'equals-ignore-case':
         addToMap(path.ignoreCase, condition.value.toLowerCase(), ref);
         return;
@@ -345,13 +506,9 @@ export class PatternSet {
         if (condition.ignoreCase) path.suffixesIgnoringCase.add(reverse(condition.value.toLowerCase()), ref);
         else path.suffixes.add(reverse(condition.value), ref);
         return;
-      case 'wildcard': {
-        const { head, tail } = wildcardEnds(condition.pattern);
-        if (head !== '') path.wildcardsByHead.add(head, ref);
-        else if (tail !== '') path.wildcardsByTail.add(reverse(tail), ref);
-        else path.wildcardsOther.push(ref);
+      case 'wildcard':
+        path.wildcards.add(condition, ref);
         return;
-      }
       case 'numeric':
         path.ranges.add({ condition, ref });
         return;
@@ -365,9 +522,13 @@ export class PatternSet {
 
   private unindex(path: PathIndex, condition: Condition, id: string): void {
     switch (condition.kind) {
-      case 'exact':
-        removeFromMap(path.exact, valueKey(condition.value), id);
+      case 'exact': {
+        const value = condition.value;
+        if (typeof value === 'string') removeFromMap(path.exactStrings, value, id);
+        else if (typeof value === 'number') removeFromMap(path.exactNumbers, value, id);
+        else removeFromMap(path.exactLiterals, value, id);
         return;
+      }
       case 'equals-ignore-case':
         removeFromMap(path.ignoreCase, condition.value.toLowerCase(), id);
         return;
@@ -380,17 +541,9 @@ export class PatternSet {
           path.suffixesIgnoringCase.remove(reverse(condition.value.toLowerCase()), id);
         else path.suffixes.remove(reverse(condition.value), id);
         return;
-      case 'wildcard': {
-        const { head, tail } = wildcardEnds(condition.pattern);
-        if (head !== '') path.wildcardsByHead.remove(head, id);
-        else if (tail !== '') path.wildcardsByTail.remove(reverse(tail), id);
-        else {
-          const kept = path.wildcardsOther.filter((ref) => ref.conjunction.id !== id);
-          path.wildcardsOther.length = 0;
-          path.wildcardsOther.push(...kept);
-        }
+      case 'wildcard':
+        path.wildcards.remove(condition, id);
         return;
-      }
       case 'numeric':
         path.ranges.remove(id);
         return;

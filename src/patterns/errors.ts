@@ -1,29 +1,26 @@
 // A pattern that cannot be used: the reason in AWS's words, and where in the text it went wrong.
 
-export class PatternError extends Error {
-  constructor(
-    message: string,
-    readonly line?: number,
-    readonly column?: number,
-  ) {
-    super(line === undefined ? message : `${message} at line ${line}, column ${column}`);
-    this.name = 'PatternError';
-  }
+export interface PatternErrorPlace {
+  /** Line and column (from 1) of the fault in the pattern text. */
+  line?: number;
+  column?: number;
+  /** The dotted path of the field at fault, when the fault is in one field. */
+  path?: string;
 }
 
-/** Parses JSON, turning V8's "at position N" into a line and column a person can find. */
-export function parseJsonWithPosition(text: string, prefix: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message);
-    const reason = message
-      .replace(/ in JSON at position \d+.*$/s, '')
-      .replace(/\s*\(line \d+ column \d+\)$/, '');
-    if (!position) throw new PatternError(`${prefix}${reason}`);
-    const offset = Number(position[1]);
-    const before = text.slice(0, offset).split('\n');
-    throw new PatternError(`${prefix}${reason}`, before.length, (before.at(-1)?.length ?? 0) + 1);
+export class PatternError extends Error {
+  readonly line?: number;
+  readonly column?: number;
+  readonly path?: string;
+  /** The reason alone, without the dialect's prefix or the position. */
+  readonly reason: string;
+
+  constructor(message: string, place: PatternErrorPlace = {}, reason = message) {
+    super(place.line === undefined ? message : `${message} at line ${place.line} column ${place.column}`);
+    this.name = 'PatternError';
+    this.line = place.line;
+    this.column = place.column;
+    this.path = place.path;
+    this.reason = reason;
   }
 }

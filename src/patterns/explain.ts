@@ -12,21 +12,20 @@ export interface Explanation {
   field?: string;
 }
 
+const show = (value: unknown) => JSON.stringify(value).replace(/^"(.*)"$/s, "'$1'");
+
 function failure(field: FieldTest, values: Extracted): string {
   const seen = values.get(field.path);
   const path = displayPath(field.path);
-  const wanted = field.conditions.map(describe);
-  const exactOnly = field.conditions.every((condition) => condition.kind === 'exact');
-  if (!seen || seen.length === 0) {
-    return `${path}: the field is missing; the pattern wants ${wanted.join(' or ')}`;
+  if (!seen || seen.length === 0) return `${path}: field is missing`;
+  const shown = seen.length === 1 ? show(seen[0]) : `[${seen.map(show).join(',')}]`;
+  if (field.conditions.every((condition) => condition.kind === 'exact')) {
+    const wanted = field.conditions.map((condition) =>
+      show(condition.kind === 'exact' ? condition.value : null),
+    );
+    return `${path}: ${shown} is not one of [${wanted.join(',')}]`;
   }
-  const shown =
-    seen.length === 1
-      ? JSON.stringify(seen[0]).replaceAll('"', "'")
-      : `[${seen.map((value) => JSON.stringify(value).replaceAll('"', "'")).join(', ')}]`;
-  if (exactOnly)
-    return `${path}: ${shown} is not one of [${wanted.map((item) => item.replaceAll('"', "'")).join(', ')}]`;
-  return `${path}: ${shown} is not ${wanted.join(' or ')}`;
+  return `${path}: ${shown} is not ${field.conditions.map(describe).join(' or ')}`;
 }
 
 /** Explains one compiled pattern against an event's extracted field values. */

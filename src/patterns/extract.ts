@@ -45,6 +45,18 @@ export class PathTree {
 export type Extracted = Map<string, Scalar[]>;
 
 const QUOTE = 34;
+/** What each ASCII character means to skip(): 0 ordinary, then quote, opening, closing, separator. */
+const STRING = 1;
+const OPEN = 2;
+const CLOSE = 3;
+const SEPARATOR = 4;
+const CHAR_KINDS = new Uint8Array(128);
+CHAR_KINDS[34] = STRING;
+CHAR_KINDS[123] = OPEN;
+CHAR_KINDS[91] = OPEN;
+CHAR_KINDS[125] = CLOSE;
+CHAR_KINDS[93] = CLOSE;
+for (const code of [44, 32, 10, 13, 9]) CHAR_KINDS[code] = SEPARATOR;
 const BACKSLASH = 92;
 
 export function extractFromText(text: string, tree: PathTree): Extracted {
@@ -70,6 +82,19 @@ export function extractFromValue(value: unknown, tree: PathTree): Extracted {
   };
   visit(value, tree);
   return out;
+}
+
+/** The index of the quote that closes the string whose text starts at `start`. */
+function stringEnd(text: string, start: number): number {
+  let position = start;
+  for (;;) {
+    const quote = text.indexOf('"', position);
+    if (quote < 0) throw new SyntaxError('Unterminated string');
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+    position = quote + 1;
+  }
 }
 
 function push(out: Extracted, path: string, value: Scalar): void {
@@ -157,21 +182,10 @@ class Scanner {
     if (text.charCodeAt(this.position) !== QUOTE)
       throw new SyntaxError(`Expected a string at position ${this.position}`);
     const start = this.position + 1;
-    let position = start;
-    let escaped = false;
-    for (;;) {
-      const code = text.charCodeAt(position);
-      if (code === QUOTE) break;
-      if (code === BACKSLASH) {
-        escaped = true;
-        position += 2;
-      } else if (Number.isNaN(code)) throw new SyntaxError('Unterminated string');
-      else position++;
-    }
-    this.position = position + 1;
-    return escaped
-      ? (JSON.parse(text.slice(start - 1, position + 1)) as string)
-      : text.slice(start, position);
+    const end = stringEnd(text, start);
+    this.position = end + 1;
+    const raw = text.slice(start, end);
+    return raw.indexOf('\\') < 0 ? raw : (JSON.parse(text.slice(start - 1, end + 1)) as string);
   }
 
   private literal(): Scalar {
@@ -207,33 +221,28 @@ class Scanner {
   /** Skips one value, however deep, without building it. */
   private skip(): void {
     const text = this.text;
+    const length = text.length;
     let position = this.position;
     let depth = 0;
     for (;;) {
+      if (position >= length) throw new SyntaxError('Unexpected end of JSON');
       const code = text.charCodeAt(position);
-      if (Number.isNaN(code)) throw new SyntaxError('Unexpected end of JSON');
-      if (code === QUOTE) {
+      const kind = code < 128 ? CHAR_KINDS[code]! : 0;
+      if (kind === 0) {
         position++;
-        for (;;) {
-          const inner = text.charCodeAt(position);
-          if (inner === QUOTE) break;
-          if (Number.isNaN(inner)) throw new SyntaxError('Unterminated string');
-          position += inner === BACKSLASH ? 2 : 1;
-        }
+      } else if (kind === STRING) {
+        position = stringEnd(text, position + 1) + 1;
+        if (depth === 0) break;
+      } else if (kind === OPEN) {
+        depth++;
         position++;
+      } else if (kind === CLOSE) {
         if (depth === 0) break;
-        continue;
-      }
-      if (code === 123 || code === 91) depth++;
-      else if (code === 125 || code === 93) {
-        if (depth === 0) break;
-        depth--;
         position++;
-        if (depth === 0) break;
-        continue;
-      } else if (depth === 0 && (code === 44 || code === 32 || code === 10 || code === 13 || code === 9))
+        if (--depth === 0) break;
+      } else if (depth === 0) {
         break;
-      position++;
+      } else position++;
     }
     this.position = position;
   }

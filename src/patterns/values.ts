@@ -3,13 +3,6 @@
 
 export type Scalar = string | number | boolean | null;
 
-/** A key under which equal values meet: numbers by their value, strings by their text. */
-export function valueKey(value: Scalar): string {
-  if (typeof value === 'number') return `n${value === 0 ? 0 : value}`;
-  if (typeof value === 'string') return `s${value}`;
-  return `l${String(value)}`;
-}
-
 /** `*` matches any run of characters; `\*` is a literal star. */
 export function wildcardRegex(pattern: string): RegExp {
   let source = '';
