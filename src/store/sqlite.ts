@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { Checkpointer, FALLBACK_AUTOCHECKPOINT_PAGES } from './checkpointer.ts';
 import type { Migration, SqlValue, Store, StoreInfo, Tx } from './port.ts';
 
 interface PendingWrite {
@@ -55,6 +56,7 @@ export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   private readonly writer: Connection;
   private readonly reader: Connection | undefined;
+  private readonly checkpointer: Checkpointer | undefined;
   private queue: PendingWrite[] = [];
   private flushScheduled = false;
   /** Settles when the batch being committed has finished; in-memory reads wait for it. */
@@ -73,6 +75,8 @@ export class SqliteStore implements Store {
     db.pragma('foreign_keys = ON');
     this.writer = new Connection(db);
     if (!inMemory) {
+      db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+      this.checkpointer = new Checkpointer(options.path);
       const readDb = new Database(options.path, { readonly: true });
       readDb.pragma('busy_timeout = 5000');
       this.reader = new Connection(readDb);
@@ -125,6 +129,7 @@ export class SqliteStore implements Store {
       await new Promise((resolve) => setImmediate(resolve));
       await this.batchDone;
     }
+    await this.checkpointer?.stop();
     this.reader?.db.close();
     this.writer.db.close();
   }

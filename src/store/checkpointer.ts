@@ -1,0 +1,45 @@
+// WAL checkpoints off the event loop. A checkpoint copies the WAL into the database file and
+// fsyncs it: 10–20 ms that, run by SQLite's auto-checkpoint inside a commit, would stall every
+// request behind it. A worker thread with its own connection checkpoints instead (PASSIVE: it
+// never blocks the writer); the writer's auto-checkpoint stays on with a high threshold as a
+// safety net should the worker ever stop.
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/** Pages of WAL after which the writer checkpoints itself (the worker normally keeps it far below). */
+export const FALLBACK_AUTOCHECKPOINT_PAGES = 16_384;
+
+// Plain CommonJS so the worker needs no TypeScript loader.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path);
+db.pragma('busy_timeout = 5000');
+const timer = setInterval(() => {
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy: the next tick tries again */ }
+}, workerData.intervalMs);
+parentPort.on('message', () => {
+  clearInterval(timer);
+  db.close();
+  parentPort.close();
+});
+`;
+
+export class Checkpointer {
+  private readonly worker: Worker;
+  private readonly exited: Promise<void>;
+
+  constructor(path: string, intervalMs = 200) {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, intervalMs } });
+    this.worker.unref();
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+  }
+
+  /** Closes the worker's connection, so the writer's close is the last and folds the WAL in. */
+  async stop(): Promise<void> {
+    this.worker.ref(); // unreferenced, the worker would not keep the process alive until it has exited
+    this.worker.postMessage('stop');
+    await this.exited;
+  }
+}
