@@ -4,6 +4,7 @@ import type { ServiceDefinition } from '../edge/index.ts';
 import type { Runtime } from '../runtime/index.ts';
 import type { Migration } from '../store/index.ts';
 import { eventsService } from './events/index.ts';
+import { logsService } from './logs/index.ts';
 import { queuesService } from './queues/index.ts';
 import { topicsService } from './topics/index.ts';
 
@@ -18,4 +19,5 @@ export interface ServiceModule {
 
 export type ServiceFactory = (runtime: Runtime) => ServiceModule;
 
-export const serviceFactories: ServiceFactory[] = [queuesService, topicsService, eventsService];
+// Logs come first so they stop last: every other service's final log lines are committed.
+export const serviceFactories: ServiceFactory[] = [logsService, queuesService, topicsService, eventsService];
