@@ -26,6 +26,9 @@ export interface AcceptedEvent {
   busPath: string[];
 }
 
+/** Sees accepted events inside the transaction that commits them (archives keep their copies there). */
+export type AcceptObserver = (tx: Tx, events: AcceptedEvent[], receivedAt: number) => Promise<void>;
+
 interface DeliveryRow {
   id: number;
   event_id: string;
@@ -45,6 +48,7 @@ export class Dispatcher {
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
   private readonly counters;
+  private readonly acceptObservers: AcceptObserver[] = [];
 
   constructor(
     private readonly runtime: Runtime,
@@ -93,6 +97,7 @@ export class Dispatcher {
           [event.bus.id, event.eventId, event.envelope, JSON.stringify(event.busPath), now],
         );
       }
+      for (const observe of this.acceptObservers) await observe(writer, events, now);
     };
     if (tx) {
       await insert(tx);
@@ -100,6 +105,11 @@ export class Dispatcher {
     }
     await this.runtime.store.write(insert);
     for (const bus of new Set(events.map((event) => event.bus))) this.kick(bus);
+  }
+
+  /** Adds work done in the same transaction as every accept (archive capture). */
+  observeAccepted(observer: AcceptObserver): void {
+    this.acceptObservers.push(observer);
   }
 
   /** Starts matching a bus's inbox unless that is already under way (then it runs once more). */

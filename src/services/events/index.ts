@@ -2,10 +2,13 @@
 import { ServiceError } from '../../edge/index.ts';
 import { DeliveryError, type Runtime } from '../../runtime/index.ts';
 import type { ServiceModule } from '../index.ts';
+import { archiveHandlers } from './archive-handlers.ts';
+import { Archives } from './archives.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { eventHandlers } from './handlers.ts';
 import { loadEventsModel } from './model.ts';
 import { EventRegistry } from './registry.ts';
+import { Replays } from './replays.ts';
 import { RuleSchedules } from './scheduled-rules.ts';
 import { eventMigrations } from './schema.ts';
 
@@ -16,6 +19,9 @@ export function eventsService(runtime: Runtime): ServiceModule {
     capMs: runtime.config.deliveryRetry.capMs,
   });
   const schedules = new RuleSchedules(runtime, registry, dispatcher);
+  const archives = new Archives(runtime);
+  dispatcher.observeAccepted((tx, events, receivedAt) => archives.capture(tx, events, receivedAt));
+  const replays = new Replays(runtime, registry, dispatcher);
 
   // A rule may target another bus: the event is put on it, unless it has been there already.
   runtime.targets.register('events', async (arn, delivery) => {
@@ -37,7 +43,10 @@ export function eventsService(runtime: Runtime): ServiceModule {
     definition: {
       name: 'events',
       model: loadEventsModel(),
-      handlers: eventHandlers(registry, dispatcher, schedules, runtime.clock),
+      handlers: {
+        ...eventHandlers(registry, dispatcher, schedules, runtime.clock),
+        ...archiveHandlers(registry, archives, replays),
+      },
       inputError(problem) {
         if (problem.kind === 'missing') {
           return new ServiceError(
@@ -68,6 +77,7 @@ export function eventsService(runtime: Runtime): ServiceModule {
     migrations: eventMigrations,
     async start() {
       await registry.load();
+      await archives.load();
       await dispatcher.resume();
     },
     async stop() {

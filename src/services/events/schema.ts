@@ -63,4 +63,57 @@ export const eventMigrations: Migration[] = [
            received_at BIGINT NOT NULL
          );`,
   },
+  {
+    // Archives keep copies of a bus's events (one row per archive and event); replays walk one
+    // archive's time window with a cursor, so a restart continues where the last batch committed.
+    id: 'events/002-archives',
+    up: `CREATE TABLE evb_archives (
+           id INTEGER PRIMARY KEY,
+           account TEXT NOT NULL,
+           region TEXT NOT NULL,
+           name TEXT NOT NULL,
+           bus_arn TEXT NOT NULL,
+           description TEXT,
+           event_pattern TEXT,
+           retention_days INTEGER NOT NULL,
+           state TEXT NOT NULL,
+           event_count BIGINT NOT NULL DEFAULT 0,
+           size_bytes BIGINT NOT NULL DEFAULT 0,
+           created_at BIGINT NOT NULL,
+           UNIQUE (account, region, name)
+         );
+         CREATE TABLE evb_archive_events (
+           id INTEGER PRIMARY KEY,
+           archive_id INTEGER NOT NULL,
+           event_id TEXT NOT NULL,
+           event_time BIGINT NOT NULL,
+           archived_at BIGINT NOT NULL,
+           size INTEGER NOT NULL,
+           envelope TEXT NOT NULL
+         );
+         CREATE INDEX evb_archive_events_time ON evb_archive_events (archive_id, event_time, id);
+         CREATE INDEX evb_archive_events_age ON evb_archive_events (archive_id, archived_at);
+         CREATE TABLE evb_replays (
+           id INTEGER PRIMARY KEY,
+           account TEXT NOT NULL,
+           region TEXT NOT NULL,
+           name TEXT NOT NULL,
+           description TEXT,
+           archive_id INTEGER NOT NULL,
+           archive_arn TEXT NOT NULL,
+           destination TEXT NOT NULL,
+           event_start BIGINT NOT NULL,
+           event_end BIGINT NOT NULL,
+           last_archived_id BIGINT NOT NULL,
+           state TEXT NOT NULL,
+           state_reason TEXT,
+           cursor_time BIGINT,
+           cursor_id BIGINT,
+           last_replayed BIGINT,
+           replayed_count BIGINT NOT NULL DEFAULT 0,
+           started_at BIGINT NOT NULL,
+           ended_at BIGINT,
+           UNIQUE (account, region, name)
+         );`,
+  },
 ];
