@@ -28,10 +28,13 @@ const SUBSCRIPTION_ATTRIBUTES = new Set([
   'ReplayPolicy',
 ]);
 export const PROTOCOLS = new Set(['sqs', 'http', 'https']);
+/** SNS's default quotas per account and region. */
 export const LIMITS = {
   topicsPerAccount: 100_000,
+  fifoTopicsPerAccount: 1_000,
   subscriptionsPerTopic: 12_500_000,
-  filterPoliciesPerAccount: 200,
+  subscriptionsPerFifoTopic: 100,
+  filterPoliciesPerAccount: 10_000,
 };
 
 export interface Topic {
@@ -258,7 +261,8 @@ export class TopicRegistry {
       }
       return existing;
     }
-    if (this.list(account, region).length >= LIMITS.topicsPerAccount) {
+    const sameKind = this.list(account, region).filter((topic) => topic.fifo === fifo).length;
+    if (sameKind >= (fifo ? LIMITS.fifoTopicsPerAccount : LIMITS.topicsPerAccount)) {
       throw snsError('TopicLimitExceeded', 'Topic limit exceeded', 403);
     }
     const arn = formatArn({ service: 'sns', region, accountId: account, resource: name });
@@ -340,6 +344,11 @@ export class TopicRegistry {
       }
       return existing;
     }
+    const limit = topic.fifo ? LIMITS.subscriptionsPerFifoTopic : LIMITS.subscriptionsPerTopic;
+    if (topic.subscriptions.size >= limit) {
+      throw snsError('SubscriptionLimitExceeded', 'Subscription limit exceeded', 403);
+    }
+    if (attributes.FilterPolicy) this.checkFilterPolicyQuota(topic.account, topic.region);
     const pending = protocol !== 'sqs';
     const subscription: Subscription = {
       arn: `${topic.arn}:${randomUUID()}`,
@@ -393,8 +402,21 @@ export class TopicRegistry {
     this.subscriptions.delete(subscription.arn);
   }
 
+  /** FilterPolicyLimitExceeded once the account's subscriptions carry the quota's number of filter policies. */
+  private checkFilterPolicyQuota(account: string, region: string): void {
+    const withPolicy = this.allSubscriptions(account, region).filter(
+      (subscription) => subscription.attributes.FilterPolicy,
+    ).length;
+    if (withPolicy >= LIMITS.filterPoliciesPerAccount) {
+      throw snsError('FilterPolicyLimitExceeded', 'Filter policy limit exceeded', 403);
+    }
+  }
+
   async setSubscriptionAttribute(subscription: Subscription, name: string, value: string): Promise<void> {
     checkSubscriptionAttribute(name, value, subscription.protocol);
+    if (name === 'FilterPolicy' && value !== '' && !subscription.attributes.FilterPolicy) {
+      this.checkFilterPolicyQuota(subscription.topic.account, subscription.topic.region);
+    }
     const attributes = { ...subscription.attributes, [name]: value };
     if (value === '') delete attributes[name];
     if (attributes.FilterPolicy) validateFilterPolicy(attributes.FilterPolicy, scopeOf(attributes));
