@@ -36,6 +36,7 @@ export {
   type DeliveryReceipt,
   type MessageAttribute,
   Targets,
+  type TransactionalDeliverer,
 } from './targets.ts';
 export { type Timer, type TimerHandler, TimerService, timerMigrations } from './timers.ts';
 

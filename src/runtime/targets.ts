@@ -1,5 +1,6 @@
 // The targets port: how one service delivers to a resource of another, addressed by ARN alone.
 // Each service registers a deliverer for the ARN service name it owns (`sqs`, `sns`, `events`, …).
+import type { Tx } from '../store/index.ts';
 import { parseArn } from './arn.ts';
 
 export interface MessageAttribute {
@@ -40,14 +41,33 @@ export class DeliveryError extends Error {
 
 export type Deliverer = (arn: string, delivery: Delivery) => Promise<DeliveryReceipt>;
 
+/**
+ * Delivers inside the sender's write transaction, so the target's write commits with the sender's
+ * (one commit instead of a delivery record, a second write and its removal). It must throw before
+ * writing anything when the delivery cannot be taken.
+ */
+export type TransactionalDeliverer = (tx: Tx, arn: string, delivery: Delivery) => Promise<DeliveryReceipt>;
+
 export class Targets {
   private readonly deliverers = new Map<string, Deliverer>();
+  private readonly transactional = new Map<string, TransactionalDeliverer>();
 
-  /** Registers the deliverer for ARNs of one service (`arn:aws:<service>:…`). */
-  register(arnService: string, deliverer: Deliverer): void {
+  /** Registers the deliverer for ARNs of one service (`arn:aws:<service>:…`), and its in-transaction form if it has one. */
+  register(arnService: string, deliverer: Deliverer, inTransaction?: TransactionalDeliverer): void {
     if (this.deliverers.has(arnService))
       throw new Error(`a deliverer for '${arnService}' ARNs is already registered`);
     this.deliverers.set(arnService, deliverer);
+    if (inTransaction) this.transactional.set(arnService, inTransaction);
+  }
+
+  /**
+   * Delivers within `tx` when the target's service can; undefined when it cannot, and the sender
+   * keeps its own durable, retried delivery instead.
+   */
+  deliverIn(tx: Tx, arn: string, delivery: Delivery): Promise<DeliveryReceipt> | undefined {
+    const service = parseArn(arn)?.service;
+    const deliverer = service === undefined ? undefined : this.transactional.get(service);
+    return deliverer?.(tx, arn, delivery);
   }
 
   /** Whether eddy can deliver to this ARN at all (rules may name targets whose service is not served yet). */

@@ -222,15 +222,22 @@ export class MessageEngine {
 
   /** Stores prepared messages in one transaction; answers only after the commit. */
   async send(queue: Queue, messages: PreparedMessage[], senderId: string): Promise<SendResult[]> {
-    const results = await this.store.write(async (tx) => {
-      const now = this.clock.now();
-      const out: SendResult[] = [];
-      for (const message of messages) out.push(await this.insert(tx, queue, message, senderId, now));
-      this.count(queue.id, now, 'sent', messages.length);
-      return out;
-    });
+    const results = await this.store.write((tx) => this.sendIn(tx, queue, messages, senderId));
     this.waiters.notify(queue.id);
     return results;
+  }
+
+  /**
+   * Stores prepared messages in another service's transaction. Waking receivers now is safe: their
+   * claims are writes, which the store runs after this transaction has committed.
+   */
+  async sendIn(tx: Tx, queue: Queue, messages: PreparedMessage[], senderId: string): Promise<SendResult[]> {
+    const now = this.clock.now();
+    const out: SendResult[] = [];
+    for (const message of messages) out.push(await this.insert(tx, queue, message, senderId, now));
+    this.count(queue.id, now, 'sent', messages.length);
+    this.waiters.notify(queue.id);
+    return out;
   }
 
   private async insert(

@@ -1,6 +1,6 @@
 // The queues service: Amazon SQS on AWS JSON 1.0 and the Query protocol, durable in the store.
 import { ServiceError } from '../../edge/index.ts';
-import { DeliveryError, type Runtime } from '../../runtime/index.ts';
+import { type Delivery, DeliveryError, type Runtime } from '../../runtime/index.ts';
 import type { ServiceModule } from '../index.ts';
 import { MessageEngine } from './engine.ts';
 import { QUERY_ERROR_CODES } from './errors.ts';
@@ -33,7 +33,9 @@ export function queuesService(runtime: Runtime): ServiceModule {
   };
 
   // Other services (rules, topics, schedules) deliver to queues by ARN.
-  runtime.targets.register('sqs', async (arn, delivery) => {
+  // Other services' deliveries: a queue that does not exist or a message SQS would refuse is a
+  // failure no retry can fix.
+  const prepareDelivery = (arn: string, delivery: Delivery) => {
     const queue = registry.fromArn(arn);
     if (!queue) throw new DeliveryError('QueueDoesNotExist', `Queue ${arn} does not exist.`, false);
     try {
@@ -43,13 +45,25 @@ export function queuesService(runtime: Runtime): ServiceModule {
         groupId: queue.fifo ? (delivery.groupId ?? 'default') : delivery.groupId,
         dedupId: queue.fifo ? delivery.deduplicationId : undefined,
       });
-      const [result] = await engine.send(queue, [prepared], delivery.sourceArn ?? queue.account);
-      return { id: result?.MessageId };
+      return { queue, prepared, sender: delivery.sourceArn ?? queue.account };
     } catch (error) {
       if (error instanceof ServiceError) throw new DeliveryError(error.code, error.message, false);
       throw error;
     }
-  });
+  };
+  runtime.targets.register(
+    'sqs',
+    async (arn, delivery) => {
+      const { queue, prepared, sender } = prepareDelivery(arn, delivery);
+      const [result] = await engine.send(queue, [prepared], sender);
+      return { id: result?.MessageId };
+    },
+    async (tx, arn, delivery) => {
+      const { queue, prepared, sender } = prepareDelivery(arn, delivery);
+      const [result] = await engine.sendIn(tx, queue, [prepared], sender);
+      return { id: result?.MessageId };
+    },
+  );
 
   runtime.metrics.gauge('eddy_sqs_waiting_receives', 'ReceiveMessage calls waiting (long polling).', () => [
     { labels: {}, value: engine.waiters.count() },

@@ -2,7 +2,13 @@
 // tried at once, retried under its protocol's policy on the durable timer service, and finally sent
 // to the subscription's dead-letter queue (or counted as dropped).
 import { createHash } from 'node:crypto';
-import { DeliveryError, type MessageAttribute, type Runtime, type Timer } from '../../runtime/index.ts';
+import {
+  type Delivery,
+  DeliveryError,
+  type MessageAttribute,
+  type Runtime,
+  type Timer,
+} from '../../runtime/index.ts';
 import type { Tx } from '../../store/index.ts';
 import { bodyFor, envelope, type StoredMessage } from './message.ts';
 import type { Subscription, Topic, TopicRegistry } from './registry.ts';
@@ -58,16 +64,26 @@ export class Deliveries {
     if (n > 0) this.counters.filtered.inc({ topic: topic.name }, n);
   }
 
-  /** Records deliveries inside the publishing transaction; try them with `attemptAll` after it commits. */
+  /**
+   * Inside the publishing transaction: queue subscribers whose queue can take the message in the
+   * same transaction get it there; every other delivery is recorded, to be tried by `attemptAll`
+   * once the transaction has committed (and retried from the store after that).
+   */
   async plan(
     tx: Tx,
     subscriptions: Subscription[],
     message: StoredMessage,
     now: number,
-  ): Promise<DeliveryRow[]> {
+  ): Promise<{ rows: DeliveryRow[]; delivered: Subscription[] }> {
     const rows: DeliveryRow[] = [];
-    const text = JSON.stringify(message);
+    const delivered: Subscription[] = [];
+    let text: string | undefined;
     for (const subscription of subscriptions) {
+      if (subscription.protocol === 'sqs' && (await this.toQueueIn(tx, subscription, message))) {
+        delivered.push(subscription);
+        continue;
+      }
+      text ??= JSON.stringify(message);
       const row = await tx.get<{ id: number }>(
         'INSERT INTO sns_deliveries (subscription_arn, kind, message, created_at) VALUES (?, ?, ?, ?) RETURNING id',
         [subscription.arn, message.type, text, now],
@@ -80,7 +96,13 @@ export class Deliveries {
         attempts: 0,
       });
     }
-    return rows;
+    return { rows, delivered };
+  }
+
+  /** After the publishing transaction committed: counts what it delivered, tries the rest. */
+  committed({ rows, delivered }: { rows: DeliveryRow[]; delivered: Subscription[] }): void {
+    for (const subscription of delivered) this.counters.delivered.inc({ topic: subscription.topic.name });
+    this.attemptAll(rows);
   }
 
   attemptAll(rows: DeliveryRow[]): void {
@@ -157,7 +179,7 @@ export class Deliveries {
     return { body: JSON.stringify(document), raw };
   }
 
-  private async toQueue(subscription: Subscription, message: StoredMessage): Promise<void> {
+  private queueDelivery(subscription: Subscription, message: StoredMessage): Delivery {
     const { body, raw } = this.payload(subscription, message);
     const attributes: Record<string, MessageAttribute> = {};
     if (raw) {
@@ -168,13 +190,34 @@ export class Deliveries {
             : { DataType: value.DataType, StringValue: value.StringValue ?? '' };
       }
     }
-    await this.runtime.targets.deliver(subscription.endpoint, {
+    return {
       body,
       attributes,
       ...(message.groupId !== undefined ? { groupId: message.groupId } : {}),
       ...(subscription.topic.fifo ? { deduplicationId: message.dedupId ?? message.messageId } : {}),
       sourceArn: subscription.topic.arn,
-    });
+    };
+  }
+
+  private async toQueue(subscription: Subscription, message: StoredMessage): Promise<void> {
+    await this.runtime.targets.deliver(subscription.endpoint, this.queueDelivery(subscription, message));
+  }
+
+  /** Whether the queue took the message in `tx`; false leaves it to the recorded, retried path. */
+  private async toQueueIn(tx: Tx, subscription: Subscription, message: StoredMessage): Promise<boolean> {
+    try {
+      const taken = this.runtime.targets.deliverIn(
+        tx,
+        subscription.endpoint,
+        this.queueDelivery(subscription, message),
+      );
+      if (!taken) return false;
+      await taken;
+      return true;
+    } catch (error) {
+      if (error instanceof DeliveryError) return false;
+      throw error;
+    }
   }
 
   private async toHttp(subscription: Subscription, message: StoredMessage): Promise<void> {

@@ -67,7 +67,7 @@ export function topicHandlers({ registry, deliveries, store, clock }: TopicServi
     const dedupId = topic.fifo
       ? (input.MessageDeduplicationId ?? createHash('sha256').update(input.Message).digest('hex'))
       : undefined;
-    const { result, rows } = await store.write(async (tx) => {
+    const { result, planned } = await store.write(async (tx) => {
       if (topic.fifo) {
         const duplicate = await tx.get<{ message_id: string; sequence_number: string }>(
           'SELECT message_id, sequence_number FROM sns_dedup WHERE topic_id = ? AND dedup_id = ? AND expires_at > ?',
@@ -76,7 +76,7 @@ export function topicHandlers({ registry, deliveries, store, clock }: TopicServi
         if (duplicate) {
           return {
             result: { MessageId: duplicate.message_id, SequenceNumber: duplicate.sequence_number },
-            rows: [],
+            planned: { rows: [], delivered: [] },
           };
         }
       }
@@ -108,13 +108,12 @@ export function topicHandlers({ registry, deliveries, store, clock }: TopicServi
         ...(dedupId !== undefined ? { dedupId } : {}),
         ...(sequenceNumber !== undefined ? { sequenceNumber } : {}),
       };
-      const planned = await deliveries.plan(tx, matching, message, now);
       return {
         result: { MessageId: messageId, ...(sequenceNumber ? { SequenceNumber: sequenceNumber } : {}) },
-        rows: planned,
+        planned: await deliveries.plan(tx, matching, message, now),
       };
     });
-    deliveries.attemptAll(rows);
+    deliveries.committed(planned);
     return result;
   }
 
@@ -130,8 +129,7 @@ export function topicHandlers({ registry, deliveries, store, clock }: TopicServi
       attributes: {},
       ...(subscription.token !== undefined ? { token: subscription.token } : {}),
     };
-    const rows = await store.write((tx) => deliveries.plan(tx, [subscription], message, now));
-    deliveries.attemptAll(rows);
+    deliveries.committed(await store.write((tx) => deliveries.plan(tx, [subscription], message, now)));
   }
 
   const topicOf = (input: Input, member = 'TopicArn') => registry.topic(string(input, member) ?? '');
