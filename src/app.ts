@@ -1,11 +1,16 @@
 // Assembles eddy: store, runtime, services and the edge, started and stopped in order.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { createEdge, type Edge } from './edge/index.ts';
 import {
   type Clock,
   CloudMetrics,
   type Config,
   createLogger,
+  createSelfSignedCertificate,
+  type KeyAndCertificate,
   type Logger,
   MetricsRegistry,
   type Runtime,
@@ -33,6 +38,9 @@ export interface RunningEddy {
   /** `http://host:port` the server listens on. */
   url: string;
   port: number;
+  /** `https://host:port` when the HTTPS port is on, and the file holding its certificate. */
+  tlsUrl?: string;
+  tlsCertificatePath?: string;
   services: ServiceModule[];
   stop(): Promise<void>;
 }
@@ -57,6 +65,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
     endpoint: { url: `http://${config.host}:${config.port}` },
   };
 
+  const tls = config.tlsPort === undefined ? undefined : tlsIdentity(config, clock);
   let edge: Edge | undefined;
   const services: ServiceModule[] = [];
   try {
@@ -81,15 +90,10 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
         services: services.map((service) => service.definition.name),
         store: store.info(),
       }),
+      ...(tls ? { tls: tls.identity } : {}),
     });
-    const server = edge.server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(edge.server, config.port, config.host);
+    if (edge.tlsServer) await listen(edge.tlsServer, config.tlsPort ?? 0, config.host);
   } catch (error) {
     await timers.stop();
     for (const service of services) await service.stop?.().catch(() => undefined);
@@ -100,11 +104,16 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
   const port = (edge.server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   runtime.endpoint.url = `http://${host}:${port}`;
+  if (edge.tlsServer) {
+    runtime.endpoint.tlsUrl = `https://${host}:${(edge.tlsServer.address() as AddressInfo).port}`;
+  }
   let stopping: Promise<void> | undefined;
   return {
     runtime,
     url: `http://${host}:${port}`,
     port,
+    ...(runtime.endpoint.tlsUrl ? { tlsUrl: runtime.endpoint.tlsUrl } : {}),
+    ...(tls?.path ? { tlsCertificatePath: tls.path } : {}),
     services,
     stop() {
       stopping ??= (async () => {
@@ -116,4 +125,42 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
       return stopping;
     },
   };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * The HTTPS port's key and self-signed certificate: kept in DATA_DIR/tls so clients that trust it
+ * once (NODE_EXTRA_CA_CERTS, a CA bundle) keep trusting it; made fresh for an in-memory server.
+ */
+function tlsIdentity(config: Config, clock: Clock): { identity: KeyAndCertificate; path?: string } {
+  const altNames = [...new Set(['localhost', '127.0.0.1', '::1', config.host])];
+  const make = () =>
+    createSelfSignedCertificate({ commonName: 'eddy', altNames, now: new Date(clock.now()) });
+  if (config.inMemory) return { identity: make() };
+  const directory = join(config.dataDir, 'tls');
+  const keyPath = join(directory, 'eddy.key');
+  const certificatePath = join(directory, 'eddy.crt');
+  if (existsSync(keyPath) && existsSync(certificatePath)) {
+    return {
+      identity: {
+        privateKeyPem: readFileSync(keyPath, 'utf8'),
+        certificatePem: readFileSync(certificatePath, 'utf8'),
+      },
+      path: certificatePath,
+    };
+  }
+  const identity = make();
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(keyPath, identity.privateKeyPem, { mode: 0o600 });
+  writeFileSync(certificatePath, identity.certificatePem);
+  return { identity, path: certificatePath };
 }

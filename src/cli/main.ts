@@ -15,6 +15,8 @@ Usage:
 Options for \`up\` (flags win over environment variables):
   --port N              port to listen on              EDDY_PORT      (4566)
   --host ADDR           address to bind                EDDY_HOST      (127.0.0.1)
+  --tls-port N          also serve HTTPS on this port  EDDY_TLS_PORT  (off)
+                        (self-signed certificate: DATA_DIR/tls/eddy.crt)
   --data-dir DIR        where data lives               EDDY_DATA_DIR  (./.eddy)
   --in-memory           keep nothing on disk           EDDY_IN_MEMORY=1
   --access-keys LIST    AKID:SECRET[:ACCOUNT],...      EDDY_ACCESS_KEYS
@@ -42,6 +44,7 @@ async function up(args: string[]): Promise<void> {
     args,
     options: {
       port: { type: 'string' },
+      'tls-port': { type: 'string' },
       host: { type: 'string' },
       'data-dir': { type: 'string' },
       'in-memory': { type: 'boolean' },
@@ -54,6 +57,7 @@ async function up(args: string[]): Promise<void> {
   try {
     config = loadConfig({
       ...(values.port !== undefined ? { port: values.port } : {}),
+      ...(values['tls-port'] !== undefined ? { tlsPort: values['tls-port'] } : {}),
       ...(values.host !== undefined ? { host: values.host } : {}),
       ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
       ...(values['in-memory'] !== undefined ? { inMemory: values['in-memory'] } : {}),
@@ -83,6 +87,11 @@ async function up(args: string[]): Promise<void> {
       ? `SigV4 verified for ${config.accessKeys.length} key(s)`
       : 'any credentials accepted';
   process.stdout.write(`eddy ${version} listening on ${eddy.url} — data ${where}; ${auth}\n`);
+  if (eddy.tlsUrl) {
+    process.stdout.write(
+      `eddy: HTTPS on ${eddy.tlsUrl}; trust its certificate with NODE_EXTRA_CA_CERTS=${eddy.tlsCertificatePath}\n`,
+    );
+  }
 
   let signals = 0;
   const shutdown = (signal: string) => {

@@ -1,6 +1,7 @@
 // The one HTTP server: eddy's own endpoints under /_eddy/, everything else decoded by the
 // service's protocol codec, handed to its handler, and encoded back.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Clock } from '../runtime/clock.ts';
 import type { AccessKey } from '../runtime/config.ts';
 import { newRequestId } from '../runtime/ids.ts';
@@ -32,10 +33,14 @@ export interface EdgeOptions {
   metrics: MetricsRegistry;
   /** Body of GET /_eddy/health. */
   health: () => Record<string, unknown>;
+  /** Key and certificate for a second, HTTPS server answering exactly like the HTTP one. */
+  tls?: { privateKeyPem: string; certificatePem: string };
 }
 
 export interface Edge {
   server: Server;
+  /** The HTTPS server, when `tls` was given; the caller makes it listen. */
+  tlsServer?: Server;
   /** Stops accepting, aborts waiting handlers (long polls), and resolves when in-flight requests are answered. */
   close(): Promise<void>;
 }
@@ -247,7 +252,7 @@ export function createEdge(options: EdgeOptions): Edge {
     }
   }
 
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const requestId = newRequestId();
     const started = performance.now();
     answer(req, res, requestId, started).catch((error: unknown) => {
@@ -260,16 +265,29 @@ export function createEdge(options: EdgeOptions): Edge {
         );
       } else res.destroy();
     });
-  });
+  };
+  const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: 0 };
+  const server = createServer(serverOptions, handle);
+  const tlsServer = options.tls
+    ? createHttpsServer(
+        { ...serverOptions, key: options.tls.privateKeyPem, cert: options.tls.certificatePem },
+        handle,
+      )
+    : undefined;
+  const closeOne = (one: Server) =>
+    new Promise<void>((resolve) => {
+      if (!one.listening) return resolve();
+      one.close(() => resolve());
+      one.closeIdleConnections();
+    });
 
   return {
     server,
-    close() {
-      return new Promise((resolve) => {
-        server.close(() => resolve());
-        for (const abort of inFlight) abort.abort();
-        server.closeIdleConnections();
-      });
+    ...(tlsServer ? { tlsServer } : {}),
+    async close() {
+      const closed = Promise.all([closeOne(server), ...(tlsServer ? [closeOne(tlsServer)] : [])]);
+      for (const abort of inFlight) abort.abort();
+      await closed;
     },
   };
 }

@@ -15,6 +15,8 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' |
 export interface Config {
   host: string;
   port: number;
+  /** A second, HTTPS port with a self-signed certificate kept in the data directory; absent: HTTP only. */
+  tlsPort?: number;
   /** Absolute path of the data directory; unused when `inMemory`. */
   dataDir: string;
   inMemory: boolean;
@@ -31,6 +33,7 @@ export interface Config {
 export interface ConfigFlags {
   host?: string;
   port?: string | number;
+  tlsPort?: string | number;
   dataDir?: string;
   inMemory?: boolean;
   accessKeys?: string;
@@ -44,6 +47,7 @@ const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'erro
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const host = flags.host ?? env.EDDY_HOST ?? '127.0.0.1';
   const port = parsePort(flags.port ?? env.EDDY_PORT ?? 4566);
+  const tlsPort = flags.tlsPort ?? env.EDDY_TLS_PORT;
   const dataDir = resolve(flags.dataDir ?? env.EDDY_DATA_DIR ?? '.eddy');
   const inMemory = flags.inMemory ?? env.EDDY_IN_MEMORY === '1';
   const accessKeys = parseAccessKeys(flags.accessKeys ?? env.EDDY_ACCESS_KEYS ?? '');
@@ -61,6 +65,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   return {
     host,
     port,
+    ...(tlsPort !== undefined ? { tlsPort: parsePort(tlsPort) } : {}),
     dataDir,
     inMemory,
     accessKeys,

@@ -39,6 +39,7 @@ export {
   type TransactionalDeliverer,
 } from './targets.ts';
 export { type Timer, type TimerHandler, TimerService, timerMigrations } from './timers.ts';
+export { type CertificateOptions, createSelfSignedCertificate, type KeyAndCertificate } from './x509.ts';
 
 export interface Runtime {
   config: Config;
@@ -51,6 +52,9 @@ export interface Runtime {
   cloudMetrics: CloudMetrics;
   /** Delivery to any resource by ARN; each service registers the ARNs it owns. */
   targets: Targets;
-  /** Where eddy answers (`http://host:port`), known once the port is open; links in messages use it. */
-  endpoint: { url: string };
+  /**
+   * Where eddy answers (`http://host:port`, and `https://host:port` when the HTTPS port is on),
+   * known once the ports are open; links in messages use it.
+   */
+  endpoint: { url: string; tlsUrl?: string };
 }

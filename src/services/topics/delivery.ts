@@ -167,8 +167,10 @@ export class Deliveries {
     if (raw) return { body, raw };
     const base = this.runtime.endpoint.url;
     const topic = subscription.topic;
+    // Verifiers fetch the certificate over HTTPS only (sns-validator does): prefer the HTTPS port.
+    const certificateBase = this.runtime.endpoint.tlsUrl ?? base;
     const document = envelope(message, body, this.signingKey(), topic.attributes.SignatureVersion ?? '1', {
-      signingCertUrl: `${base}/_eddy/sns/SimpleNotificationService-eddy.pem`,
+      signingCertUrl: `${certificateBase}/_eddy/sns/SimpleNotificationService-eddy.pem`,
       unsubscribeUrl: `${base}/?Action=Unsubscribe&Version=2010-03-31&SubscriptionArn=${encodeURIComponent(subscription.arn)}`,
       ...(message.type === 'SubscriptionConfirmation'
         ? {
