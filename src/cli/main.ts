@@ -4,11 +4,16 @@ import { parseArgs } from 'node:util';
 import { type RunningEddy, startEddy } from '../app.ts';
 import { ConfigError, loadConfig } from '../runtime/index.ts';
 import { version } from '../version.ts';
+import { CliError, EVENTS_HELP, events } from './events.ts';
 
 const HELP = `eddy ${version} — event-driven building blocks that speak the AWS APIs
 
 Usage:
   eddy up [options]     start eddy (what \`npm start\` runs)
+  eddy events explain --event FILE [--bus NAME]
+                        which rules an event matches, and why the others do not
+  eddy events trace EVENT_ID
+                        what happened to an accepted event
   eddy --version        print the version
   eddy --help           print this help
 
@@ -132,6 +137,17 @@ async function main(argv: string[]): Promise<void> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))
         fail(`${(error as Error).message}\n\n${HELP}`);
+      throw error;
+    }
+    return;
+  }
+  if (command === 'events') {
+    try {
+      process.stdout.write(await events(rest));
+    } catch (error) {
+      if (error instanceof CliError) fail(error.message);
+      if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))
+        fail(`${(error as Error).message}\n\n${EVENTS_HELP}`);
       throw error;
     }
     return;

@@ -5,6 +5,7 @@ import type { ServiceModule } from '../index.ts';
 import { archiveHandlers } from './archive-handlers.ts';
 import { Archives } from './archives.ts';
 import { Dispatcher } from './dispatcher.ts';
+import { explainEvent } from './explain.ts';
 import { eventHandlers } from './handlers.ts';
 import { loadEventsModel } from './model.ts';
 import { EventRegistry } from './registry.ts';
@@ -60,6 +61,29 @@ export function eventsService(runtime: Runtime): ServiceModule {
         );
       },
       internalRoutes: [
+        {
+          method: 'POST',
+          path: 'events/explain',
+          handle: async (request) => {
+            const { bus: busName, event, account, region } = (request.body ?? {}) as Record<string, unknown>;
+            const eventJson = typeof event === 'string' ? event : JSON.stringify(event);
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(eventJson ?? '');
+            } catch {
+              parsed = undefined;
+            }
+            if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+              throw new ServiceError('ValidationException', "'event' must be the event as a JSON object.");
+            }
+            const bus = await registry.bus(
+              typeof account === 'string' ? account : runtime.config.defaultAccountId,
+              typeof region === 'string' ? region : runtime.config.defaultRegion,
+              typeof busName === 'string' ? busName : undefined,
+            );
+            return { body: { bus: bus.arn, rules: explainEvent(bus, eventJson!) } };
+          },
+        },
         {
           method: 'GET',
           path: 'events/:eventId',
