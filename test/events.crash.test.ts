@@ -1,0 +1,103 @@
+// The event bus across a real kill -9: every event PutEvents accepted is delivered after the
+// restart, including those still in the bus's inbox when the process died.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { test } from 'node:test';
+import {
+  EventBridgeClient,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { type EddyProcess, spawnEddy, TEST_REGION, tempDataDir } from './harness.ts';
+
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+const EVENTS = 3000;
+
+test('kill -9 right after PutEvents: every accepted event is delivered after the restart', async () => {
+  const dataDir = tempDataDir();
+  let second: EddyProcess | undefined;
+  try {
+    const first = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
+    const events = new EventBridgeClient({
+      endpoint: first.url,
+      region: TEST_REGION,
+      credentials,
+      maxAttempts: 1,
+    });
+    const sqs = new SQSClient({ endpoint: first.url, region: TEST_REGION, credentials, maxAttempts: 1 });
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'crash-events' }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await events.send(new PutRuleCommand({ Name: 'all-orders', EventPattern: '{"source": ["shop"]}' }));
+    await events.send(
+      new PutTargetsCommand({
+        Rule: 'all-orders',
+        Targets: [{ Id: 'queue', Arn: Attributes!.QueueArn, InputPath: '$.detail' }],
+      }),
+    );
+
+    const accepted = new Set<string>();
+    const batches = Array.from({ length: EVENTS / 10 }, (_, batch) => batch);
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let batch = batches.shift(); batch !== undefined; batch = batches.shift()) {
+          const entries = Array.from({ length: 10 }, (_, index) => ({
+            Source: 'shop',
+            DetailType: 'Order',
+            Detail: JSON.stringify({ order: batch * 10 + index }),
+          }));
+          const { FailedEntryCount } = await events.send(new PutEventsCommand({ Entries: entries }));
+          assert.equal(FailedEntryCount, 0);
+          for (const entry of entries) accepted.add(entry.Detail);
+        }
+      }),
+    );
+    assert.equal(await first.kill('SIGKILL'), null);
+    events.destroy();
+    sqs.destroy();
+
+    second = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
+    const sqsAfter = new SQSClient({
+      endpoint: second.url,
+      region: TEST_REGION,
+      credentials,
+      maxAttempts: 1,
+    });
+    const { QueueUrl: url } = await sqsAfter.send(new GetQueueUrlCommand({ QueueName: 'crash-events' }));
+    const delivered = new Set<string>();
+    const deadline = Date.now() + 30_000;
+    while (delivered.size < accepted.size && Date.now() < deadline) {
+      const { Messages = [] } = await sqsAfter.send(
+        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      for (const message of Messages) delivered.add(message.Body!);
+      if (Messages.length > 0) {
+        await sqsAfter.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: url,
+            Entries: Messages.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle!,
+            })),
+          }),
+        );
+      }
+    }
+    sqsAfter.destroy();
+    const missing = [...accepted].filter((detail) => !delivered.has(detail));
+    assert.deepEqual(missing, [], `${missing.length} accepted events were not delivered`);
+  } finally {
+    await second?.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
