@@ -76,6 +76,7 @@ export async function startTestEddy(options: TestEddyOptions = {}): Promise<Test
     defaultRegion: TEST_REGION,
     defaultAccountId: TEST_ACCOUNT,
     deliveryRetry: { firstMs: 1000, capMs: 60_000 },
+    eventQuotas: { busesPerAccount: 100, rulesPerBus: 300 },
     ...options.config,
   };
   const eddy = await startEddy({

@@ -119,14 +119,15 @@ function startProcess(
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /** `eddy up` as a real process, durable (SQLite in a temporary data directory). */
-export function startEddy(): Promise<Peer> {
+/** A real `eddy up` on an ephemeral port and a fresh data directory; `env` adds settings. */
+export function startEddy(env: Record<string, string> = {}): Promise<Peer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'eddy-bench-queues-'));
   return startProcess(
     'eddy',
     process.execPath,
     [join(ROOT, 'bin/eddy.js'), 'up', '--port', '0', '--data-dir', dataDir],
     /listening on http:\/\/[^\s:]+:(\d+)/,
-    { env: { EDDY_LOG_LEVEL: 'warn' }, directory: dataDir },
+    { env: { EDDY_LOG_LEVEL: 'warn', ...env }, directory: dataDir },
   );
 }
 

@@ -27,6 +27,8 @@ export interface Config {
   defaultAccountId: string;
   /** Back-off of failed deliveries (rules, subscriptions): first retry after about `firstMs`, doubling to `capMs`. */
   deliveryRetry: { firstMs: number; capMs: number };
+  /** EventBridge's adjustable quotas (EDDY_EVENTS_BUSES_PER_ACCOUNT, EDDY_EVENTS_RULES_PER_BUS; AWS: 100, 300). */
+  eventQuotas: { busesPerAccount: number; rulesPerBus: number };
 }
 
 /** Options as given on the command line; absent means "not given". */
@@ -56,6 +58,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     firstMs: parseDuration('EDDY_RETRY_FIRST_MS', env.EDDY_RETRY_FIRST_MS ?? '1000'),
     capMs: parseDuration('EDDY_RETRY_CAP_MS', env.EDDY_RETRY_CAP_MS ?? '60000'),
   };
+  const eventQuotas = {
+    busesPerAccount: parseCount('EDDY_EVENTS_BUSES_PER_ACCOUNT', env.EDDY_EVENTS_BUSES_PER_ACCOUNT ?? '100'),
+    rulesPerBus: parseCount('EDDY_EVENTS_RULES_PER_BUS', env.EDDY_EVENTS_RULES_PER_BUS ?? '300'),
+  };
   if (!isLoopback(host) && accessKeys.length === 0) {
     throw new ConfigError(
       `binding to ${host} exposes eddy beyond this machine; configure access keys first ` +
@@ -70,6 +76,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     inMemory,
     accessKeys,
     deliveryRetry,
+    eventQuotas,
     logLevel,
     defaultRegion: env.EDDY_REGION ?? DEFAULT_REGION,
     defaultAccountId: DEFAULT_ACCOUNT_ID,
@@ -116,5 +123,12 @@ function parseDuration(name: string, text: string): number {
   if (!Number.isInteger(value) || value < 1) {
     throw new ConfigError(`${name} must be a whole number of milliseconds above 0, not '${text}'`);
   }
+  return value;
+}
+
+function parseCount(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigError(`${name} must be a whole number of at least 1, got '${text}'`);
   return value;
 }

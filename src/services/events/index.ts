@@ -14,7 +14,12 @@ import { RuleSchedules } from './scheduled-rules.ts';
 import { eventMigrations } from './schema.ts';
 
 export function eventsService(runtime: Runtime): ServiceModule {
-  const registry = new EventRegistry(runtime.store, () => runtime.clock.now(), RuleSchedules.check);
+  const registry = new EventRegistry(
+    runtime.store,
+    () => runtime.clock.now(),
+    RuleSchedules.check,
+    runtime.config.eventQuotas,
+  );
   const dispatcher = new Dispatcher(runtime, registry, {
     baseMs: runtime.config.deliveryRetry.firstMs,
     capMs: runtime.config.deliveryRetry.capMs,

@@ -6,7 +6,12 @@ import { eventsError, notFound, validation } from './errors.ts';
 import { type BusMatcher, createMatcher, validatePattern } from './matcher.ts';
 import { checkTargetInput, type TargetInput } from './transform.ts';
 
-export const LIMITS = { busesPerAccount: 100, rulesPerBus: 300, targetsPerRule: 5 };
+/** EventBridge's quotas: buses per account and rules per bus are adjustable (configuration), targets per rule not. */
+export interface EventQuotas {
+  busesPerAccount: number;
+  rulesPerBus: number;
+}
+const TARGETS_PER_RULE = 5;
 const BUS_NAME = /^[/.\-_A-Za-z0-9]{1,256}$/;
 const RULE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
 const TARGET_ID = /^[.\-_A-Za-z0-9]{1,64}$/;
@@ -111,6 +116,7 @@ export class EventRegistry {
     private readonly store: Store,
     private readonly now: () => number,
     private readonly checkSchedule: (expression: string) => string | undefined,
+    private readonly quotas: EventQuotas,
   ) {}
 
   async load(): Promise<void> {
@@ -187,10 +193,10 @@ export class EventRegistry {
     const count = [...this.buses.values()].filter(
       (bus) => bus.account === account && bus.region === region,
     ).length;
-    if (count >= LIMITS.busesPerAccount) {
+    if (count >= this.quotas.busesPerAccount) {
       throw eventsError(
         'LimitExceededException',
-        `The requested resource exceeds the maximum number allowed (${LIMITS.busesPerAccount} event buses).`,
+        `The requested resource exceeds the maximum number allowed (${this.quotas.busesPerAccount} event buses).`,
       );
     }
     const now = this.now();
@@ -307,10 +313,10 @@ export class EventRegistry {
       );
     }
     const existing = bus.rules.get(name);
-    if (!existing && bus.rules.size >= LIMITS.rulesPerBus) {
+    if (!existing && bus.rules.size >= this.quotas.rulesPerBus) {
       throw eventsError(
         'LimitExceededException',
-        `The requested resource exceeds the maximum number allowed (${LIMITS.rulesPerBus} rules per event bus).`,
+        `The requested resource exceeds the maximum number allowed (${this.quotas.rulesPerBus} rules per event bus).`,
       );
     }
     const now = this.now();
@@ -386,10 +392,10 @@ export class EventRegistry {
       else accepted.push(target);
     }
     const ids = new Set([...rule.targets.keys(), ...accepted.map((target) => target.Id)]);
-    if (ids.size > LIMITS.targetsPerRule) {
+    if (ids.size > TARGETS_PER_RULE) {
       throw eventsError(
         'LimitExceededException',
-        `The requested resource exceeds the maximum number allowed (${LIMITS.targetsPerRule} targets per rule).`,
+        `The requested resource exceeds the maximum number allowed (${TARGETS_PER_RULE} targets per rule).`,
       );
     }
     await this.store.write(async (tx) => {

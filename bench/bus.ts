@@ -1,0 +1,311 @@
+// EventBridge end to end: PutEvents (10 per call) into a bus with 1,000 rules, each event matching
+// one rule, and 1% of the events matching one of the 10 rules that target an SQS queue. Against eddy
+// (durable, SQLite, a real `eddy up`) and moto_server (events + sqs, Python, in-memory).
+//
+// 1. Throughput: publishers PutEvents(10); accepted events/s (PutEvents answered), processed
+//    events/s (until the last event, which targets the queue, arrives: a bus matches in arrival
+//    order, so every event before it was matched) and deliveries/s to the queue.
+// 2. Paced: 1,000 events/s, every one to the queue; PutEvents→ReceiveMessage p50/p99.
+//
+// Usage: npm run bench -- bus [key=value ...]
+//   events=50000  moto_events=2000  publishers=4  paced_rate=1000  paced_seconds=10  peers=eddy,moto
+import { Agent } from 'node:http';
+import {
+  CreateEventBusCommand,
+  EventBridgeClient,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { type Cell, printResult, printTable } from './_lib.ts';
+import { type Peer, startEddy, startMoto, stopAll } from './queues/peers.ts';
+import { createQueue, sqsClient, waitForSqs } from './queues/sqs.ts';
+import { Samples } from './queues/stats.ts';
+
+const args = new Map(
+  process.argv.slice(2).map((arg) => {
+    const [key, value] = arg.replace(/^--/, '').split('=');
+    return [key ?? '', value ?? '1'] as const;
+  }),
+);
+const setting = (key: string, fallback: number) => {
+  const value = Number(args.get(key) ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${key} must be a positive number`);
+  return value;
+};
+const EVENTS = setting('events', 50_000);
+const MOTO_EVENTS = Math.min(EVENTS, setting('moto_events', 2000));
+const PUBLISHERS = setting('publishers', 4);
+const PACED_RATE = setting('paced_rate', 1000);
+const PACED_SECONDS = setting('paced_seconds', 10);
+const PEERS = new Set((args.get('peers') ?? 'eddy,moto').split(','));
+const RULES = 1000;
+const QUEUE_RULES = 10;
+const PADDING = 'x'.repeat(400);
+
+const log = (line: string) => console.error(`[bus] ${line}`);
+
+/** Rule `shard-N` matches events whose detail.shard is N; the first ten send them to the queue. */
+async function setUp(events: EventBridgeClient, sqs: SQSClient, tag: string) {
+  const bus = `bench-${tag}-${Date.now()}`;
+  await events.send(new CreateEventBusCommand({ Name: bus }));
+  const queueUrl = await createQueue(sqs, `bench-bus-${tag}-${Date.now()}`);
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  for (let shard = 0; shard < RULES; shard++) {
+    const Name = `shard-${shard}`;
+    await events.send(
+      new PutRuleCommand({
+        Name,
+        EventBusName: bus,
+        EventPattern: JSON.stringify({
+          source: ['bench.orders'],
+          'detail-type': ['OrderPlaced'],
+          detail: { shard: [shard] },
+        }),
+      }),
+    );
+    if (shard < QUEUE_RULES) {
+      await events.send(
+        new PutTargetsCommand({
+          Rule: Name,
+          EventBusName: bus,
+          Targets: [{ Id: 'queue', Arn: Attributes!.QueueArn, InputPath: '$.detail' }],
+        }),
+      );
+    }
+  }
+  return { bus, queueUrl };
+}
+
+/** Shards 0–9 go to the queue: every 100th event; the rest spread over the other 990 rules. */
+const shardOf = (sequence: number) =>
+  sequence % 100 === 0 ? (sequence / 100) % QUEUE_RULES : QUEUE_RULES + (sequence % (RULES - QUEUE_RULES));
+
+function entry(bus: string, sequence: number, shard: number) {
+  return {
+    EventBusName: bus,
+    Source: 'bench.orders',
+    DetailType: 'OrderPlaced',
+    Detail: JSON.stringify({ shard, sequence, sentAt: performance.now(), padding: PADDING }),
+  };
+}
+
+/** Receives from the queue until `expected` events arrived; latencies from each event's send time. */
+async function drain(
+  sqs: SQSClient,
+  queueUrl: string,
+  expected: number,
+  latency: Samples,
+  timeoutMs: number,
+) {
+  let received = 0;
+  let lastAt = performance.now();
+  const deadline = performance.now() + timeoutMs;
+  const worker = async () => {
+    while (received < expected && performance.now() < deadline) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      const now = performance.now();
+      for (const message of Messages)
+        latency.add(now - (JSON.parse(message.Body!) as { sentAt: number }).sentAt);
+      received += Messages.length;
+      if (Messages.length > 0) {
+        lastAt = now;
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: Messages.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle,
+            })),
+          }),
+        );
+      }
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return { received, lastAt };
+}
+
+interface LoadOutcome {
+  events: number;
+  acceptedRate: number;
+  processedRate: number;
+  deliveredRate: number;
+  p50: number;
+  p99: number;
+}
+
+async function throughput(
+  events: EventBridgeClient,
+  sqs: SQSClient,
+  bus: string,
+  queueUrl: string,
+  total: number,
+) {
+  const toQueue = Math.ceil(total / 100);
+  const latency = new Samples();
+  const startedAt = performance.now();
+  const consumer = drain(sqs, queueUrl, toQueue, latency, 300_000);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: PUBLISHERS }, async () => {
+      while (next < total) {
+        const first = next;
+        next += 10;
+        const entries = [];
+        for (let sequence = first; sequence < Math.min(first + 10, total); sequence++) {
+          entries.push(entry(bus, sequence, shardOf(sequence)));
+        }
+        const { FailedEntryCount } = await events.send(new PutEventsCommand({ Entries: entries }));
+        if (FailedEntryCount) throw new Error(`${FailedEntryCount} events refused`);
+      }
+    }),
+  );
+  const acceptedAt = performance.now();
+  const { received, lastAt } = await consumer;
+  if (received < toQueue) throw new Error(`only ${received} of ${toQueue} events reached the queue`);
+  const seconds = (lastAt - startedAt) / 1000;
+  return {
+    events: total,
+    acceptedRate: total / ((acceptedAt - startedAt) / 1000),
+    processedRate: total / seconds,
+    deliveredRate: received / seconds,
+    p50: latency.percentile(0.5),
+    p99: latency.percentile(0.99),
+  } satisfies LoadOutcome;
+}
+
+async function paced(events: EventBridgeClient, sqs: SQSClient, bus: string, queueUrl: string) {
+  const total = PACED_RATE * PACED_SECONDS;
+  const latency = new Samples();
+  const consumer = drain(sqs, queueUrl, total, latency, PACED_SECONDS * 1000 + 60_000);
+  const startedAt = performance.now();
+  const sends: Promise<unknown>[] = [];
+  for (let sent = 0; sent < total; ) {
+    const due = Math.min(total, Math.floor(((performance.now() - startedAt) * PACED_RATE) / 1000) + 1);
+    for (; sent < due; sent++) {
+      sends.push(events.send(new PutEventsCommand({ Entries: [entry(bus, sent, sent % QUEUE_RULES)] })));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all(sends);
+  await consumer;
+  return { p50: latency.percentile(0.5), p99: latency.percentile(0.99) };
+}
+
+interface Outcome {
+  load?: LoadOutcome;
+  paced?: { p50: number; p99: number };
+  note?: string;
+}
+const outcomes = new Map<string, Outcome>();
+const running = new Set<Peer>();
+
+async function benchPeer(name: string, start: () => Promise<Peer>, total: number, withPaced: boolean) {
+  const outcome: Outcome = {};
+  outcomes.set(name, outcome);
+  log(`starting ${name}`);
+  const peer = await start();
+  running.add(peer);
+  const sqs = sqsClient(peer.url, { sockets: 64, md5: true });
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const events = new EventBridgeClient({
+    endpoint: peer.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({ httpAgent: agent, requestTimeout: 120_000 }),
+  });
+  try {
+    await waitForSqs(sqs.client);
+    log(`${name}: ${RULES} rules`);
+    const load = await setUp(events, sqs.client, 'load');
+    await throughput(events, sqs.client, load.bus, load.queueUrl, Math.min(2000, total));
+    log(`${name}: ${total} events`);
+    outcome.load = await throughput(events, sqs.client, load.bus, load.queueUrl, total);
+    log(
+      `${name}: ${outcome.load.acceptedRate.toFixed(0)} accepted/s, ${outcome.load.processedRate.toFixed(0)} processed/s`,
+    );
+    if (withPaced) {
+      outcome.paced = await paced(events, sqs.client, load.bus, load.queueUrl);
+      log(`${name}: paced p99 ${outcome.paced.p99.toFixed(2)} ms`);
+    }
+  } catch (error) {
+    outcome.note = `failed: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`;
+    log(`${name} ${outcome.note}`);
+  } finally {
+    events.destroy();
+    agent.destroy();
+    sqs.close();
+    await peer.stop();
+    running.delete(peer);
+  }
+}
+
+try {
+  // AWS's quota is 300 rules per bus, adjustable on request: the benchmark asks for 1,000.
+  const eddyWithRules = () => startEddy({ EDDY_EVENTS_RULES_PER_BUS: String(RULES) });
+  if (PEERS.has('eddy')) await benchPeer('eddy', eddyWithRules, EVENTS, true);
+  if (PEERS.has('moto')) await benchPeer('moto', startMoto, MOTO_EVENTS, false);
+} finally {
+  await stopAll(running);
+}
+
+const eddy = outcomes.get('eddy');
+const ratio = (peer: string) => {
+  const theirs = outcomes.get(peer)?.load?.processedRate;
+  return eddy?.load && theirs ? (eddy.load.processedRate / theirs).toFixed(2) : 'n/a';
+};
+const fixed = (value: number | undefined) =>
+  value === undefined || Number.isNaN(value) ? '-' : value.toFixed(2);
+
+console.log(
+  `\nbus: ${RULES} rules (each event matches one; 1% reach an SQS queue), ${PUBLISHERS} publishers ` +
+    `PutEvents(10), ~0.5 KiB events; paced: PutEvents(1) at ${PACED_RATE}/s for ${PACED_SECONDS} s, every event to the queue\n`,
+);
+printTable(
+  [
+    'peer',
+    'events',
+    'accepted/s',
+    'processed/s',
+    'to queue/s',
+    'eddy ×',
+    'p50 ms',
+    'p99 ms',
+    'paced p50 ms',
+    'paced p99 ms',
+    'note',
+  ],
+  [...outcomes].map(([name, { load, paced: pacedRun, note }]): Cell[] => [
+    name,
+    load?.events ?? '-',
+    load ? Math.round(load.acceptedRate) : '-',
+    load ? Math.round(load.processedRate) : '-',
+    load ? Math.round(load.deliveredRate) : '-',
+    name === 'eddy' ? '1.00' : ratio(name),
+    fixed(load?.p50),
+    fixed(load?.p99),
+    fixed(pacedRun?.p50),
+    fixed(pacedRun?.p99),
+    note ?? (name === 'eddy' ? 'durable (SQLite)' : 'in-memory'),
+  ]),
+);
+console.log('');
+printResult('bus', {
+  events_per_s: eddy?.load ? Math.round(eddy.load.processedRate) : 'n/a',
+  accepted_per_s: eddy?.load ? Math.round(eddy.load.acceptedRate) : 'n/a',
+  p99_ms: eddy?.paced ? Number(eddy.paced.p99.toFixed(2)) : 'n/a',
+  ratio_vs_moto: ratio('moto'),
+});
