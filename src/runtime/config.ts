@@ -29,6 +29,21 @@ export interface Config {
   deliveryRetry: { firstMs: number; capMs: number };
   /** EventBridge's adjustable quotas (EDDY_EVENTS_BUSES_PER_ACCOUNT, EDDY_EVENTS_RULES_PER_BUS; AWS: 100, 300). */
   eventQuotas: { busesPerAccount: number; rulesPerBus: number };
+  /** How ECS tasks run; absent means the process runner with no image mappings. */
+  tasks?: TasksConfig;
+}
+
+/** What a container image means to the process runner: where its command runs, and its default command. */
+export interface TaskImageMapping {
+  workingDirectory?: string;
+  command?: string[];
+}
+
+export interface TasksConfig {
+  /** `process` (a local command, the default) or `container` (Docker Engine API). */
+  runner: 'process' | 'container';
+  /** Image name → how the process runner runs it (EDDY_TASKS_IMAGES, JSON). */
+  images: Record<string, TaskImageMapping>;
 }
 
 /** Options as given on the command line; absent means "not given". */
@@ -80,7 +95,42 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     logLevel,
     defaultRegion: env.EDDY_REGION ?? DEFAULT_REGION,
     defaultAccountId: DEFAULT_ACCOUNT_ID,
+    tasks: parseTasksConfig(env),
   };
+}
+
+/** EDDY_TASKS_RUNNER=process|container and EDDY_TASKS_IMAGES='{"image":{"workingDirectory":…,"command":[…]}}'. */
+export function parseTasksConfig(env: NodeJS.ProcessEnv): TasksConfig {
+  const runner = env.EDDY_TASKS_RUNNER ?? 'process';
+  if (runner !== 'process' && runner !== 'container') {
+    throw new ConfigError(`EDDY_TASKS_RUNNER must be 'process' or 'container', got '${runner}'`);
+  }
+  let images: unknown = {};
+  try {
+    images = JSON.parse(env.EDDY_TASKS_IMAGES ?? '{}');
+  } catch {
+    throw new ConfigError(
+      'EDDY_TASKS_IMAGES must be JSON: {"image": {"workingDirectory": "…", "command": ["…"]}}',
+    );
+  }
+  if (images === null || typeof images !== 'object' || Array.isArray(images)) {
+    throw new ConfigError('EDDY_TASKS_IMAGES must be a JSON object keyed by image name');
+  }
+  for (const [image, mapping] of Object.entries(images)) {
+    const { workingDirectory, command } = (mapping ?? {}) as TaskImageMapping;
+    const badCommand =
+      command !== undefined && (!Array.isArray(command) || command.some((part) => typeof part !== 'string'));
+    if (
+      typeof mapping !== 'object' ||
+      (workingDirectory !== undefined && typeof workingDirectory !== 'string') ||
+      badCommand
+    ) {
+      throw new ConfigError(
+        `EDDY_TASKS_IMAGES['${image}'] must look like {"workingDirectory": "…", "command": ["…"]}`,
+      );
+    }
+  }
+  return { runner, images: images as Record<string, TaskImageMapping> };
 }
 
 export function isLoopback(host: string): boolean {

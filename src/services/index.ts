@@ -6,6 +6,7 @@ import type { Migration } from '../store/index.ts';
 import { eventsService } from './events/index.ts';
 import { logsService } from './logs/index.ts';
 import { queuesService } from './queues/index.ts';
+import { tasksService } from './tasks/index.ts';
 import { topicsService } from './topics/index.ts';
 
 export interface ServiceModule {
@@ -20,4 +21,11 @@ export interface ServiceModule {
 export type ServiceFactory = (runtime: Runtime) => ServiceModule;
 
 // Logs come first so they stop last: every other service's final log lines are committed.
-export const serviceFactories: ServiceFactory[] = [logsService, queuesService, topicsService, eventsService];
+// Tasks come after the event bus: they stop first, so their last state changes still reach it.
+export const serviceFactories: ServiceFactory[] = [
+  logsService,
+  queuesService,
+  topicsService,
+  eventsService,
+  tasksService,
+];

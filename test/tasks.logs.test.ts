@@ -1,0 +1,88 @@
+// The awslogs driver: a task's stdout and stderr land in CloudWatch Logs under
+// `awslogs-stream-prefix/container/task-id`, readable with the logs API.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  DescribeTasksCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+} from '@aws-sdk/client-ecs';
+import { startTestEddy, type TestEddy } from './harness.ts';
+
+let eddy: TestEddy;
+let ecs: ECSClient;
+let logs: CloudWatchLogsClient;
+
+before(async () => {
+  eddy = await startTestEddy();
+  ecs = eddy.client(ECSClient);
+  logs = eddy.client(CloudWatchLogsClient);
+});
+after(async () => {
+  ecs?.destroy();
+  logs?.destroy();
+  await eddy?.stop();
+});
+
+test('awslogs: stdout and stderr lines reach the log stream ECS names, in order', async () => {
+  const { taskDefinition } = await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family: 'logger',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      executionRoleArn: 'arn:aws:iam::000000000000:role/ecsTaskExecutionRole',
+      containerDefinitions: [
+        {
+          name: 'app',
+          image: 'local',
+          command: ['sh', '-c', 'echo one; echo two >&2; echo three'],
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: {
+              'awslogs-group': '/ecs/logger',
+              'awslogs-region': 'us-east-1',
+              'awslogs-stream-prefix': 'ecs',
+              'awslogs-create-group': 'true',
+            },
+          },
+        },
+      ],
+    }),
+  );
+  const { tasks } = await ecs.send(
+    new RunTaskCommand({
+      taskDefinition: taskDefinition!.taskDefinitionArn,
+      launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0eddy'] } },
+    }),
+  );
+  const taskArn = tasks![0]!.taskArn!;
+  const taskId = taskArn.split('/').at(-1)!;
+
+  const deadline = Date.now() + 10_000;
+  let messages: string[] = [];
+  while (Date.now() < deadline) {
+    const { tasks: [task] = [] } = await ecs.send(new DescribeTasksCommand({ tasks: [taskArn] }));
+    if (task?.lastStatus === 'STOPPED') {
+      const got = await logs
+        .send(
+          new GetLogEventsCommand({
+            logGroupName: '/ecs/logger',
+            logStreamName: `ecs/app/${taskId}`,
+            startFromHead: true,
+          }),
+        )
+        .catch(() => ({ events: [] }));
+      messages = (got.events ?? []).map((event) => event.message!);
+      if (messages.length >= 3) break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  // stdout and stderr are separate pipes: their relative order is not defined, each one's is.
+  assert.deepEqual([...messages].sort(), ['one', 'three', 'two']);
+  assert.ok(messages.indexOf('one') < messages.indexOf('three'));
+});

@@ -1,0 +1,102 @@
+// A restart of eddy orphans no task: after kill -9, a task whose process is still alive is
+// re-attached (and can still be stopped), one whose process died meanwhile is marked STOPPED with
+// a reason.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { test } from 'node:test';
+import {
+  DescribeTasksCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+  type Task,
+} from '@aws-sdk/client-ecs';
+import { type EddyProcess, spawnEddy, TEST_REGION, tempDataDir } from './harness.ts';
+
+function client(url: string): ECSClient {
+  return new ECSClient({
+    endpoint: url,
+    region: TEST_REGION,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
+}
+
+async function waitFor(ecs: ECSClient, arn: string, done: (task: Task) => boolean, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { tasks } = await ecs.send(new DescribeTasksCommand({ tasks: [arn] }));
+    const task = tasks![0]!;
+    if (done(task)) return task;
+    if (Date.now() > deadline) throw new Error(`task never got there: ${JSON.stringify(task)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test('kill -9 of eddy: live task processes are re-attached, dead ones are marked STOPPED', async () => {
+  const dataDir = tempDataDir();
+  let second: EddyProcess | undefined;
+  const pids: number[] = [];
+  try {
+    const first = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
+    let ecs = client(first.url);
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'survivor',
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        cpu: '256',
+        memory: '512',
+        containerDefinitions: [{ name: 'app', image: 'local', command: ['sleep', '60'], stopTimeout: 2 }],
+      }),
+    );
+    const { tasks } = await ecs.send(
+      new RunTaskCommand({
+        taskDefinition: 'survivor',
+        count: 2,
+        launchType: 'FARGATE',
+        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0eddy'] } },
+      }),
+    );
+    const [keep, lose] = tasks!.map((task) => task.taskArn!) as [string, string];
+    const running = await waitFor(ecs, keep, (task) => task.lastStatus === 'RUNNING');
+    const doomed = await waitFor(ecs, lose, (task) => task.lastStatus === 'RUNNING');
+    const keepPid = Number(running.containers![0]!.runtimeId);
+    const losePid = Number(doomed.containers![0]!.runtimeId);
+    pids.push(keepPid, losePid);
+
+    await first.kill('SIGKILL');
+    process.kill(-losePid, 'SIGKILL'); // dies while eddy is down
+    assert.ok(alive(keepPid), 'a task process outlives eddy');
+
+    second = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
+    ecs = client(second.url);
+    const stillRunning = await waitFor(ecs, keep, () => true);
+    assert.equal(stillRunning.lastStatus, 'RUNNING');
+    assert.equal(stillRunning.version, running.version, 'a re-attached task did not change');
+
+    const lost = await waitFor(ecs, lose, (task) => task.lastStatus === 'STOPPED');
+    assert.equal(lost.stopCode, 'EssentialContainerExited');
+    assert.equal(lost.containers?.[0]?.lastStatus, 'STOPPED');
+    assert.match(lost.containers?.[0]?.reason ?? '', /ended while eddy was not (running|attached)/);
+
+    await ecs.send(new StopTaskCommand({ task: keep }));
+    const stopped = await waitFor(ecs, keep, (task) => task.lastStatus === 'STOPPED');
+    assert.equal(stopped.stopCode, 'UserInitiated');
+    assert.ok(!alive(keepPid), 'StopTask reached the re-attached process');
+  } finally {
+    await second?.kill('SIGKILL');
+    for (const pid of pids) if (alive(pid)) process.kill(-pid, 'SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
