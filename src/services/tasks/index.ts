@@ -11,12 +11,14 @@ import { awslogsSink } from './awslogs.ts';
 import { clusterHandlers, definitionHandlers } from './cluster-handlers.ts';
 import { Clusters } from './clusters.ts';
 import { TaskDefinitions } from './definitions.ts';
+import { EcsServices } from './ecs-services.ts';
 import { deliverToCluster } from './ecs-target.ts';
 import { metadataRoutes } from './metadata.ts';
 import { loadTasksModel } from './model.ts';
 import { type RunTaskDeps, runTask } from './run-task.ts';
 import { chooseRunner } from './runner-choice.ts';
 import { tasksMigrations } from './schema.ts';
+import { serviceHandlers } from './service-handlers.ts';
 import { StateEvents } from './state-events.ts';
 import { Supervisor, type TaskLogSink } from './supervisor.ts';
 import { taskHandlers } from './task-handlers.ts';
@@ -62,6 +64,16 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
       hostEnvironment: process.env,
     }),
   };
+  const services = new EcsServices({
+    store: runtime.store,
+    clusters,
+    definitions,
+    tasks,
+    supervisor,
+    clock: runtime.clock,
+    log: runtime.log,
+    runTask: (scope, input) => runTask(deps, scope, input),
+  });
   let cancelSweep: (() => void) | undefined;
   const sweepLater = () => {
     cancelSweep = runtime.clock.setAlarm(now() + SWEEP_MS, () => {
@@ -85,6 +97,7 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
         ...clusterHandlers(clusters, tasks),
         ...definitionHandlers(definitions),
         ...taskHandlers(deps),
+        ...serviceHandlers(services, clusters, definitions, now),
       },
       inputError(problem) {
         if (problem.kind === 'missing') {
@@ -97,10 +110,12 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
     migrations: tasksMigrations,
     async start() {
       await supervisor.resume();
+      services.start();
       sweepLater();
     },
     async stop() {
       cancelSweep?.();
+      await services.stop();
       await supervisor.stop();
     },
   };

@@ -17,6 +17,8 @@ export const clusterArn = (scope: Scope, name: string) => ecsArn(scope, `cluster
 export const taskDefinitionArn = (scope: Scope, family: string, revision: number) =>
   ecsArn(scope, `task-definition/${family}:${revision}`);
 export const taskArn = (scope: Scope, cluster: string, id: string) => ecsArn(scope, `task/${cluster}/${id}`);
+export const serviceArn = (scope: Scope, cluster: string, name: string) =>
+  ecsArn(scope, `service/${cluster}/${name}`);
 export const containerArn = (scope: Scope, cluster: string, taskId: string, id: string) =>
   ecsArn(scope, `container/${cluster}/${taskId}/${id}`);
 

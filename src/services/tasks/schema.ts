@@ -50,4 +50,14 @@ export const tasksMigrations: Migration[] = [
          CREATE INDEX ecs_tasks_by_token ON ecs_tasks (account, region, client_token);
          CREATE INDEX ecs_tasks_live ON ecs_tasks (last_status);`,
   },
+  {
+    // ECS services: the whole record (deployments, events) as JSON; the scheduler reads them all.
+    id: 'tasks/002-services',
+    up: `CREATE TABLE ecs_services (
+           arn TEXT PRIMARY KEY,
+           cluster_arn TEXT NOT NULL,
+           status TEXT NOT NULL,
+           body TEXT NOT NULL
+         );`,
+  },
 ];

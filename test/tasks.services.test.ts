@@ -1,0 +1,202 @@
+// ECS services on the process runner: the scheduler keeps desiredCount tasks running, replaces
+// stopped ones, scales, rolls a new task definition out, trips the deployment circuit breaker,
+// and drains on delete.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  CreateServiceCommand,
+  DeleteServiceCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  InvalidParameterException,
+  ListServicesCommand,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  type Service,
+  ServiceNotFoundException,
+  StopTaskCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { startTestEddy, type TestEddy } from './harness.ts';
+
+let eddy: TestEddy;
+let ecs: ECSClient;
+const networkConfiguration = { awsvpcConfiguration: { subnets: ['subnet-0eddy'] } };
+
+before(async () => {
+  eddy = await startTestEddy();
+  ecs = eddy.client(ECSClient);
+});
+after(async () => {
+  ecs?.destroy();
+  await eddy?.stop();
+});
+
+async function register(family: string, command: string[]): Promise<string> {
+  const { taskDefinition } = await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family,
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: [{ name: 'app', image: 'local', command, stopTimeout: 2 }],
+    }),
+  );
+  return taskDefinition!.taskDefinitionArn!;
+}
+
+async function describe(name: string): Promise<Service> {
+  const { services } = await ecs.send(new DescribeServicesCommand({ services: [name] }));
+  return services![0]!;
+}
+
+async function waitFor(
+  name: string,
+  done: (service: Service) => boolean,
+  timeoutMs = 20_000,
+): Promise<Service> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const service = await describe(name);
+    if (done(service)) return service;
+    if (Date.now() > deadline)
+      throw new Error(`service never got there: ${JSON.stringify(service, null, 1)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const taskArns = async (serviceName: string) =>
+  (await ecs.send(new ListTasksCommand({ serviceName }))).taskArns ?? [];
+
+test('a service keeps desiredCount tasks running, replaces a stopped one, and scales in', async () => {
+  const sleeper = await register('worker', ['sleep', '60']);
+  await ecs.send(
+    new CreateServiceCommand({
+      serviceName: 'workers',
+      taskDefinition: sleeper,
+      desiredCount: 3,
+      launchType: 'FARGATE',
+      networkConfiguration,
+    }),
+  );
+  const service = await waitFor('workers', (candidate) => candidate.runningCount === 3);
+  assert.equal(service.deployments?.[0]?.rolloutState, 'COMPLETED');
+  assert.ok(
+    service.events?.some((event) => /\(service workers\) has reached a steady state\./.test(event.message!)),
+  );
+  const first = await taskArns('workers');
+  assert.equal(first.length, 3);
+
+  await ecs.send(new StopTaskCommand({ task: first[0]!, reason: 'testing replacement' }));
+  // Counts are the scheduler's last look, as in ECS: wait for the replacement in ListTasks.
+  const replacedBy = Date.now() + 10_000;
+  let second = await taskArns('workers');
+  while ((second.length !== 3 || second.includes(first[0]!)) && Date.now() < replacedBy) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    second = await taskArns('workers');
+  }
+  assert.equal(second.length, 3);
+  assert.ok(!second.includes(first[0]!), 'the stopped task was replaced by a new one');
+  await waitFor('workers', (candidate) => candidate.runningCount === 3 && candidate.pendingCount === 0);
+
+  await ecs.send(new UpdateServiceCommand({ service: 'workers', desiredCount: 1 }));
+  await waitFor('workers', (candidate) => candidate.runningCount === 1 && candidate.pendingCount === 0);
+  const deadline = Date.now() + 10_000;
+  while ((await taskArns('workers')).length !== 1 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await taskArns('workers')).length, 1);
+});
+
+test('a new task definition rolls out and the old deployment drains', async () => {
+  const v1 = await register('roller', ['sleep', '60']);
+  const v2 = await register('roller', ['sleep', '61']);
+  await ecs.send(
+    new CreateServiceCommand({
+      serviceName: 'roller',
+      taskDefinition: v1,
+      desiredCount: 2,
+      launchType: 'FARGATE',
+      networkConfiguration,
+    }),
+  );
+  await waitFor('roller', (candidate) => candidate.runningCount === 2);
+  const updated = await ecs.send(new UpdateServiceCommand({ service: 'roller', taskDefinition: v2 }));
+  assert.equal(updated.service?.deployments?.length, 2);
+  assert.equal(updated.service?.deployments?.[0]?.status, 'PRIMARY');
+  assert.equal(updated.service?.deployments?.[0]?.taskDefinition, v2);
+  const done = await waitFor(
+    'roller',
+    (candidate) =>
+      candidate.deployments?.length === 1 && candidate.runningCount === 2 && candidate.pendingCount === 0,
+  );
+  assert.equal(done.taskDefinition, v2);
+  assert.equal(done.deployments?.[0]?.rolloutState, 'COMPLETED');
+});
+
+test('tasks that keep failing trip the deployment circuit breaker', async () => {
+  const failing = await register('crasher', ['sh', '-c', 'exit 3']);
+  await ecs.send(
+    new CreateServiceCommand({
+      serviceName: 'crasher',
+      taskDefinition: failing,
+      desiredCount: 2,
+      launchType: 'FARGATE',
+      networkConfiguration,
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
+    }),
+  );
+  const failed = await waitFor(
+    'crasher',
+    (candidate) => candidate.deployments?.[0]?.rolloutState === 'FAILED',
+  );
+  assert.ok((failed.deployments?.[0]?.failedTasks ?? 0) >= 3);
+  assert.ok(failed.events?.some((event) => /deployment failed: tasks failed to start/.test(event.message!)));
+});
+
+test('delete: refused while scaled above 0 unless forced; then the service drains to INACTIVE', async () => {
+  await assert.rejects(
+    ecs.send(new DeleteServiceCommand({ service: 'workers' })),
+    (error: unknown) =>
+      error instanceof InvalidParameterException &&
+      /cannot be stopped while it is scaled above 0/.test(error.message),
+  );
+  const { service } = await ecs.send(new DeleteServiceCommand({ service: 'workers', force: true }));
+  assert.equal(service?.status, 'DRAINING');
+  await waitFor('workers', (candidate) => candidate.status === 'INACTIVE');
+  assert.deepEqual(await taskArns('workers'), []);
+  const { serviceArns } = await ecs.send(new ListServicesCommand({}));
+  assert.ok(!serviceArns?.some((arn) => arn.endsWith('/workers')));
+});
+
+test('errors: unknown service, a second service of the same name', async () => {
+  await assert.rejects(
+    ecs.send(new UpdateServiceCommand({ service: 'nope', desiredCount: 1 })),
+    (error: unknown) => error instanceof ServiceNotFoundException,
+  );
+  const sleeper = await register('dup', ['sleep', '60']);
+  await ecs.send(
+    new CreateServiceCommand({
+      serviceName: 'dup',
+      taskDefinition: sleeper,
+      desiredCount: 0,
+      launchType: 'FARGATE',
+      networkConfiguration,
+    }),
+  );
+  await assert.rejects(
+    ecs.send(
+      new CreateServiceCommand({
+        serviceName: 'dup',
+        taskDefinition: sleeper,
+        desiredCount: 0,
+        launchType: 'FARGATE',
+        networkConfiguration,
+      }),
+    ),
+    (error: unknown) => error instanceof InvalidParameterException && /not idempotent/.test(error.message),
+  );
+  const { services, failures } = await ecs.send(new DescribeServicesCommand({ services: ['dup', 'ghost'] }));
+  assert.equal(services?.length, 1);
+  assert.equal(failures?.[0]?.reason, 'MISSING');
+});
