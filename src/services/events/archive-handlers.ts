@@ -4,6 +4,7 @@ import type { Handler, Input, RequestContext } from '../../edge/index.ts';
 import { parseArn } from '../../runtime/index.ts';
 import { ARCHIVE_STATES, type Archive, type ArchiveStats, type Archives } from './archives.ts';
 import { notFound, validation } from './errors.ts';
+import { page } from './handlers.ts';
 import type { Bus, EventRegistry } from './registry.ts';
 import { REPLAY_STATES, type Replay, type ReplayDestination, type Replays } from './replays.ts';
 
@@ -62,18 +63,6 @@ class Constraints {
       `${count} validation error${count === 1 ? '' : 's'} detected: ${this.failures.join('; ')}`,
     );
   }
-}
-
-/** NextToken/Limit paging over a sorted list (tokens are the index to resume at). */
-function page<T>(items: T[], input: Input): { items: T[]; NextToken?: string } {
-  const token = text(input, 'NextToken');
-  const start = token === undefined ? 0 : Number.parseInt(Buffer.from(token, 'base64url').toString(), 10);
-  if (!Number.isInteger(start) || start < 0) throw validation('The NextToken is not valid.');
-  const size = (input.Limit as number | undefined) ?? 100;
-  const slice = items.slice(start, start + size);
-  return start + size < items.length
-    ? { items: slice, NextToken: Buffer.from(String(start + size)).toString('base64url') }
-    : { items: slice };
 }
 
 function atMostOneFilter(input: Input, operation: string): void {

@@ -24,7 +24,7 @@ const mapToTags = (tags: Record<string, string>) =>
   Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 /** NextToken/Limit paging over a sorted list (tokens are the index to resume at). */
-function page<T>(items: T[], input: Input): { items: T[]; NextToken?: string } {
+export function page<T>(items: T[], input: Input): { items: T[]; NextToken?: string } {
   const limit = input.Limit as number | undefined;
   if (limit !== undefined && (limit < 1 || limit > 100)) {
     throw validation(

@@ -2,8 +2,11 @@
 import { ServiceError } from '../../edge/index.ts';
 import { DeliveryError, type Runtime } from '../../runtime/index.ts';
 import type { ServiceModule } from '../index.ts';
+import { ApiInvoker } from './api-invoker.ts';
 import { archiveHandlers } from './archive-handlers.ts';
 import { Archives } from './archives.ts';
+import { connectionHandlers } from './connection-handlers.ts';
+import { Connections } from './connections.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { explainEvent } from './explain.ts';
 import { eventHandlers } from './handlers.ts';
@@ -28,9 +31,13 @@ export function eventsService(runtime: Runtime): ServiceModule {
   const archives = new Archives(runtime);
   dispatcher.observeAccepted((tx, events, receivedAt) => archives.capture(tx, events, receivedAt));
   const replays = new Replays(runtime, registry, dispatcher);
+  const connections = new Connections(runtime.store, () => runtime.clock.now());
+  const invoker = new ApiInvoker(connections, () => runtime.clock.now());
 
   // A rule may target another bus: the event is put on it, unless it has been there already.
+  // API destinations share the `events` ARN service with buses.
   runtime.targets.register('events', async (arn, delivery) => {
+    if (arn.includes(':api-destination/')) return invoker.deliver(arn, delivery);
     const bus = await registry.busByArn(arn);
     if (!bus) throw new DeliveryError('ResourceNotFoundException', `Event bus ${arn} does not exist.`, false);
     const path = (delivery.parameters?.busPath as string[] | undefined) ?? [];
@@ -52,6 +59,7 @@ export function eventsService(runtime: Runtime): ServiceModule {
       handlers: {
         ...eventHandlers(registry, dispatcher, schedules, runtime.clock),
         ...archiveHandlers(registry, archives, replays),
+        ...connectionHandlers(connections, invoker),
       },
       inputError(problem) {
         if (problem.kind === 'missing') {
@@ -107,6 +115,7 @@ export function eventsService(runtime: Runtime): ServiceModule {
     async start() {
       await registry.load();
       await archives.load();
+      await connections.load();
       await dispatcher.resume();
     },
     async stop() {

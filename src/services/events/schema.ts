@@ -116,4 +116,10 @@ export const eventMigrations: Migration[] = [
            UNIQUE (account, region, name)
          );`,
   },
+  {
+    // Connections (their secrets included) and API destinations, each record one JSON column.
+    id: 'events/003-connections',
+    up: `CREATE TABLE evb_connections (arn TEXT PRIMARY KEY, body TEXT NOT NULL);
+         CREATE TABLE evb_api_destinations (arn TEXT PRIMARY KEY, body TEXT NOT NULL);`,
+  },
 ];
