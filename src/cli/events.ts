@@ -2,6 +2,7 @@
 // match a bus's rules, and what happened to an event it accepted.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { CliError, callEddy as call } from './client.ts';
 
 export const EVENTS_HELP = `eddy events: look into the event bus of a running eddy
 
@@ -15,8 +16,6 @@ Options:
   --event FILE     the event as JSON, the whole envelope (source, detail-type, detail, ...); - reads stdin
   --json           print the answer as JSON
 `;
-
-export class CliError extends Error {}
 
 interface RuleExplanation {
   rule: string;
@@ -42,38 +41,6 @@ interface EventTrace {
   receivedAt: string;
   matchedRules: string[];
   attempts: TraceAttempt[];
-}
-
-/** Calls an /_eddy/ route; a refused connection or an error answer becomes a CliError that says what to do. */
-async function call<T>(endpoint: string, path: string, body?: unknown): Promise<T> {
-  const url = `${endpoint.replace(/\/$/, '')}/_eddy/${path}`;
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: body === undefined ? 'GET' : 'POST',
-      ...(body === undefined
-        ? {}
-        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
-  } catch (error) {
-    // fetch wraps the socket error; with several addresses tried it is an AggregateError.
-    const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } })
-      .cause;
-    const reason = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? String(error);
-    throw new CliError(
-      `cannot reach eddy at ${endpoint} (${reason}); start it with \`npm start\` or pass --endpoint`,
-    );
-  }
-  const text = await response.text();
-  if (!response.ok) {
-    let message = text;
-    try {
-      const parsed = JSON.parse(text) as { code?: string; message?: string };
-      message = `${parsed.code}: ${parsed.message}`;
-    } catch {}
-    throw new CliError(message);
-  }
-  return JSON.parse(text) as T;
 }
 
 function readEvent(file: string): string {

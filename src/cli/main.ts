@@ -4,7 +4,9 @@ import { parseArgs } from 'node:util';
 import { type RunningEddy, startEddy } from '../app.ts';
 import { ConfigError, loadConfig } from '../runtime/index.ts';
 import { version } from '../version.ts';
-import { CliError, EVENTS_HELP, events } from './events.ts';
+import { CliError } from './client.ts';
+import { EVENTS_HELP, events } from './events.ts';
+import { TASKS_HELP, tasks } from './tasks.ts';
 
 const HELP = `eddy ${version} — event-driven building blocks that speak the AWS APIs
 
@@ -14,6 +16,8 @@ Usage:
                         which rules an event matches, and why the others do not
   eddy events trace EVENT_ID
                         what happened to an accepted event
+  eddy tasks interrupt TASK_ARN
+                        a Fargate Spot interruption, to test a task's shutdown
   eddy --version        print the version
   eddy --help           print this help
 
@@ -141,13 +145,18 @@ async function main(argv: string[]): Promise<void> {
     }
     return;
   }
-  if (command === 'events') {
+  const subcommands: Record<string, { run: (args: string[]) => Promise<string>; help: string }> = {
+    events: { run: events, help: EVENTS_HELP },
+    tasks: { run: tasks, help: TASKS_HELP },
+  };
+  const subcommand = subcommands[command];
+  if (subcommand) {
     try {
-      process.stdout.write(await events(rest));
+      process.stdout.write(await subcommand.run(rest));
     } catch (error) {
       if (error instanceof CliError) fail(error.message);
       if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))
-        fail(`${(error as Error).message}\n\n${EVENTS_HELP}`);
+        fail(`${(error as Error).message}\n\n${subcommand.help}`);
       throw error;
     }
     return;

@@ -44,6 +44,8 @@ export interface TasksConfig {
   runner: 'process' | 'container';
   /** Image name → how the process runner runs it (EDDY_TASKS_IMAGES, JSON). */
   images: Record<string, TaskImageMapping>;
+  /** How long a Fargate Spot interruption's notice lasts before the task is stopped (EDDY_SPOT_NOTICE_SECONDS; AWS: 120). */
+  spotNoticeSeconds: number;
 }
 
 /** Options as given on the command line; absent means "not given". */
@@ -130,7 +132,12 @@ export function parseTasksConfig(env: NodeJS.ProcessEnv): TasksConfig {
       );
     }
   }
-  return { runner, images: images as Record<string, TaskImageMapping> };
+  const spotNoticeSeconds = Number(env.EDDY_SPOT_NOTICE_SECONDS ?? 120);
+  if (!Number.isFinite(spotNoticeSeconds) || spotNoticeSeconds < 0)
+    throw new ConfigError(
+      `EDDY_SPOT_NOTICE_SECONDS must be a number of seconds, got '${env.EDDY_SPOT_NOTICE_SECONDS}'`,
+    );
+  return { runner, images: images as Record<string, TaskImageMapping>, spotNoticeSeconds };
 }
 
 export function isLoopback(host: string): boolean {

@@ -13,6 +13,7 @@ import { Clusters } from './clusters.ts';
 import { TaskDefinitions } from './definitions.ts';
 import { EcsServices } from './ecs-services.ts';
 import { deliverToCluster } from './ecs-target.ts';
+import { interruptRoute } from './interrupt.ts';
 import { metadataRoutes } from './metadata.ts';
 import { loadTasksModel } from './model.ts';
 import { type RunTaskDeps, runTask } from './run-task.ts';
@@ -105,7 +106,10 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
         }
         return undefined;
       },
-      internalRoutes: metadataRoutes(supervisor),
+      internalRoutes: [
+        ...metadataRoutes(supervisor),
+        interruptRoute(supervisor, tasks, runtime.config.tasks?.spotNoticeSeconds ?? 120),
+      ],
     },
     migrations: tasksMigrations,
     async start() {

@@ -3,7 +3,7 @@ import { ProcessRunner, type Runner } from '../../runners/index.ts';
 import type { Config } from '../../runtime/index.ts';
 
 export function chooseRunner(config: Config): Runner {
-  const settings = config.tasks ?? { runner: 'process', images: {} };
+  const settings = config.tasks ?? { runner: 'process', images: {}, spotNoticeSeconds: 120 };
   if (settings.runner === 'container') {
     // The container runner (Docker Engine API) is wired here once src/runners exports it.
     throw new Error(

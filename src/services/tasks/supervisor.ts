@@ -16,6 +16,8 @@ import type { StateEvents } from './state-events.ts';
 import type { TaskStore } from './task-store.ts';
 import type { ContainerRecord, TaskRecord } from './types.ts';
 
+const SPOT_REASON = 'Your Spot Task was interrupted.';
+
 /** Called for every line a task's container writes (the awslogs driver hooks in here). */
 export type TaskLogSink = (
   task: TaskRecord,
@@ -76,6 +78,26 @@ export class Supervisor {
     const live = this.live.get(taskArn);
     if (!live) return undefined;
     await this.beginStop(live, stopCode, reason);
+    return structuredClone(live.task);
+  }
+
+  /**
+   * A Fargate Spot interruption: the TerminationNotice state change and SIGTERM to every container
+   * now; the task is stopped with SpotInterruption when the notice runs out (unless it ended first).
+   */
+  async interrupt(taskArn: string, noticeMs: number): Promise<TaskRecord | undefined> {
+    const live = this.live.get(taskArn);
+    if (!live || live.stopRequested) return undefined;
+    await this.change(live, (task) => {
+      task.stopCode = 'TerminationNotice';
+      task.stoppedReason = SPOT_REASON;
+    });
+    for (const running of live.running.values()) await this.runner.signal(running.id, 'SIGTERM');
+    this.clock.setAlarm(this.clock.now() + noticeMs, () => {
+      this.requestStop(taskArn, 'SpotInterruption', SPOT_REASON).catch((error: unknown) =>
+        this.log.error({ err: error, task: taskArn }, 'stopping an interrupted Spot task failed'),
+      );
+    });
     return structuredClone(live.task);
   }
 
@@ -238,7 +260,10 @@ export class Supervisor {
       essential = container.essential;
     });
     if (essential && !live.stopRequested) {
-      await this.beginStop(live, 'EssentialContainerExited', 'Essential container in task exited');
+      // A Spot task that ends on the interruption's SIGTERM was stopped by the interruption.
+      if (live.task.stopCode === 'TerminationNotice')
+        await this.beginStop(live, 'SpotInterruption', SPOT_REASON);
+      else await this.beginStop(live, 'EssentialContainerExited', 'Essential container in task exited');
     }
   }
 
