@@ -17,6 +17,13 @@ import {
   StopTaskCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { startTestEddy, type TestEddy } from './harness.ts';
 
 let eddy: TestEddy;
@@ -199,4 +206,42 @@ test('errors: unknown service, a second service of the same name', async () => {
   const { services, failures } = await ecs.send(new DescribeServicesCommand({ services: ['dup', 'ghost'] }));
   assert.equal(services?.length, 1);
   assert.equal(failures?.[0]?.reason, 'MISSING');
+});
+
+test('a service reaching a steady state is an "ECS Service Action" event on the default bus', async () => {
+  const sqs = eddy.client(SQSClient);
+  const events = eddy.client(EventBridgeClient);
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'service-actions' }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  await events.send(
+    new PutRuleCommand({
+      Name: 'service-actions',
+      EventPattern: JSON.stringify({ source: ['aws.ecs'], 'detail-type': ['ECS Service Action'] }),
+    }),
+  );
+  await events.send(
+    new PutTargetsCommand({ Rule: 'service-actions', Targets: [{ Id: 'q', Arn: Attributes!.QueueArn }] }),
+  );
+  const sleeper = await register('steady', ['sleep', '60']);
+  const { service } = await ecs.send(
+    new CreateServiceCommand({
+      serviceName: 'steady',
+      taskDefinition: sleeper,
+      desiredCount: 1,
+      launchType: 'FARGATE',
+      networkConfiguration,
+    }),
+  );
+  const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 10 }));
+  const event = JSON.parse(Messages![0]!.Body!) as {
+    resources: string[];
+    detail: { eventName: string; eventType: string };
+  };
+  assert.deepEqual(event.resources, [service!.serviceArn]);
+  assert.deepEqual([event.detail.eventName, event.detail.eventType], ['SERVICE_STEADY_STATE', 'INFO']);
+  await ecs.send(new DeleteServiceCommand({ service: 'steady', force: true }));
+  sqs.destroy();
+  events.destroy();
 });

@@ -13,6 +13,7 @@ import { invalidParameter } from './errors.ts';
 import type { NetworkConfiguration } from './fargate.ts';
 import type { Scope } from './names.ts';
 import type { RunTaskInput, RunTaskOutput } from './run-task.ts';
+import type { StateEvents } from './state-events.ts';
 import type { Supervisor } from './supervisor.ts';
 import type { TaskStore } from './task-store.ts';
 import type { CapacityProviderItem, Tag, TaskRecord } from './types.ts';
@@ -93,6 +94,7 @@ export interface ServiceDeps {
   clock: Clock;
   log: Logger;
   runTask: (scope: Scope, input: RunTaskInput) => Promise<RunTaskOutput>;
+  events: StateEvents;
 }
 
 const serviceGroup = (name: string) => `service:${name}`;
@@ -290,6 +292,7 @@ export class EcsServices {
     if (steady && !service.steady) {
       service.consecutiveFailures = 0;
       this.note(service, 'has reached a steady state.');
+      await this.deps.events.serviceAction(service, 'SERVICE_STEADY_STATE', 'INFO', now);
     }
     service.steady = steady;
     await this.persistIfChanged(service, before);
@@ -310,6 +313,10 @@ export class EcsServices {
         service,
         `deployment ${deployment.id} task ${task.taskArn.split('/').at(-1)} failed: ${task.stoppedReason ?? task.stopCode}`,
       );
+      // ECS warns once tasks keep failing to start (here: the third in a row).
+      if (service.consecutiveFailures === 3) {
+        void this.deps.events.serviceAction(service, 'SERVICE_TASK_START_IMPAIRED', 'WARN', now);
+      }
       this.checkCircuitBreaker(service, deployment, now);
     }
     // Stopped tasks are forgotten after an hour; so can their marks be.

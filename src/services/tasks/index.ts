@@ -44,14 +44,8 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
   const definitions = new TaskDefinitions(runtime.store, now);
   const tasks = new TaskStore(runtime.store, now);
   const logSink: TaskLogSink = options.logSink ?? awslogsSink(runtime.targets, definitions, runtime.log);
-  const supervisor = new Supervisor(
-    runner,
-    tasks,
-    new StateEvents(runtime.targets, runtime.log),
-    runtime.clock,
-    runtime.log,
-    logSink,
-  );
+  const stateEvents = new StateEvents(runtime.targets, runtime.log);
+  const supervisor = new Supervisor(runner, tasks, stateEvents, runtime.clock, runtime.log, logSink);
   const deps: RunTaskDeps = {
     clusters,
     definitions,
@@ -74,6 +68,7 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
     clock: runtime.clock,
     log: runtime.log,
     runTask: (scope, input) => runTask(deps, scope, input),
+    events: stateEvents,
   });
   let cancelSweep: (() => void) | undefined;
   const sweepLater = () => {

@@ -81,21 +81,37 @@ export class StateEvents {
   ) {}
 
   async emit(task: TaskRecord): Promise<void> {
-    const bus = formatArn({
-      service: 'events',
-      region: task.region,
-      accountId: task.account,
-      resource: 'event-bus/default',
-    });
+    await this.put(task.account, task.region, task.taskArn, taskStateEnvelope(task).json);
+  }
+
+  /** An "ECS Service Action" event: SERVICE_STEADY_STATE (INFO), SERVICE_TASK_START_IMPAIRED (WARN), … */
+  async serviceAction(
+    service: { serviceArn: string; clusterArn: string; account: string; region: string },
+    eventName: string,
+    eventType: 'INFO' | 'WARN' | 'ERROR',
+    at: number,
+  ): Promise<void> {
+    const envelope = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'ECS Service Action',
+      source: 'aws.ecs',
+      account: service.account,
+      time: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: service.region,
+      resources: [service.serviceArn],
+      detail: { eventType, eventName, clusterArn: service.clusterArn, createdAt: new Date(at).toISOString() },
+    };
+    await this.put(service.account, service.region, service.serviceArn, JSON.stringify(envelope));
+  }
+
+  private async put(account: string, region: string, sourceArn: string, json: string): Promise<void> {
+    const bus = formatArn({ service: 'events', region, accountId: account, resource: 'event-bus/default' });
     if (!this.targets.supports(bus)) return;
-    const { json } = taskStateEnvelope(task);
     try {
-      await this.targets.deliver(bus, { body: json, sourceArn: task.taskArn });
+      await this.targets.deliver(bus, { body: json, sourceArn });
     } catch (error) {
-      this.log.warn(
-        { err: error, task: task.taskArn },
-        'the default event bus refused a task state change event',
-      );
+      this.log.warn({ err: error, resource: sourceArn }, 'the default event bus refused an ECS event');
     }
   }
 }
