@@ -1,6 +1,8 @@
 // The awslogs driver: a task's stdout and stderr land in CloudWatch Logs under
 // `awslogs-stream-prefix/container/task-id`, readable with the logs API.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
@@ -85,4 +87,50 @@ test('awslogs: stdout and stderr lines reach the log stream ECS names, in order'
   // stdout and stderr are separate pipes: their relative order is not defined, each one's is.
   assert.deepEqual([...messages].sort(), ['one', 'three', 'two']);
   assert.ok(messages.indexOf('one') < messages.indexOf('three'));
+});
+
+test('eddy tasks logs --follow prints the lines until the task stops', async () => {
+  const { taskDefinition } = await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family: 'ticker',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      executionRoleArn: 'arn:aws:iam::000000000000:role/ecsTaskExecutionRole',
+      containerDefinitions: [
+        {
+          name: 'app',
+          image: 'local',
+          command: ['sh', '-c', 'for i in 1 2 3; do echo tick $i; sleep 0.5; done'],
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: {
+              'awslogs-group': '/ecs/ticker',
+              'awslogs-stream-prefix': 'ecs',
+              'awslogs-create-group': 'true',
+            },
+          },
+        },
+      ],
+    }),
+  );
+  const { tasks } = await ecs.send(
+    new RunTaskCommand({
+      taskDefinition: taskDefinition!.taskDefinitionArn,
+      launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0eddy'] } },
+    }),
+  );
+  const bin = resolve(import.meta.dirname, '../bin/eddy.js');
+  const output = await new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
+    execFile(
+      process.execPath,
+      [bin, 'tasks', 'logs', tasks![0]!.taskArn!, '--follow', '--endpoint', eddy.url],
+      { timeout: 20_000 },
+      (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+  assert.equal(output.code, 0, output.stderr);
+  assert.equal(output.stdout, 'tick 1\ntick 2\ntick 3\n');
 });

@@ -34,3 +34,37 @@ export async function callEddy<T>(endpoint: string, path: string, body?: unknown
   }
   return JSON.parse(text) as T;
 }
+
+/**
+ * Calls one of eddy's AWS JSON 1.1 APIs (ECS, CloudWatch Logs) unsigned: a loopback eddy without
+ * configured access keys accepts that, which is where the CLI is used.
+ */
+export async function callAws<T>(
+  endpoint: string,
+  target: string,
+  body: Record<string, unknown>,
+): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(`${endpoint.replace(/\/$/, '')}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    throw new CliError(
+      `cannot reach eddy at ${endpoint} (${cause?.code ?? String(error)}); start it with \`npm start\` or pass --endpoint`,
+    );
+  }
+  const answer = (await response.json().catch(() => ({}))) as T & {
+    __type?: string;
+    message?: string;
+    Message?: string;
+  };
+  if (!response.ok) {
+    const code = (answer.__type ?? 'Error').split('#').at(-1);
+    throw new CliError(`${code}: ${answer.message ?? answer.Message ?? `HTTP ${response.status}`}`);
+  }
+  return answer;
+}

@@ -18,6 +18,8 @@ Usage:
                         what happened to an accepted event
   eddy tasks interrupt TASK_ARN
                         a Fargate Spot interruption, to test a task's shutdown
+  eddy tasks logs TASK_ARN [--follow]
+                        what a task's containers wrote (awslogs)
   eddy --version        print the version
   eddy --help           print this help
 
