@@ -23,3 +23,22 @@ function formatCell(cell: Cell): string {
   if (Number.isInteger(cell)) return String(cell);
   return Math.abs(cell) >= 100 ? cell.toFixed(0) : cell.toFixed(2);
 }
+
+/** `key=value` arguments of `npm run bench -- NAME key=value ...`. */
+export function benchArgs(argv: string[] = process.argv.slice(2)) {
+  const args = new Map(
+    argv.map((arg) => {
+      const [key, value] = arg.replace(/^--/, '').split('=');
+      return [key ?? '', value ?? '1'] as const;
+    }),
+  );
+  return {
+    text: (key: string, fallback: string) => args.get(key) ?? fallback,
+    /** A positive number, or the fallback when not given. */
+    number(key: string, fallback: number): number {
+      const value = Number(args.get(key) ?? fallback);
+      if (!Number.isFinite(value) || value <= 0) throw new Error(`${key} must be a positive number`);
+      return value;
+    },
+  };
+}

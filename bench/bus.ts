@@ -24,28 +24,19 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { type Cell, printResult, printTable } from './_lib.ts';
+import { benchArgs, type Cell, printResult, printTable } from './_lib.ts';
 import { type Peer, startEddy, startMoto, stopAll } from './queues/peers.ts';
 import { createQueue, sqsClient, waitForSqs } from './queues/sqs.ts';
 import { Samples } from './queues/stats.ts';
 
-const args = new Map(
-  process.argv.slice(2).map((arg) => {
-    const [key, value] = arg.replace(/^--/, '').split('=');
-    return [key ?? '', value ?? '1'] as const;
-  }),
-);
-const setting = (key: string, fallback: number) => {
-  const value = Number(args.get(key) ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${key} must be a positive number`);
-  return value;
-};
+const args = benchArgs();
+const setting = args.number;
 const EVENTS = setting('events', 50_000);
 const MOTO_EVENTS = Math.min(EVENTS, setting('moto_events', 2000));
 const PUBLISHERS = setting('publishers', 4);
 const PACED_RATE = setting('paced_rate', 1000);
 const PACED_SECONDS = setting('paced_seconds', 10);
-const PEERS = new Set((args.get('peers') ?? 'eddy,moto').split(','));
+const PEERS = new Set(args.text('peers', 'eddy,moto').split(','));
 const RULES = 1000;
 const QUEUE_RULES = 10;
 const PADDING = 'x'.repeat(400);

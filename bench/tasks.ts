@@ -15,18 +15,13 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { printResult, printTable } from './_lib.ts';
+import { benchArgs, printResult, printTable } from './_lib.ts';
 import { startEddy, stopAll } from './queues/peers.ts';
 import { Samples } from './queues/stats.ts';
 
-const args = new Map(
-  process.argv.slice(2).map((arg) => {
-    const [key, value] = arg.replace(/^--/, '').split('=');
-    return [key ?? '', value ?? '1'] as const;
-  }),
-);
-const RUNS = Number(args.get('runs') ?? 30);
-const BURST = Number(args.get('burst') ?? 100);
+const args = benchArgs();
+const RUNS = args.number('runs', 30);
+const BURST = args.number('burst', 100);
 const RUNNER = process.env.EDDY_TASKS_RUNNER ?? 'process';
 const network = { awsvpcConfiguration: { subnets: ['subnet-0bench'] } };
 const log = (line: string) => console.error(`[tasks] ${line}`);

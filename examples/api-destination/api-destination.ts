@@ -18,6 +18,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { clientConfig } from '../client-config.ts';
 
 export const CHANNELS = [
   { region: 'AU', name: 'flix-sydney' },
@@ -67,14 +68,7 @@ export async function runApiDestinations(
   endpoint: string,
   log: (line: string) => void = () => {},
 ): Promise<ApiDestinationResult> {
-  const config = {
-    endpoint,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    credentials: {
-      accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'test',
-      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
-    },
-  };
+  const config = clientConfig(endpoint);
   const events = new EventBridgeClient(config);
   const sqs = new SQSClient(config);
   // APAC: a 503 the first time it sees a channel (EventBridge retries), then 200.

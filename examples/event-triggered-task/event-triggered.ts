@@ -18,6 +18,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { clientConfig } from '../client-config.ts';
 
 export const ORDERS = [
   { orderId: 'o-1', quantity: 3 },
@@ -59,14 +60,7 @@ export async function runEventTriggeredTasks(
   endpoint: string,
   log: (line: string) => void = () => {},
 ): Promise<EventTriggeredResult> {
-  const config = {
-    endpoint,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    credentials: {
-      accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'test',
-      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
-    },
-  };
+  const config = clientConfig(endpoint);
   const sqs = new SQSClient(config);
   const ecs = new ECSClient(config);
   const events = new EventBridgeClient(config);

@@ -11,6 +11,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { clientConfig } from '../client-config.ts';
 
 export interface Order {
   id: string;
@@ -80,14 +81,7 @@ export async function runFanOut(
   endpoint: string,
   log: (line: string) => void = () => {},
 ): Promise<FanOutResult> {
-  const config = {
-    endpoint,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    credentials: {
-      accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'test',
-      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
-    },
-  };
+  const config = clientConfig(endpoint);
   const sns = new SNSClient(config);
   const sqs = new SQSClient(config);
 

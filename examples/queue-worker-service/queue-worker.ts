@@ -16,6 +16,7 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { clientConfig } from '../client-config.ts';
 
 export const WORKERS = 4;
 export const JOBS = 200;
@@ -31,14 +32,7 @@ export async function runQueueWorkerService(
   endpoint: string,
   log: (line: string) => void = () => {},
 ): Promise<QueueWorkerResult> {
-  const config = {
-    endpoint,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    credentials: {
-      accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'test',
-      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
-    },
-  };
+  const config = clientConfig(endpoint);
   const sqs = new SQSClient(config);
   const ecs = new ECSClient(config);
   const run = Date.now().toString(36);

@@ -15,6 +15,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { clientConfig } from '../client-config.ts';
 
 export interface ScheduledProcessing {
   /** Waits for the next report (the next scheduled run), up to `timeoutMs`. */
@@ -27,14 +28,7 @@ export async function setUpScheduledProcessing(
   endpoint: string,
   log: (line: string) => void = () => {},
 ): Promise<ScheduledProcessing> {
-  const config = {
-    endpoint,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    credentials: {
-      accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'test',
-      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
-    },
-  };
+  const config = clientConfig(endpoint);
   const sqs = new SQSClient(config);
   const ecs = new ECSClient(config);
   const events = new EventBridgeClient(config);
