@@ -1,6 +1,10 @@
 // Runners: what starts and stops task containers. The tasks service sees only the port.
 
 export {
+  ContainerRunner,
+  type ContainerRunnerOptions,
+} from './container.ts';
+export {
   type ContainerExit,
   type ContainerSpec,
   type LogListener,

@@ -5,10 +5,12 @@ export interface ContainerSpec {
   /** Unique per run: `<task id>-<container name>`. */
   name: string;
   image: string;
-  /** entryPoint followed by command, as ECS joins them. */
+  /** Replaces the image's entrypoint when given; the process runner runs entryPoint + command. */
+  entryPoint?: string[];
+  /** Replaces the image's command when non-empty. */
   command: string[];
   environment: Record<string, string>;
-  /** CPU units (1024 = one vCPU) and hard memory limit, applied where the runner can. */
+  /** CPU units (1024 = one vCPU) and memory in MiB: hard limits, applied where the runner can. */
   cpu?: number;
   memoryMiB?: number;
 }
@@ -44,4 +46,6 @@ export interface Runner {
   signal(id: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Re-attaches to a container started before a restart, or undefined when it is gone. */
   reattach(id: string): Promise<RunningContainer | undefined>;
+  /** Rejects, saying what to do, when the runner cannot run anything (its engine is not there). */
+  check?(): Promise<void>;
 }

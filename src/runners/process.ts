@@ -36,7 +36,8 @@ export class ProcessRunner implements Runner {
 
   async start(spec: ContainerSpec, onLog: LogListener): Promise<RunningContainer> {
     const mapping = this.options.images?.[spec.image] ?? {};
-    const command = spec.command.length > 0 ? spec.command : (mapping.command ?? []);
+    const given = [...(spec.entryPoint ?? []), ...spec.command];
+    const command = given.length > 0 ? given : (mapping.command ?? []);
     const [file, ...args] = command;
     if (!file) {
       throw new StartError(

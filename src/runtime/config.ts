@@ -46,6 +46,10 @@ export interface TasksConfig {
   images: Record<string, TaskImageMapping>;
   /** How long a Fargate Spot interruption's notice lasts before the task is stopped (EDDY_SPOT_NOTICE_SECONDS; AWS: 120). */
   spotNoticeSeconds: number;
+  /** The container runner's Docker Engine API (DOCKER_HOST); absent: Docker's or Podman's usual socket. */
+  engine?: string;
+  /** Whether the container runner pulls images it does not have (EDDY_TASKS_PULL=missing|never). */
+  pull: 'missing' | 'never';
 }
 
 /** Options as given on the command line; absent means "not given". */
@@ -101,7 +105,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   };
 }
 
-/** EDDY_TASKS_RUNNER=process|container and EDDY_TASKS_IMAGES='{"image":{"workingDirectory":…,"command":[…]}}'. */
+/**
+ * EDDY_TASKS_RUNNER=process|container, EDDY_TASKS_IMAGES='{"image":{"workingDirectory":…,"command":[…]}}',
+ * EDDY_TASKS_PULL=missing|never, DOCKER_HOST and EDDY_SPOT_NOTICE_SECONDS.
+ */
 export function parseTasksConfig(env: NodeJS.ProcessEnv): TasksConfig {
   const runner = env.EDDY_TASKS_RUNNER ?? 'process';
   if (runner !== 'process' && runner !== 'container') {
@@ -137,7 +144,18 @@ export function parseTasksConfig(env: NodeJS.ProcessEnv): TasksConfig {
     throw new ConfigError(
       `EDDY_SPOT_NOTICE_SECONDS must be a number of seconds, got '${env.EDDY_SPOT_NOTICE_SECONDS}'`,
     );
-  return { runner, images: images as Record<string, TaskImageMapping>, spotNoticeSeconds };
+  const pull = env.EDDY_TASKS_PULL ?? 'missing';
+  if (pull !== 'missing' && pull !== 'never') {
+    throw new ConfigError(`EDDY_TASKS_PULL must be 'missing' or 'never', got '${pull}'`);
+  }
+  const engine = env.DOCKER_HOST;
+  return {
+    runner,
+    images: images as Record<string, TaskImageMapping>,
+    spotNoticeSeconds,
+    pull,
+    ...(engine ? { engine } : {}),
+  };
 }
 
 export function isLoopback(host: string): boolean {

@@ -1,9 +1,10 @@
-// What a task's container is given to run: its command (entryPoint + command, as ECS joins them)
+// What a task's container is given to run: its entryPoint and command,
 // and the environment a Fargate task gets — its definition's and overrides' variables, the region,
 // credentials, eddy as the endpoint of every AWS SDK, and the task metadata endpoint.
 
 import type { ContainerSpec } from '../../runners/index.ts';
 import type { AccessKey } from '../../runtime/index.ts';
+import { parseCpu, parseMemory } from './fargate.ts';
 import type {
   ContainerDefinition,
   ContainerOverride,
@@ -69,12 +70,14 @@ export function containerSpec(
     ECS_CONTAINER_METADATA_URI_V4: metadata,
     ECS_CONTAINER_METADATA_URI: metadata,
   };
-  const memory = override?.memory ?? definition.memory;
-  const cpu = override?.cpu ?? definition.cpu;
+  // A container without its own limits is held to the task's, as Fargate holds the whole task.
+  const memory = override?.memory ?? definition.memory ?? parseMemory(task.memory ?? '');
+  const cpu = override?.cpu || definition.cpu || parseCpu(task.cpu ?? '');
   return {
     name: `${task.taskArn.split('/').at(-1)}-${container.name}`,
     image: definition.image,
-    command: [...(definition.entryPoint ?? []), ...(override?.command ?? definition.command ?? [])],
+    ...(definition.entryPoint?.length ? { entryPoint: definition.entryPoint } : {}),
+    command: override?.command ?? definition.command ?? [],
     environment,
     ...(cpu ? { cpu } : {}),
     ...(memory ? { memoryMiB: memory } : {}),

@@ -108,6 +108,10 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
     },
     migrations: tasksMigrations,
     async start() {
+      // Not fatal: the other services work without tasks, and each task then fails with the reason.
+      await runner
+        .check?.()
+        .catch((error: unknown) => runtime.log.warn(`tasks cannot run: ${(error as Error).message}`));
       await supervisor.resume();
       services.start();
       sweepLater();

@@ -3,6 +3,7 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { ContainerRunner } from '../../runners/index.ts';
 import { ConfigError, loadConfig } from '../../runtime/index.ts';
 import { chooseRunner } from './runner-choice.ts';
 
@@ -36,5 +37,23 @@ test('bad runner settings are refused with what is wrong', () => {
     () => loadConfig({}, { EDDY_TASKS_IMAGES: '{"x": {"command": "not a list"}}' }),
     /EDDY_TASKS_IMAGES\['x'\]/,
   );
-  assert.equal(loadConfig({}, { EDDY_TASKS_RUNNER: 'container' }).tasks?.runner, 'container');
+  assert.throws(
+    () => loadConfig({}, { EDDY_TASKS_PULL: 'always' }),
+    /EDDY_TASKS_PULL must be 'missing' or 'never'/,
+  );
+  const container = loadConfig({}, { EDDY_TASKS_RUNNER: 'container', DOCKER_HOST: 'ssh://elsewhere' });
+  assert.throws(
+    () => chooseRunner(container),
+    /EDDY_TASKS_RUNNER=container: .*unix:\/\/\/path or tcp:\/\/host:port/,
+  );
+});
+
+test('the container runner talks to DOCKER_HOST when it is set', () => {
+  const config = loadConfig(
+    {},
+    { EDDY_TASKS_RUNNER: 'container', DOCKER_HOST: 'unix:///run/elsewhere.sock' },
+  );
+  const runner = chooseRunner(config);
+  assert.ok(runner instanceof ContainerRunner);
+  assert.equal(runner.engine, 'unix:///run/elsewhere.sock');
 });

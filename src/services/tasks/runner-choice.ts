@@ -1,14 +1,18 @@
 // Which runner runs tasks: configuration picks `process` (the default) or `container`.
-import { ProcessRunner, type Runner } from '../../runners/index.ts';
-import type { Config } from '../../runtime/index.ts';
+import { ContainerRunner, ProcessRunner, type Runner } from '../../runners/index.ts';
+import { type Config, ConfigError } from '../../runtime/index.ts';
 
 export function chooseRunner(config: Config): Runner {
-  const settings = config.tasks ?? { runner: 'process', images: {}, spotNoticeSeconds: 120 };
+  const settings = config.tasks ?? { runner: 'process', images: {}, spotNoticeSeconds: 120, pull: 'missing' };
   if (settings.runner === 'container') {
-    // The container runner (Docker Engine API) is wired here once src/runners exports it.
-    throw new Error(
-      'EDDY_TASKS_RUNNER=container: this build of eddy has no container runner yet; use process',
-    );
+    try {
+      return new ContainerRunner({
+        pull: settings.pull,
+        ...(settings.engine ? { engine: settings.engine } : {}),
+      });
+    } catch (error) {
+      throw new ConfigError(`EDDY_TASKS_RUNNER=container: ${(error as Error).message}`);
+    }
   }
   return new ProcessRunner({ images: settings.images });
 }
