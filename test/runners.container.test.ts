@@ -158,6 +158,7 @@ test('re-attaches after a restart: a live container is watched, an ended one rep
   await restarted.signal(live.id, 'SIGKILL');
   assert.deepEqual(await again.exited, { exitCode: 137 });
 
+  await restarted.signal(orphan.id, 'SIGTERM'); // ended but not removed: still not an error
   const endedAgain = await restarted.reattach(orphan.id);
   assert.ok(endedAgain);
   assert.deepEqual(await endedAgain.exited, { exitCode: 7 });

@@ -111,13 +111,17 @@ export class ContainerRunner implements Runner {
   }
 
   async signal(id: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+    const container = this.docker.getContainer(id);
     try {
-      await this.docker.getContainer(id).kill({ signal });
+      await container.kill({ signal });
     } catch (error) {
-      // 404: removed; 409 (Docker) or 500 "not running" (Podman): ended. Stopping what stopped is not an error.
-      if (statusOf(error) === 404 || statusOf(error) === 409) return;
-      if (/not running|no such container/i.test(engineMessage(error))) return;
-      throw error;
+      // Stopping what has stopped is not an error. Engines say so differently (Docker 409, Podman
+      // 500 "container state improper"), so ask the container itself.
+      const running = await container.inspect().then(
+        (details) => details.State.Running,
+        () => false,
+      );
+      if (running) throw error;
     }
   }
 

@@ -92,7 +92,7 @@ export class Supervisor {
       task.stopCode = 'TerminationNotice';
       task.stoppedReason = SPOT_REASON;
     });
-    for (const running of live.running.values()) await this.runner.signal(running.id, 'SIGTERM');
+    for (const running of live.running.values()) await this.signal(running.id, 'SIGTERM');
     this.clock.setAlarm(this.clock.now() + noticeMs, () => {
       this.requestStop(taskArn, 'SpotInterruption', SPOT_REASON).catch((error: unknown) =>
         this.log.error({ err: error, task: taskArn }, 'stopping an interrupted Spot task failed'),
@@ -146,6 +146,15 @@ export class Supervisor {
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all([...this.live.values()].map((live) => live.changes.then(() => live.events)));
+  }
+
+  /** A signal the runner could not deliver is logged: the container's exit, when it comes, still counts. */
+  private async signal(id: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+    await this.runner
+      .signal(id, signal)
+      .catch((error: unknown) =>
+        this.log.error({ err: error, container: id }, `${signal} could not be sent`),
+      );
   }
 
   private track(task: TaskRecord): LiveTask {
@@ -300,10 +309,10 @@ export class Supervisor {
     for (const container of live.task.containers) {
       const running = live.running.get(container.name);
       if (!running) continue;
-      await this.runner.signal(running.id, 'SIGTERM');
+      await this.signal(running.id, 'SIGTERM');
       cancels.push(
         this.clock.setAlarm(this.clock.now() + container.stopTimeoutSeconds * 1000, () => {
-          void this.runner.signal(running.id, 'SIGKILL');
+          void this.signal(running.id, 'SIGKILL');
         }),
       );
     }
