@@ -100,3 +100,62 @@ test('kill -9 of eddy: live task processes are re-attached, dead ones are marked
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('a Spot interruption’s notice outlives a restart: the task is stopped when it runs out', async () => {
+  const dataDir = tempDataDir();
+  let second: EddyProcess | undefined;
+  let pid: number | undefined;
+  try {
+    const first = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
+    let ecs = client(first.url);
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'spot-survivor',
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        cpu: '256',
+        memory: '512',
+        // Ignores the notice's SIGTERM, so only the end of the notice stops it.
+        containerDefinitions: [
+          {
+            name: 'app',
+            image: 'local',
+            command: ['sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done'],
+            stopTimeout: 2,
+          },
+        ],
+      }),
+    );
+    const { tasks } = await ecs.send(
+      new RunTaskCommand({
+        taskDefinition: 'spot-survivor',
+        capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0eddy'] } },
+      }),
+    );
+    const arn = tasks![0]!.taskArn!;
+    const running = await waitFor(ecs, arn, (task) => task.lastStatus === 'RUNNING');
+    pid = Number(running.containers![0]!.runtimeId);
+    const noticed = await fetch(`${first.url}/_eddy/tasks/interrupt`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ task: arn, noticeSeconds: 4 }),
+    });
+    assert.equal(noticed.status, 200);
+    const interruptedAt = Date.now();
+    await first.kill('SIGKILL');
+
+    second = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
+    ecs = client(second.url);
+    const stillNoticed = await waitFor(ecs, arn, () => true);
+    assert.equal(stillNoticed.stopCode, 'TerminationNotice');
+    const stopped = await waitFor(ecs, arn, (task) => task.lastStatus === 'STOPPED');
+    assert.equal(stopped.stopCode, 'SpotInterruption');
+    assert.ok(Date.now() - interruptedAt >= 4000, 'not before the notice ran out');
+    assert.ok(!alive(pid), 'the stop reached the re-attached process');
+  } finally {
+    await second?.kill('SIGKILL');
+    if (pid !== undefined && alive(pid)) process.kill(-pid, 'SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

@@ -88,16 +88,14 @@ export class Supervisor {
   async interrupt(taskArn: string, noticeMs: number): Promise<TaskRecord | undefined> {
     const live = this.live.get(taskArn);
     if (!live || live.stopRequested) return undefined;
+    const deadline = this.clock.now() + noticeMs;
     await this.change(live, (task) => {
       task.stopCode = 'TerminationNotice';
       task.stoppedReason = SPOT_REASON;
+      task.spotNoticeDeadline = deadline;
     });
     for (const running of live.running.values()) await this.signal(running.id, 'SIGTERM');
-    this.clock.setAlarm(this.clock.now() + noticeMs, () => {
-      this.requestStop(taskArn, 'SpotInterruption', SPOT_REASON).catch((error: unknown) =>
-        this.log.error({ err: error, task: taskArn }, 'stopping an interrupted Spot task failed'),
-      );
-    });
+    this.stopWhenNoticeEnds(taskArn, deadline);
     return structuredClone(live.task);
   }
 
@@ -139,6 +137,8 @@ export class Supervisor {
       const starting = ['PROVISIONING', 'PENDING', 'ACTIVATING'].includes(task.lastStatus);
       if (starting && !live.stopRequested && live.running.size > 0) await this.markRunning(live);
       if (task.desiredStatus === 'STOPPED') this.shutdownLater(live);
+      else if (task.spotNoticeDeadline !== undefined)
+        this.stopWhenNoticeEnds(task.taskArn, task.spotNoticeDeadline);
     }
   }
 
@@ -146,6 +146,15 @@ export class Supervisor {
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all([...this.live.values()].map((live) => live.changes.then(() => live.events)));
+  }
+
+  /** The end of a Spot interruption's notice: the task is stopped with SpotInterruption. */
+  private stopWhenNoticeEnds(taskArn: string, deadline: number): void {
+    this.clock.setAlarm(deadline, () => {
+      this.requestStop(taskArn, 'SpotInterruption', SPOT_REASON).catch((error: unknown) =>
+        this.log.error({ err: error, task: taskArn }, 'stopping an interrupted Spot task failed'),
+      );
+    });
   }
 
   /** A signal the runner could not deliver is logged: the container's exit, when it comes, still counts. */

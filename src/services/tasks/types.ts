@@ -164,4 +164,6 @@ export interface TaskRecord {
   containers: ContainerRecord[];
   /** Which runner runs it (`process`, `container`). */
   runner: string;
+  /** Not in the API: when an interrupted Spot task's notice runs out (kept so a restart honours it). */
+  spotNoticeDeadline?: number;
 }
