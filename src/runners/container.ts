@@ -34,8 +34,20 @@ export interface ContainerRunnerOptions {
   label?: string;
 }
 
-/** How long logs may trail a container's exit before its end is reported anyway. */
-const LOG_DRAIN_MS = 2000;
+/**
+ * How long logs may trail a container's exit before its end is reported anyway: longer once output
+ * flows; short while the engine has not answered the logs request at all (Podman answers it only
+ * with the first line, so a silent container would otherwise always cost the long wait).
+ */
+const LOG_DRAIN_MS = { streaming: 2000, silent: 200 };
+
+/** A container's output as it is being followed. */
+interface FollowedLogs {
+  /** Whether the engine has answered the logs request (output can be in flight). */
+  streaming: boolean;
+  /** Resolves when the output has ended (or could not be read). */
+  ended: Promise<void>;
+}
 const SECOND_NS = 1_000_000_000;
 
 interface EngineError {
@@ -106,8 +118,7 @@ export class ContainerRunner implements Runner {
       await container.remove({ force: true }).catch(() => {});
       throw new StartError(`CannotStartContainerError: ${engineMessage(error)}`);
     }
-    const logsDrained = this.follow(container, onLog).catch(() => {});
-    return { id: container.id, exited: this.exitOf(container, logsDrained) };
+    return { id: container.id, exited: this.exitOf(container, this.follow(container, onLog)) };
   }
 
   async signal(id: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
@@ -134,7 +145,7 @@ export class ContainerRunner implements Runner {
       throw error;
     }
     // Lines written while eddy was away are not replayed: the log group already holds those before it.
-    return { id, exited: this.exitOf(container, Promise.resolve()) };
+    return { id, exited: this.exitOf(container, { streaming: false, ended: Promise.resolve() }) };
   }
 
   private async ensureImage(image: string): Promise<void> {
@@ -159,25 +170,34 @@ export class ContainerRunner implements Runner {
     }
   }
 
-  /** Streams the container's output line by line; resolves when the stream ends. */
-  private async follow(container: Docker.Container, onLog: LogListener): Promise<void> {
-    const multiplexed = (await container.logs({ follow: true, stdout: true, stderr: true })) as Readable;
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    this.docker.modem.demuxStream(multiplexed, stdout, stderr);
-    createInterface({ input: stdout }).on('line', (line) => onLog('stdout', line));
-    createInterface({ input: stderr }).on('line', (line) => onLog('stderr', line));
-    await new Promise<void>((resolve) => {
-      multiplexed.once('end', resolve);
-      multiplexed.once('close', resolve);
-      multiplexed.once('error', () => resolve());
-    });
-    stdout.end();
-    stderr.end();
+  /** Streams the container's output line by line. */
+  private follow(container: Docker.Container, onLog: LogListener): FollowedLogs {
+    const logs: FollowedLogs = { streaming: false, ended: Promise.resolve() };
+    logs.ended = container
+      .logs({ follow: true, stdout: true, stderr: true })
+      .then((stream) => {
+        logs.streaming = true;
+        const multiplexed = stream as unknown as Readable;
+        const stdout = new PassThrough();
+        const stderr = new PassThrough();
+        this.docker.modem.demuxStream(multiplexed, stdout, stderr);
+        createInterface({ input: stdout }).on('line', (line) => onLog('stdout', line));
+        createInterface({ input: stderr }).on('line', (line) => onLog('stderr', line));
+        return new Promise<void>((resolve) => {
+          multiplexed.once('end', resolve);
+          multiplexed.once('close', resolve);
+          multiplexed.once('error', () => resolve());
+        }).finally(() => {
+          stdout.end();
+          stderr.end();
+        });
+      })
+      .catch(() => {});
+    return logs;
   }
 
   /** Waits for the container to end, reads how it ended, and removes it. */
-  private async exitOf(container: Docker.Container, logsDrained: Promise<void>): Promise<ContainerExit> {
+  private async exitOf(container: Docker.Container, logs: FollowedLogs): Promise<ContainerExit> {
     let exit: ContainerExit;
     try {
       const { StatusCode } = (await container.wait()) as { StatusCode: number };
@@ -190,8 +210,10 @@ export class ContainerRunner implements Runner {
     }
     let drainTimer: NodeJS.Timeout | undefined;
     await Promise.race([
-      logsDrained,
-      new Promise((resolve) => (drainTimer = setTimeout(resolve, LOG_DRAIN_MS))),
+      logs.ended,
+      new Promise((resolve) => {
+        drainTimer = setTimeout(resolve, logs.streaming ? LOG_DRAIN_MS.streaming : LOG_DRAIN_MS.silent);
+      }),
     ]);
     clearTimeout(drainTimer);
     await container.remove({ force: true }).catch(() => {});
