@@ -1,5 +1,6 @@
 // Runners: what starts and stops task containers. The tasks service sees only the port.
 
+export { Cgroups, type ResourceLimits } from './cgroups.ts';
 export {
   ContainerRunner,
   type ContainerRunnerOptions,

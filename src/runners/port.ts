@@ -48,4 +48,6 @@ export interface Runner {
   reattach(id: string): Promise<RunningContainer | undefined>;
   /** Rejects, saying what to do, when the runner cannot run anything (its engine is not there). */
   check?(): Promise<void>;
+  /** What this runner cannot do on this machine (logged when eddy starts). */
+  readonly caveats?: string[];
 }

@@ -2,6 +2,7 @@
 // configuration) to a working directory and a default command.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { Cgroups } from './cgroups.ts';
 import type { ContainerExit, ContainerSpec, LogListener, Runner, RunningContainer } from './port.ts';
 import { StartError } from './port.ts';
 
@@ -18,7 +19,11 @@ export interface ProcessRunnerOptions {
   defaultDirectory?: string;
   /** How often a re-attached process (not our child) is checked for life. */
   reattachPollMs?: number;
+  /** Applies cpu/memory limits; without it (or where the OS refuses) processes run unlimited. */
+  cgroups?: Cgroups;
 }
+
+const OOM_REASON = 'OutOfMemoryError: Container killed due to memory usage';
 
 function isAlive(pid: number): boolean {
   try {
@@ -31,8 +36,12 @@ function isAlive(pid: number): boolean {
 
 export class ProcessRunner implements Runner {
   readonly kind = 'process';
+  readonly caveats: string[];
 
-  constructor(private readonly options: ProcessRunnerOptions = {}) {}
+  constructor(private readonly options: ProcessRunnerOptions = {}) {
+    const unavailable = options.cgroups ? options.cgroups.unavailable : 'no control groups configured';
+    this.caveats = unavailable ? [`task cpu and memory limits are not applied: ${unavailable}`] : [];
+  }
 
   async start(spec: ContainerSpec, onLog: LogListener): Promise<RunningContainer> {
     const mapping = this.options.images?.[spec.image] ?? {};
@@ -51,12 +60,29 @@ export class ProcessRunner implements Runner {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    // Placed in its group at once, before this function yields: the process has only just exec'd.
+    let limitError: Error | undefined;
+    if (child.pid !== undefined) {
+      try {
+        this.options.cgroups?.limit(child.pid, { memoryMiB: spec.memoryMiB, cpu: spec.cpu });
+      } catch (error) {
+        limitError = error as Error;
+        child.kill('SIGKILL');
+      }
+    }
     const started = await new Promise<true | Error>((resolve) => {
       child.once('spawn', () => resolve(true));
       child.once('error', (error) => resolve(error));
     });
     if (started !== true) {
       throw new StartError(`CannotStartContainerError: ${file}: ${started.message}`);
+    }
+    const pid = child.pid as number;
+    if (limitError) {
+      this.options.cgroups?.release(pid);
+      throw new StartError(
+        `CannotStartContainerError: the cpu/memory limits could not be applied: ${limitError.message}`,
+      );
     }
     for (const [stream, source] of [
       ['stdout', child.stdout],
@@ -66,10 +92,13 @@ export class ProcessRunner implements Runner {
     }
     const exited = new Promise<ContainerExit>((resolve) => {
       child.once('close', (code, signal) => {
-        resolve(signal ? { exitCode: null, signal } : { exitCode: code });
+        const oom = signal === 'SIGKILL' && this.options.cgroups?.oomKilled(pid);
+        this.options.cgroups?.release(pid);
+        if (oom) resolve({ exitCode: null, signal, reason: OOM_REASON });
+        else resolve(signal ? { exitCode: null, signal } : { exitCode: code });
       });
     });
-    return { id: String(child.pid), exited };
+    return { id: String(pid), exited };
   }
 
   async signal(id: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
@@ -93,6 +122,7 @@ export class ProcessRunner implements Runner {
       const timer = setInterval(() => {
         if (!isAlive(pid)) {
           clearInterval(timer);
+          this.options.cgroups?.release(pid);
           resolve({ exitCode: null, reason: 'the process ended while eddy was not attached to it' });
         }
       }, this.options.reattachPollMs ?? 1000);

@@ -112,6 +112,7 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
       await runner
         .check?.()
         .catch((error: unknown) => runtime.log.warn(`tasks cannot run: ${(error as Error).message}`));
+      for (const caveat of runner.caveats ?? []) runtime.log.info(`${runner.kind} runner: ${caveat}`);
       await supervisor.resume();
       services.start();
       sweepLater();

@@ -1,5 +1,5 @@
 // Which runner runs tasks: configuration picks `process` (the default) or `container`.
-import { ContainerRunner, ProcessRunner, type Runner } from '../../runners/index.ts';
+import { Cgroups, ContainerRunner, ProcessRunner, type Runner } from '../../runners/index.ts';
 import { type Config, ConfigError } from '../../runtime/index.ts';
 
 export function chooseRunner(config: Config): Runner {
@@ -14,5 +14,5 @@ export function chooseRunner(config: Config): Runner {
       throw new ConfigError(`EDDY_TASKS_RUNNER=container: ${(error as Error).message}`);
     }
   }
-  return new ProcessRunner({ images: settings.images });
+  return new ProcessRunner({ images: settings.images, cgroups: new Cgroups() });
 }
