@@ -118,8 +118,7 @@ function startProcess(
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-/** `eddy up` as a real process, durable (SQLite in a temporary data directory). */
-/** A real `eddy up` on an ephemeral port and a fresh data directory; `env` adds settings. */
+/** A real `eddy up`, durable (SQLite in a fresh temporary data directory), on an ephemeral port; `env` adds settings. */
 export function startEddy(env: Record<string, string> = {}): Promise<Peer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'eddy-bench-queues-'));
   return startProcess(
