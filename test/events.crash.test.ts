@@ -17,6 +17,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { EventTrace } from '../src/services/events/traces.ts';
 import { type EddyProcess, spawnEddy, TEST_REGION, tempDataDir } from './harness.ts';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -47,6 +48,7 @@ test('kill -9 right after PutEvents: every accepted event is delivered after the
     );
 
     const accepted = new Set<string>();
+    const eventIds: string[] = [];
     const batches = Array.from({ length: EVENTS / 10 }, (_, batch) => batch);
     await Promise.all(
       Array.from({ length: 8 }, async () => {
@@ -56,8 +58,9 @@ test('kill -9 right after PutEvents: every accepted event is delivered after the
             DetailType: 'Order',
             Detail: JSON.stringify({ order: batch * 10 + index }),
           }));
-          const { FailedEntryCount } = await events.send(new PutEventsCommand({ Entries: entries }));
+          const { FailedEntryCount, Entries } = await events.send(new PutEventsCommand({ Entries: entries }));
           assert.equal(FailedEntryCount, 0);
+          eventIds.push(...(Entries ?? []).map((entry) => entry.EventId!));
           for (const entry of entries) accepted.add(entry.Detail);
         }
       }),
@@ -96,6 +99,18 @@ test('kill -9 right after PutEvents: every accepted event is delivered after the
     sqsAfter.destroy();
     const missing = [...accepted].filter((detail) => !delivered.has(detail));
     assert.deepEqual(missing, [], `${missing.length} accepted events were not delivered`);
+
+    // Traces are kept with the events: those delivered before the kill are still there after it.
+    for (const eventId of eventIds.filter((_, index) => index % 10 === 0)) {
+      const response = await fetch(`${second.url}/_eddy/events/${eventId}`);
+      assert.equal(response.status, 200, `no trace for ${eventId}`);
+      const trace = (await response.json()) as EventTrace;
+      assert.deepEqual(trace.matchedRules, [`arn:aws:events:${TEST_REGION}:000000000000:rule/all-orders`]);
+      assert.ok(
+        trace.attempts.some((attempt) => attempt.outcome === 'delivered'),
+        `${eventId}: ${JSON.stringify(trace.attempts)}`,
+      );
+    }
   } finally {
     await second?.kill('SIGTERM');
     rmSync(dataDir, { recursive: true, force: true });

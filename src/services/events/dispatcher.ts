@@ -55,7 +55,7 @@ export class Dispatcher {
     private readonly registry: EventRegistry,
     private readonly retry: RetryTiming = { baseMs: 1000, capMs: 60_000 },
   ) {
-    this.traces = new EventTraces(runtime.clock);
+    this.traces = new EventTraces(runtime.store, runtime.clock);
     runtime.timers.on(RETRY_TIMER, (timer) => this.onRetryTimer(timer));
     const metrics = runtime.metrics;
     this.counters = {
@@ -169,12 +169,13 @@ export class Dispatcher {
           [bus.id, INBOX_PAGE],
         );
         const planned: DeliveryRow[] = [];
+        const traced = [];
         for (const event of events) {
           const rules = bus.matcher
             .matches(event.envelope)
             .map((id) => [...bus.rules.values()].find((rule) => String(rule.id) === id))
             .filter((rule): rule is Rule => rule !== undefined && rule.state !== 'DISABLED');
-          this.traces.matched(event.event_id, bus.arn, Number(event.received_at), rules);
+          traced.push({ eventId: event.event_id, receivedAt: Number(event.received_at), rules });
           if (rules.length > 0) {
             this.counters.matched.inc({ bus: bus.name });
             this.counters.triggered.inc({ bus: bus.name }, rules.length);
@@ -195,6 +196,7 @@ export class Dispatcher {
             }
           }
         }
+        await this.traces.matched(tx, bus.arn, traced);
         if (events.length > 0) {
           await tx.run('DELETE FROM evb_events WHERE bus_id = ? AND seq <= ?', [bus.id, events.at(-1)!.seq]);
         }
@@ -267,8 +269,10 @@ export class Dispatcher {
         parameters: { ...target, busPath: target.busPath },
         sourceArn: row.rule_arn,
       });
-      this.traces.attempt(row.event_id, target, row.attempts + 1, 'delivered');
-      await this.runtime.store.write((tx) => tx.run('DELETE FROM evb_deliveries WHERE id = ?', [row.id]));
+      await this.runtime.store.write(async (tx) => {
+        await this.traces.attempt(tx, row.event_id, target, row.attempts + 1, 'delivered');
+        await tx.run('DELETE FROM evb_deliveries WHERE id = ?', [row.id]);
+      });
     } catch (error) {
       const failure =
         error instanceof DeliveryError
@@ -291,9 +295,9 @@ export class Dispatcher {
       Math.min(this.retry.capMs, this.retry.baseMs * 2 ** (attempts - 1)) * (0.8 + Math.random() * 0.4);
     const retry =
       error.retryable && attempts <= maxAttempts && now + delay - Number(row.received_at) <= maxAgeMs;
-    this.traces.attempt(row.event_id, target, attempts, retry ? 'retrying' : 'failed', error);
     if (retry) {
       await this.runtime.store.write(async (tx) => {
+        await this.traces.attempt(tx, row.event_id, target, attempts, 'retrying', error);
         await tx.run('UPDATE evb_deliveries SET attempts = ? WHERE id = ?', [attempts, row.id]);
         await this.runtime.timers.scheduleIn(tx, RETRY_TIMER, String(row.id), now + delay);
       });
@@ -301,6 +305,7 @@ export class Dispatcher {
     }
     this.counters.failed.inc({ rule: row.rule_arn });
     const dlq = target.DeadLetterConfig?.Arn;
+    let deadLettered = false;
     if (dlq) {
       try {
         await this.runtime.targets.deliver(dlq, {
@@ -314,7 +319,7 @@ export class Dispatcher {
           sourceArn: row.rule_arn,
         });
         this.counters.toDlq.inc({ rule: row.rule_arn });
-        this.traces.deadLettered(row.event_id, target, dlq);
+        deadLettered = true;
       } catch (dlqError) {
         this.counters.dropped.inc({ rule: row.rule_arn });
         this.runtime.log.warn(
@@ -325,7 +330,11 @@ export class Dispatcher {
     } else {
       this.counters.dropped.inc({ rule: row.rule_arn });
     }
-    await this.runtime.store.write((tx) => tx.run('DELETE FROM evb_deliveries WHERE id = ?', [row.id]));
+    await this.runtime.store.write(async (tx) => {
+      await this.traces.attempt(tx, row.event_id, target, attempts, 'failed', error);
+      if (dlq && deadLettered) await this.traces.deadLettered(tx, row.event_id, target, dlq);
+      await tx.run('DELETE FROM evb_deliveries WHERE id = ?', [row.id]);
+    });
   }
 
   /** The timer fires inside a store transaction; the attempt (which writes) follows its commit. */

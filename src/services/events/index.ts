@@ -16,6 +16,9 @@ import { Replays } from './replays.ts';
 import { RuleSchedules } from './scheduled-rules.ts';
 import { eventMigrations } from './schema.ts';
 
+/** How often traces beyond the most recent ones are forgotten. */
+const TRACE_PRUNE_MS = 60_000;
+
 export function eventsService(runtime: Runtime): ServiceModule {
   const registry = new EventRegistry(
     runtime.store,
@@ -51,6 +54,16 @@ export function eventsService(runtime: Runtime): ServiceModule {
     await dispatcher.accept([{ bus, eventId, envelope: delivery.body, busPath: [...path, bus.arn] }]);
     return { id: eventId };
   });
+
+  let cancelPrune: (() => void) | undefined;
+  const pruneLater = () => {
+    cancelPrune = runtime.clock.setAlarm(runtime.clock.now() + TRACE_PRUNE_MS, () => {
+      dispatcher.traces
+        .prune()
+        .catch((error: unknown) => runtime.log.error({ err: error }, 'pruning event traces failed'))
+        .finally(pruneLater);
+    });
+  };
 
   return {
     definition: {
@@ -100,8 +113,8 @@ export function eventsService(runtime: Runtime): ServiceModule {
         {
           method: 'GET',
           path: 'events/:eventId',
-          handle: (request) => {
-            const trace = dispatcher.traces.get(request.params.eventId ?? '');
+          handle: async (request) => {
+            const trace = await dispatcher.traces.get(request.params.eventId ?? '');
             if (!trace)
               throw new ServiceError('ResourceNotFoundException', 'No trace is kept for this event id.', {
                 status: 404,
@@ -117,8 +130,10 @@ export function eventsService(runtime: Runtime): ServiceModule {
       await archives.load();
       await connections.load();
       await dispatcher.resume();
+      pruneLater();
     },
     async stop() {
+      cancelPrune?.();
       await dispatcher.stop();
     },
   };

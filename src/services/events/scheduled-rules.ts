@@ -71,7 +71,7 @@ export class RuleSchedules {
     });
     const id = (JSON.parse(envelope) as { id: string }).id;
     const now = this.runtime.clock.now();
-    this.dispatcher.traces.matched(id, bus!.arn, now, [rule]);
+    await this.dispatcher.traces.matched(tx, bus!.arn, [{ eventId: id, receivedAt: now, rules: [rule] }]);
     const planned: DeliveryRow[] = [];
     for (const target of rule.targets.values()) {
       planned.push(await this.dispatcher.plan(tx, id, envelope, [bus!.arn], rule, target, now));

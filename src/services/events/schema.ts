@@ -122,4 +122,21 @@ export const eventMigrations: Migration[] = [
     up: `CREATE TABLE evb_connections (arn TEXT PRIMARY KEY, body TEXT NOT NULL);
          CREATE TABLE evb_api_destinations (arn TEXT PRIMARY KEY, body TEXT NOT NULL);`,
   },
+  {
+    // Each recent event's trace: the rules it matched, then one row per attempt at a target.
+    id: 'events/004-traces',
+    up: `CREATE TABLE evb_traces (
+           seq INTEGER PRIMARY KEY,
+           event_id TEXT NOT NULL UNIQUE,
+           bus_arn TEXT NOT NULL,
+           received_at BIGINT NOT NULL,
+           matched_rules TEXT NOT NULL
+         );
+         CREATE TABLE evb_trace_attempts (
+           id INTEGER PRIMARY KEY,
+           trace_seq INTEGER NOT NULL,
+           body TEXT NOT NULL
+         );
+         CREATE INDEX evb_trace_attempts_trace ON evb_trace_attempts (trace_seq);`,
+  },
 ];

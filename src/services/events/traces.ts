@@ -1,9 +1,12 @@
 // What happened to each recent event: the rules it matched and every attempt at every target.
-// Kept in memory for the most recent events (eddy events trace, GET /_eddy/events/ID).
+// Kept in the store, written in the transactions that match and deliver the event, so a trace
+// survives restarts (eddy events trace, GET /_eddy/events/ID). The most recent KEPT events keep one.
 import type { Clock, DeliveryError } from '../../runtime/index.ts';
+import type { Store, Tx } from '../../store/index.ts';
 import type { Rule, Target } from './registry.ts';
 
-const KEPT = 10_000;
+/** How many events keep their trace; older ones are pruned. */
+export const KEPT = 100_000;
 
 export interface TraceAttempt {
   target: string;
@@ -25,33 +28,46 @@ export interface EventTrace {
 }
 
 export class EventTraces {
-  private readonly traces = new Map<string, EventTrace>();
-
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly kept = KEPT,
+  ) {}
 
   private stamp(): string {
     return new Date(this.clock.now()).toISOString();
   }
 
-  matched(eventId: string, busArn: string, receivedAt: number, rules: Rule[]): void {
-    this.traces.set(eventId, {
-      eventId,
-      busArn,
-      receivedAt: new Date(receivedAt).toISOString(),
-      matchedRules: rules.map((rule) => rule.arn),
-      attempts: [],
-    });
-    if (this.traces.size > KEPT) this.traces.delete(this.traces.keys().next().value!);
+  /** The rules events matched on a bus (a trace starts here; a later bus replaces it), in one statement. */
+  async matched(
+    tx: Tx,
+    busArn: string,
+    events: ReadonlyArray<{ eventId: string; receivedAt: number; rules: readonly Rule[] }>,
+  ): Promise<void> {
+    if (events.length === 0) return;
+    await tx.run(
+      `INSERT INTO evb_traces (event_id, bus_arn, received_at, matched_rules)
+       VALUES ${events.map(() => '(?, ?, ?, ?)').join(', ')}
+       ON CONFLICT (event_id) DO UPDATE SET bus_arn = excluded.bus_arn, received_at = excluded.received_at,
+         matched_rules = excluded.matched_rules`,
+      events.flatMap((event) => [
+        event.eventId,
+        busArn,
+        event.receivedAt,
+        JSON.stringify(event.rules.map((rule) => rule.arn)),
+      ]),
+    );
   }
 
-  attempt(
+  async attempt(
+    tx: Tx,
     eventId: string,
     target: Target,
     attempt: number,
     outcome: TraceAttempt['outcome'],
     error?: DeliveryError,
-  ): void {
-    this.traces.get(eventId)?.attempts.push({
+  ): Promise<void> {
+    await this.append(tx, eventId, {
       target: target.Id,
       targetArn: target.Arn,
       attempt,
@@ -61,8 +77,8 @@ export class EventTraces {
     });
   }
 
-  deadLettered(eventId: string, target: Target, queueArn: string): void {
-    this.traces.get(eventId)?.attempts.push({
+  async deadLettered(tx: Tx, eventId: string, target: Target, queueArn: string): Promise<void> {
+    await this.append(tx, eventId, {
       target: target.Id,
       targetArn: target.Arn,
       attempt: 0,
@@ -72,7 +88,45 @@ export class EventTraces {
     });
   }
 
-  get(eventId: string): EventTrace | undefined {
-    return this.traces.get(eventId);
+  async get(eventId: string): Promise<EventTrace | undefined> {
+    return this.store.read(async (tx) => {
+      const trace = await tx.get<{
+        seq: number;
+        bus_arn: string;
+        received_at: number;
+        matched_rules: string;
+      }>('SELECT seq, bus_arn, received_at, matched_rules FROM evb_traces WHERE event_id = ?', [eventId]);
+      if (!trace) return undefined;
+      const attempts = await tx.all<{ body: string }>(
+        'SELECT body FROM evb_trace_attempts WHERE trace_seq = ? ORDER BY id',
+        [trace.seq],
+      );
+      return {
+        eventId,
+        busArn: trace.bus_arn,
+        receivedAt: new Date(Number(trace.received_at)).toISOString(),
+        matchedRules: JSON.parse(trace.matched_rules) as string[],
+        attempts: attempts.map((row) => JSON.parse(row.body) as TraceAttempt),
+      };
+    });
+  }
+
+  /** Forgets all but the most recent `kept` traces. */
+  async prune(): Promise<void> {
+    await this.store.write(async (tx) => {
+      const newest = await tx.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM evb_traces');
+      const through = Number(newest?.seq ?? 0) - this.kept;
+      if (through <= 0) return;
+      await tx.run('DELETE FROM evb_trace_attempts WHERE trace_seq <= ?', [through]);
+      await tx.run('DELETE FROM evb_traces WHERE seq <= ?', [through]);
+    });
+  }
+
+  /** An attempt belongs to the event's trace; an event whose trace was pruned records nothing. */
+  private async append(tx: Tx, eventId: string, attempt: TraceAttempt): Promise<void> {
+    await tx.run(
+      'INSERT INTO evb_trace_attempts (trace_seq, body) SELECT seq, ? FROM evb_traces WHERE event_id = ?',
+      [JSON.stringify(attempt), eventId],
+    );
   }
 }
