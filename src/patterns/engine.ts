@@ -23,10 +23,7 @@ interface Conjunction {
   fields: FieldTest[];
   /** Fields that pass when their path is absent (they hold an `exists: false`). */
   absentOk: boolean[];
-  /**
-   * Fields tested only once the rest of their conjunction looks promising: anything-but and cidr
-   * hold for most values, so indexing them would make every event visit every such pattern.
-   */
+  /** Every field but the anchor: tested directly once the index has reached the conjunction. */
   deferred: boolean[];
   /** Per-event scratch: the event stamp and which fields a value satisfied. */
   stamp: number;
@@ -101,6 +98,23 @@ interface Range {
 
 const BLOCK = 32;
 const DEFERRED = new Set<Condition['kind']>(['anything-but', 'cidr']);
+/** How well a condition anchors a conjunction: exact values best, presence worst. */
+const ANCHOR_RANK: Record<Condition['kind'], number> = {
+  exact: 0,
+  'equals-ignore-case': 0,
+  prefix: 1,
+  suffix: 1,
+  wildcard: 1,
+  numeric: 1,
+  exists: 2,
+  'anything-but': 3,
+  cidr: 3,
+};
+
+const compareScores = (a: readonly number[], b: readonly number[]) => {
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return a[index]! - b[index]!;
+  return 0;
+};
 
 /** Numeric ranges sorted by lower bound, in blocks that know their highest upper bound. */
 class Ranges {
@@ -331,23 +345,26 @@ export class PatternSet implements Marker {
   /** Adds (or replaces) a pattern compiled already (by parsePattern in the same dialect). */
   addCompiled(id: string, text: string, compiled: CompiledPattern): void {
     if (this.patterns.has(id)) this.remove(id);
-    const conjunctions: Conjunction[] = compiled.conjunctions.map((fields) => ({
-      id,
-      fields,
-      absentOk: fields.map((field) =>
+    const conjunctions: Conjunction[] = compiled.conjunctions.map((fields) => {
+      const absentOk = fields.map((field) =>
         field.conditions.some((condition) => condition.kind === 'exists' && !condition.exists),
-      ),
-      deferred: fields.map((field) => field.conditions.every((condition) => DEFERRED.has(condition.kind))),
-      stamp: -1,
-      satisfied: fields.map(() => false),
-    }));
-    for (const conjunction of conjunctions) {
-      // Anchored: some field can only pass through a value the index finds, so the conjunction is
-      // reached from that value; the rest are tried for every event.
-      const anchored = conjunction.fields.some(
-        (_, index) => !conjunction.deferred[index] && !conjunction.absentOk[index],
       );
-      if (!anchored) this.unanchored.add(conjunction);
+      // One field anchors the conjunction in the index; the others are checked once it is reached.
+      // Indexing every field would make a value shared by many patterns (a common `source`) visit
+      // all of them for every event.
+      const anchor = this.chooseAnchor(fields, absentOk);
+      return {
+        id,
+        fields,
+        absentOk,
+        deferred: fields.map((_, index) => index !== anchor),
+        stamp: -1,
+        satisfied: fields.map(() => false),
+      };
+    });
+    for (const conjunction of conjunctions) {
+      // Unanchored: no field can only pass through a value the index finds, so it is tried for every event.
+      if (conjunction.deferred.every(Boolean)) this.unanchored.add(conjunction);
       conjunction.fields.forEach((field, index) => {
         let path = this.paths.get(field.path);
         if (!path) {
@@ -362,6 +379,51 @@ export class PatternSet implements Marker {
       });
     }
     this.patterns.set(id, { text, compiled, conjunctions });
+  }
+
+  /**
+   * The field that reaches a conjunction from the index, or -1 when none can: fields that hold for
+   * most values (anything-but, cidr) or for an absent path cannot. Preferred: exact values over
+   * ranges and prefixes over mere presence; then values fewer patterns share now; then a nested
+   * path over a top-level one (`detail.*` tells rules apart more often than `source` does).
+   */
+  private chooseAnchor(fields: FieldTest[], absentOk: boolean[]): number {
+    let best = -1;
+    let bestScore: [number, number, number] | undefined;
+    fields.forEach((field, index) => {
+      if (absentOk[index] || field.conditions.every((condition) => DEFERRED.has(condition.kind))) return;
+      const path = this.paths.get(field.path);
+      let rank = 0;
+      let shared = 0;
+      for (const condition of field.conditions) {
+        rank = Math.max(rank, ANCHOR_RANK[condition.kind]);
+        shared += this.sharedBy(path, condition);
+      }
+      const score: [number, number, number] = [rank, shared, field.path.includes('.') ? 0 : 1];
+      if (!bestScore || compareScores(score, bestScore) < 0) {
+        best = index;
+        bestScore = score;
+      }
+    });
+    return best;
+  }
+
+  /** How many indexed fields already sit where this condition would (a whole path's users when unknown). */
+  private sharedBy(path: PathIndex | undefined, condition: Condition): number {
+    if (!path) return 0;
+    if (condition.kind === 'exact') {
+      const value = condition.value;
+      const refs =
+        typeof value === 'string'
+          ? path.exactStrings.get(value)
+          : typeof value === 'number'
+            ? path.exactNumbers.get(value)
+            : path.exactLiterals.get(value);
+      return refs?.length ?? 0;
+    }
+    if (condition.kind === 'equals-ignore-case')
+      return path.ignoreCase.get(condition.value.toLowerCase())?.length ?? 0;
+    return path.users;
   }
 
   remove(id: string): boolean {
