@@ -170,10 +170,11 @@ export class Dispatcher {
         );
         const planned: DeliveryRow[] = [];
         const traced = [];
+        const rulesById = new Map([...bus.rules.values()].map((rule) => [String(rule.id), rule]));
         for (const event of events) {
           const rules = bus.matcher
             .matches(event.envelope)
-            .map((id) => [...bus.rules.values()].find((rule) => String(rule.id) === id))
+            .map((id) => rulesById.get(id))
             .filter((rule): rule is Rule => rule !== undefined && rule.state !== 'DISABLED');
           traced.push({ eventId: event.event_id, receivedAt: Number(event.received_at), rules });
           if (rules.length > 0) {
