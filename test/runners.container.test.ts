@@ -141,9 +141,15 @@ test('what cannot start is a StartError naming the cause, and leaves no containe
 test('re-attaches after a restart: a live container is watched, an ended one reports its exit code', {
   skip,
 }, async () => {
-  const live = await runner.start(spec('live', ['sleep', '30']), () => {});
-  // One that a previous eddy started and that ended while no eddy was watching it.
+  // Containers a previous eddy started, which no runner in this process watches: one still
+  // running, one that ended while no eddy was watching it.
   const docker = engineClient(runner);
+  const live = await docker.createContainer({
+    Image: TEST_IMAGE,
+    Cmd: ['sleep', '30'],
+    Labels: { [LABEL]: `live-${process.pid}` },
+  });
+  await live.start();
   const orphan = await docker.createContainer({
     Image: TEST_IMAGE,
     Cmd: ['sh', '-c', 'exit 7'],
@@ -162,7 +168,6 @@ test('re-attaches after a restart: a live container is watched, an ended one rep
   const endedAgain = await restarted.reattach(orphan.id);
   assert.ok(endedAgain);
   assert.deepEqual(await endedAgain.exited, { exitCode: 7 });
-  await live.exited;
   assert.equal(await restarted.reattach(live.id), undefined, 'removed once it ended');
   assert.equal(await restarted.reattach(orphan.id), undefined, 'removed once its end was read');
 });

@@ -8,15 +8,15 @@ import Docker from 'dockerode';
 import type { ContainerExit, ContainerSpec, LogListener, Runner, RunningContainer } from './port.ts';
 import { StartError } from './port.ts';
 
-/** Where engines listen when DOCKER_HOST does not say: Docker, rootful Podman, rootless Podman. */
-export function defaultEngineSockets(env: NodeJS.ProcessEnv): string[] {
+/** Where engines listen when DOCKER_HOST does not say: the first of Docker's, rootful and rootless Podman's. */
+function defaultEngine(): string {
   const sockets = ['/var/run/docker.sock', '/run/podman/podman.sock'];
-  if (env.XDG_RUNTIME_DIR) sockets.push(`${env.XDG_RUNTIME_DIR}/podman/podman.sock`);
-  return sockets;
+  if (process.env.XDG_RUNTIME_DIR) sockets.push(`${process.env.XDG_RUNTIME_DIR}/podman/podman.sock`);
+  return `unix://${sockets.find((path) => existsSync(path)) ?? sockets[0]}`;
 }
 
 /** `unix:///path`, `tcp://host:port` or `http://host:port`, as DOCKER_HOST writes them. */
-export function engineOptions(address: string): Docker.DockerOptions {
+function engineOptions(address: string): Docker.DockerOptions {
   if (address.startsWith('unix://')) return { socketPath: address.slice('unix://'.length) };
   const url = new URL(address.replace(/^tcp:/, 'http:'));
   if (url.protocol !== 'http:' || !url.port) {
@@ -26,7 +26,7 @@ export function engineOptions(address: string): Docker.DockerOptions {
 }
 
 export interface ContainerRunnerOptions {
-  /** The engine's address (DOCKER_HOST); absent: the first of `defaultEngineSockets` that exists. */
+  /** The engine's address (DOCKER_HOST); absent: Docker's or Podman's usual socket, whichever exists. */
   engine?: string;
   /** `missing` pulls an image the engine does not have (as ECS does); `never` fails the task instead. */
   pull?: 'missing' | 'never';
@@ -34,20 +34,8 @@ export interface ContainerRunnerOptions {
   label?: string;
 }
 
-/**
- * How long logs may trail a container's exit before its end is reported anyway: longer once output
- * flows; short while the engine has not answered the logs request at all (Podman answers it only
- * with the first line, so a silent container would otherwise always cost the long wait).
- */
-const LOG_DRAIN_MS = { streaming: 2000, silent: 200 };
-
-/** A container's output as it is being followed. */
-interface FollowedLogs {
-  /** Whether the engine has answered the logs request (output can be in flight). */
-  streaming: boolean;
-  /** Resolves when the output has ended (or could not be read). */
-  ended: Promise<void>;
-}
+/** Once a container's output has ended, how often and how long its state is read before waiting on it. */
+const STOP_POLL = { everyMs: 10, attempts: 50 };
 const SECOND_NS = 1_000_000_000;
 
 interface EngineError {
@@ -69,8 +57,7 @@ export class ContainerRunner implements Runner {
   private readonly label: string;
 
   constructor(private readonly options: ContainerRunnerOptions = {}) {
-    const socket = defaultEngineSockets(process.env).find((path) => existsSync(path));
-    this.engine = options.engine ?? `unix://${socket ?? '/var/run/docker.sock'}`;
+    this.engine = options.engine ?? defaultEngine();
     this.docker = new Docker(engineOptions(this.engine));
     this.label = options.label ?? 'eddy.task';
   }
@@ -112,13 +99,16 @@ export class ContainerRunner implements Runner {
     } catch (error) {
       throw new StartError(`CannotCreateContainerError: ${engineMessage(error)}`);
     }
+    // Attached before it starts, so no line is missed; the stream ends when the container does.
+    let output: Readable;
     try {
+      output = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable;
       await container.start();
     } catch (error) {
       await container.remove({ force: true }).catch(() => {});
       throw new StartError(`CannotStartContainerError: ${engineMessage(error)}`);
     }
-    return { id: container.id, exited: this.exitOf(container, this.follow(container, onLog)) };
+    return { id: container.id, exited: this.exitOf(container, this.forward(output, onLog)) };
   }
 
   async signal(id: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
@@ -138,14 +128,23 @@ export class ContainerRunner implements Runner {
 
   async reattach(id: string): Promise<RunningContainer | undefined> {
     const container = this.docker.getContainer(id);
+    let running: boolean;
     try {
-      await container.inspect();
+      running = (await container.inspect()).State.Running;
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw error;
     }
-    // Lines written while eddy was away are not replayed: the log group already holds those before it.
-    return { id, exited: this.exitOf(container, { streaming: false, ended: Promise.resolve() }) };
+    // Lines written while eddy was away are not replayed: the log group already holds those before
+    // it. Podman answers an attach to a running container only when it has output or ends, so this
+    // is not awaited: its end is the container's.
+    const output = running
+      ? container.attach({ stream: true, stdout: true, stderr: true }).then(
+          (stream) => this.forward(stream as unknown as Readable, () => {}),
+          () => {}, // it ended in between
+        )
+      : undefined;
+    return { id, exited: this.exitOf(container, output ?? Promise.resolve()) };
   }
 
   private async ensureImage(image: string): Promise<void> {
@@ -170,53 +169,51 @@ export class ContainerRunner implements Runner {
     }
   }
 
-  /** Streams the container's output line by line. */
-  private follow(container: Docker.Container, onLog: LogListener): FollowedLogs {
-    const logs: FollowedLogs = { streaming: false, ended: Promise.resolve() };
-    logs.ended = container
-      .logs({ follow: true, stdout: true, stderr: true })
-      .then((stream) => {
-        logs.streaming = true;
-        const multiplexed = stream as unknown as Readable;
-        const stdout = new PassThrough();
-        const stderr = new PassThrough();
-        this.docker.modem.demuxStream(multiplexed, stdout, stderr);
-        createInterface({ input: stdout }).on('line', (line) => onLog('stdout', line));
-        createInterface({ input: stderr }).on('line', (line) => onLog('stderr', line));
-        return new Promise<void>((resolve) => {
-          multiplexed.once('end', resolve);
-          multiplexed.once('close', resolve);
-          multiplexed.once('error', () => resolve());
-        }).finally(() => {
-          stdout.end();
-          stderr.end();
-        });
-      })
-      .catch(() => {});
-    return logs;
+  /** Passes the container's output on line by line; resolves when it has ended. */
+  private forward(output: Readable, onLog: LogListener): Promise<void> {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    this.docker.modem.demuxStream(output, stdout, stderr);
+    createInterface({ input: stdout }).on('line', (line) => onLog('stdout', line));
+    createInterface({ input: stderr }).on('line', (line) => onLog('stderr', line));
+    return new Promise<void>((resolve) => {
+      output.once('end', resolve);
+      output.once('close', resolve);
+      output.once('error', () => resolve());
+    }).finally(() => {
+      stdout.end();
+      stderr.end();
+    });
   }
 
-  /** Waits for the container to end, reads how it ended, and removes it. */
-  private async exitOf(container: Docker.Container, logs: FollowedLogs): Promise<ContainerExit> {
+  /** Once the output has ended, reads how the container ended, and removes it. */
+  private async exitOf(container: Docker.Container, outputEnded: Promise<void>): Promise<ContainerExit> {
     let exit: ContainerExit;
     try {
-      const { StatusCode } = (await container.wait()) as { StatusCode: number };
-      const state = (await container.inspect()).State;
+      await outputEnded;
+      const state = await this.stoppedState(container);
       exit = state.OOMKilled
-        ? { exitCode: StatusCode, reason: 'OutOfMemoryError: Container killed due to memory usage' }
-        : { exitCode: StatusCode };
+        ? { exitCode: state.ExitCode, reason: 'OutOfMemoryError: Container killed due to memory usage' }
+        : { exitCode: state.ExitCode };
     } catch (error) {
       exit = { exitCode: null, reason: `the container engine lost the container: ${engineMessage(error)}` };
     }
-    let drainTimer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      logs.ended,
-      new Promise((resolve) => {
-        drainTimer = setTimeout(resolve, logs.streaming ? LOG_DRAIN_MS.streaming : LOG_DRAIN_MS.silent);
-      }),
-    ]);
-    clearTimeout(drainTimer);
     await container.remove({ force: true }).catch(() => {});
     return exit;
+  }
+
+  /**
+   * The state of a container whose output has ended: it has stopped or is about to. Read directly
+   * rather than through the engine's wait, which Podman answers only on its next poll (up to ~2 s);
+   * one that goes on running without output (it closed its streams) is waited for.
+   */
+  private async stoppedState(container: Docker.Container): Promise<Docker.ContainerInspectInfo['State']> {
+    for (let attempt = 0; attempt < STOP_POLL.attempts; attempt++) {
+      const { State } = await container.inspect();
+      if (!State.Running) return State;
+      await new Promise((resolve) => setTimeout(resolve, STOP_POLL.everyMs));
+    }
+    await container.wait();
+    return (await container.inspect()).State;
   }
 }
