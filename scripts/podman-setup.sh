@@ -17,9 +17,14 @@ if [ ! -d /sys/fs/cgroup/hugetlb ] || ! mountpoint -q /sys/fs/cgroup/hugetlb; th
   mkdir -p /sys/fs/cgroup/hugetlb 2>/dev/null || true
   mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb 2>/dev/null || true
 fi
-if [ ! -f /etc/containers/containers.conf ] || ! grep -q default_ulimits /etc/containers/containers.conf; then
+CONF=/etc/containers/containers.conf
+if [ ! -f "$CONF" ]; then
   mkdir -p /etc/containers
-  printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n' >>/etc/containers/containers.conf
+  printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n' >"$CONF"
+elif ! grep -q default_ulimits "$CONF"; then
+  # Not edited: a second [containers] table would make the file invalid.
+  echo "note: $CONF has no default_ulimits; if containers fail to start, add" \
+    'default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"] under [containers]' >&2
 fi
 
 if ! podman image exists "$IMAGE"; then
