@@ -135,16 +135,10 @@ export class ContainerRunner implements Runner {
       if (statusOf(error) === 404) return undefined;
       throw error;
     }
-    // Lines written while eddy was away are not replayed: the log group already holds those before
-    // it. Podman answers an attach to a running container only when it has output or ends, so this
-    // is not awaited: its end is the container's.
-    const output = running
-      ? container.attach({ stream: true, stdout: true, stderr: true }).then(
-          (stream) => this.forward(stream as unknown as Readable, () => {}),
-          () => {}, // it ended in between
-        )
-      : undefined;
-    return { id, exited: this.exitOf(container, output ?? Promise.resolve()) };
+    // Waited for, not attached to: an attach racing the container's exit can leave Podman's
+    // container back in `created`. Lines written while eddy was away are not replayed.
+    const ended = running ? container.wait().then(() => {}) : Promise.resolve();
+    return { id, exited: this.exitOf(container, ended) };
   }
 
   private async ensureImage(image: string): Promise<void> {
@@ -191,10 +185,10 @@ export class ContainerRunner implements Runner {
     let exit: ContainerExit;
     try {
       await outputEnded;
-      const state = await this.stoppedState(container);
-      exit = state.OOMKilled
-        ? { exitCode: state.ExitCode, reason: 'OutOfMemoryError: Container killed due to memory usage' }
-        : { exitCode: state.ExitCode };
+      const { exitCode, oomKilled } = await this.endOf(container);
+      exit = oomKilled
+        ? { exitCode, reason: 'OutOfMemoryError: Container killed due to memory usage' }
+        : { exitCode };
     } catch (error) {
       exit = { exitCode: null, reason: `the container engine lost the container: ${engineMessage(error)}` };
     }
@@ -203,17 +197,20 @@ export class ContainerRunner implements Runner {
   }
 
   /**
-   * The state of a container whose output has ended: it has stopped or is about to. Read directly
-   * rather than through the engine's wait, which Podman answers only on its next poll (up to ~2 s);
-   * one that goes on running without output (it closed its streams) is waited for.
+   * How a container whose output has ended ended: read from its state once the engine reports it
+   * `exited` (Podman passes through a state without the exit code first), rather than through the
+   * engine's wait, which Podman answers only on its next poll (up to ~2 s). One that goes on
+   * running without output (it closed its streams) is waited for.
    */
-  private async stoppedState(container: Docker.Container): Promise<Docker.ContainerInspectInfo['State']> {
+  private async endOf(container: Docker.Container): Promise<{ exitCode: number; oomKilled: boolean }> {
     for (let attempt = 0; attempt < STOP_POLL.attempts; attempt++) {
       const { State } = await container.inspect();
-      if (!State.Running) return State;
+      if (State.Status === 'exited' || State.Status === 'dead') {
+        return { exitCode: State.ExitCode, oomKilled: State.OOMKilled };
+      }
       await new Promise((resolve) => setTimeout(resolve, STOP_POLL.everyMs));
     }
-    await container.wait();
-    return (await container.inspect()).State;
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    return { exitCode: StatusCode, oomKilled: (await container.inspect()).State.OOMKilled };
   }
 }
