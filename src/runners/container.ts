@@ -205,7 +205,8 @@ export class ContainerRunner implements Runner {
   private async endOf(container: Docker.Container): Promise<{ exitCode: number; oomKilled: boolean }> {
     for (let attempt = 0; attempt < STOP_POLL.attempts; attempt++) {
       const { State } = await container.inspect();
-      if (State.Status === 'exited' || State.Status === 'dead') {
+      // -1 is no process's exit code: the engine has not recorded it yet.
+      if ((State.Status === 'exited' || State.Status === 'dead') && State.ExitCode !== -1) {
         return { exitCode: State.ExitCode, oomKilled: State.OOMKilled };
       }
       await new Promise((resolve) => setTimeout(resolve, STOP_POLL.everyMs));
