@@ -7,8 +7,13 @@
 //    order, so every event before it was matched) and deliveries/s to the queue.
 // 2. Paced: 1,000 events/s, every one to the queue; PutEvents→ReceiveMessage p50/p99.
 //
+// PutEvents goes through a light signed-HTTP client (bench/_wire.ts) by default: on two cores the
+// SDK's own CPU would be the limit; `client=sdk` sends them with @aws-sdk/client-eventbridge instead.
+// Setup and the queue's consumers use the SDKs either way.
+//
 // Usage: npm run bench -- bus [key=value ...]
 //   events=50000  moto_events=2000  publishers=4  paced_rate=1000  paced_seconds=10  peers=eddy,moto
+//   client=wire|sdk
 import { Agent } from 'node:http';
 import {
   CreateEventBusCommand,
@@ -25,6 +30,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { benchArgs, type Cell, printResult, printTable } from './_lib.ts';
+import { WireClient } from './_wire.ts';
 import { type Peer, startEddy, startMoto, stopAll } from './queues/peers.ts';
 import { createQueue, sqsClient, waitForSqs } from './queues/sqs.ts';
 import { Samples } from './queues/stats.ts';
@@ -37,11 +43,38 @@ const PUBLISHERS = setting('publishers', 4);
 const PACED_RATE = setting('paced_rate', 1000);
 const PACED_SECONDS = setting('paced_seconds', 10);
 const PEERS = new Set(args.text('peers', 'eddy,moto').split(','));
+const CLIENT = args.text('client', 'wire');
 const RULES = 1000;
 const QUEUE_RULES = 10;
 const PADDING = 'x'.repeat(400);
 
 const log = (line: string) => console.error(`[bus] ${line}`);
+
+type PutEventsEntry = ReturnType<typeof entry>;
+/** Sends one PutEvents; rejects if any entry was refused. */
+type Publish = (entries: PutEventsEntry[]) => Promise<void>;
+
+function publisher(peerUrl: string, events: EventBridgeClient): { publish: Publish; close(): void } {
+  const refused = (count: number | undefined) => {
+    if (count) throw new Error(`${count} events refused`);
+  };
+  if (CLIENT === 'sdk') {
+    return {
+      publish: async (Entries) =>
+        refused((await events.send(new PutEventsCommand({ Entries }))).FailedEntryCount),
+      close() {},
+    };
+  }
+  const wire = new WireClient({ endpoint: peerUrl, service: 'events' });
+  return {
+    publish: async (Entries) =>
+      refused(
+        ((await wire.json('AWSEvents.PutEvents', '1.1', { Entries })) as { FailedEntryCount?: number })
+          .FailedEntryCount,
+      ),
+    close: () => wire.close(),
+  };
+}
 
 /** Rule `shard-N` matches events whose detail.shard is N; the first ten send them to the queue. */
 async function setUp(events: EventBridgeClient, sqs: SQSClient, tag: string) {
@@ -137,13 +170,7 @@ interface LoadOutcome {
   p99: number;
 }
 
-async function throughput(
-  events: EventBridgeClient,
-  sqs: SQSClient,
-  bus: string,
-  queueUrl: string,
-  total: number,
-) {
+async function throughput(publish: Publish, sqs: SQSClient, bus: string, queueUrl: string, total: number) {
   const toQueue = Math.ceil(total / 100);
   const latency = new Samples();
   const startedAt = performance.now();
@@ -158,8 +185,7 @@ async function throughput(
         for (let sequence = first; sequence < Math.min(first + 10, total); sequence++) {
           entries.push(entry(bus, sequence, shardOf(sequence)));
         }
-        const { FailedEntryCount } = await events.send(new PutEventsCommand({ Entries: entries }));
-        if (FailedEntryCount) throw new Error(`${FailedEntryCount} events refused`);
+        await publish(entries);
       }
     }),
   );
@@ -177,7 +203,7 @@ async function throughput(
   } satisfies LoadOutcome;
 }
 
-async function paced(events: EventBridgeClient, sqs: SQSClient, bus: string, queueUrl: string) {
+async function paced(publish: Publish, sqs: SQSClient, bus: string, queueUrl: string) {
   const total = PACED_RATE * PACED_SECONDS;
   const latency = new Samples();
   const consumer = drain(sqs, queueUrl, total, latency, PACED_SECONDS * 1000 + 60_000);
@@ -186,7 +212,7 @@ async function paced(events: EventBridgeClient, sqs: SQSClient, bus: string, que
   for (let sent = 0; sent < total; ) {
     const due = Math.min(total, Math.floor(((performance.now() - startedAt) * PACED_RATE) / 1000) + 1);
     for (; sent < due; sent++) {
-      sends.push(events.send(new PutEventsCommand({ Entries: [entry(bus, sent, sent % QUEUE_RULES)] })));
+      sends.push(publish([entry(bus, sent, sent % QUEUE_RULES)]));
     }
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
@@ -218,24 +244,26 @@ async function benchPeer(name: string, start: () => Promise<Peer>, total: number
     maxAttempts: 1,
     requestHandler: new NodeHttpHandler({ httpAgent: agent, requestTimeout: 120_000 }),
   });
+  const { publish, close } = publisher(peer.url, events);
   try {
     await waitForSqs(sqs.client);
     log(`${name}: ${RULES} rules`);
     const load = await setUp(events, sqs.client, 'load');
-    await throughput(events, sqs.client, load.bus, load.queueUrl, Math.min(2000, total));
+    await throughput(publish, sqs.client, load.bus, load.queueUrl, Math.min(2000, total));
     log(`${name}: ${total} events`);
-    outcome.load = await throughput(events, sqs.client, load.bus, load.queueUrl, total);
+    outcome.load = await throughput(publish, sqs.client, load.bus, load.queueUrl, total);
     log(
       `${name}: ${outcome.load.acceptedRate.toFixed(0)} accepted/s, ${outcome.load.processedRate.toFixed(0)} processed/s`,
     );
     if (withPaced) {
-      outcome.paced = await paced(events, sqs.client, load.bus, load.queueUrl);
+      outcome.paced = await paced(publish, sqs.client, load.bus, load.queueUrl);
       log(`${name}: paced p99 ${outcome.paced.p99.toFixed(2)} ms`);
     }
   } catch (error) {
     outcome.note = `failed: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`;
     log(`${name} ${outcome.note}`);
   } finally {
+    close();
     events.destroy();
     agent.destroy();
     sqs.close();
@@ -263,7 +291,7 @@ const fixed = (value: number | undefined) =>
 
 console.log(
   `\nbus: ${RULES} rules (each event matches one; 1% reach an SQS queue), ${PUBLISHERS} publishers ` +
-    `PutEvents(10), ~0.5 KiB events; paced: PutEvents(1) at ${PACED_RATE}/s for ${PACED_SECONDS} s, every event to the queue\n`,
+    `PutEvents(10) (${CLIENT} client), ~0.5 KiB events; paced: PutEvents(1) at ${PACED_RATE}/s for ${PACED_SECONDS} s, every event to the queue\n`,
 );
 printTable(
   [

@@ -1,5 +1,5 @@
-// The event bus across a real kill -9: every event PutEvents accepted is delivered after the
-// restart, including those still in the bus's inbox when the process died.
+// The event bus across a real kill -9: every event PutEvents accepted is delivered, before the kill
+// or after the restart, and keeps its trace.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { test } from 'node:test';

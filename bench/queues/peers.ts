@@ -118,13 +118,18 @@ function startProcess(
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-/** A real `eddy up`, durable (SQLite in a fresh temporary data directory), on an ephemeral port; `env` adds settings. */
+/**
+ * A real `eddy up`, durable (SQLite in a fresh temporary data directory), on an ephemeral port; `env`
+ * adds settings. EDDY_BENCH_NODE_ARGS passes flags to eddy's Node (e.g. `--cpu-prof`), which
+ * NODE_OPTIONS may not carry.
+ */
 export function startEddy(env: Record<string, string> = {}): Promise<Peer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'eddy-bench-queues-'));
+  const nodeArgs = process.env.EDDY_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   return startProcess(
     'eddy',
     process.execPath,
-    [join(ROOT, 'bin/eddy.js'), 'up', '--port', '0', '--data-dir', dataDir],
+    [...nodeArgs, join(ROOT, 'bin/eddy.js'), 'up', '--port', '0', '--data-dir', dataDir],
     /listening on http:\/\/[^\s:]+:(\d+)/,
     { env: { EDDY_LOG_LEVEL: 'warn', ...env }, directory: dataDir },
   );

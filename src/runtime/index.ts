@@ -26,7 +26,7 @@ export {
   isLoopback,
   loadConfig,
 } from './config.ts';
-export { newRequestId, newUuid, randomHex } from './ids.ts';
+export { newRequestId, newTimeOrderedUuid, newUuid, randomHex } from './ids.ts';
 export { createLogger, type Logger, silentLogger } from './log.ts';
 export { MetricsRegistry } from './metrics.ts';
 export {

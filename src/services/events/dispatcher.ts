@@ -1,9 +1,10 @@
-// Delivery: events accepted by PutEvents wait in their bus's inbox (committed), are matched in order
-// of arrival, and every matched target becomes a delivery row that is tried at once, retried with
-// back-off on the durable timer service, and finally sent to the target's dead-letter queue.
-import { DeliveryError, type Runtime, type Timer } from '../../runtime/index.ts';
+// Delivery: events accepted by PutEvents are matched in the transaction that commits them, in order
+// of arrival. A matched target that can take the event in that transaction (a queue) has it when
+// the commit is done; any other becomes a delivery row that is tried at once after the commit,
+// retried with back-off on the durable timer service, and finally sent to its dead-letter queue.
+import { type Delivery, DeliveryError, type Runtime, type Timer } from '../../runtime/index.ts';
 import type { Tx } from '../../store/index.ts';
-import type { Bus, EventRegistry, Rule, Target } from './registry.ts';
+import { type Bus, type EventRegistry, matchingRules, type Rule, type Target } from './registry.ts';
 import { EventTraces } from './traces.ts';
 import { transformInput } from './transform.ts';
 
@@ -29,6 +30,20 @@ export interface AcceptedEvent {
 /** Sees accepted events inside the transaction that commits them (archives keep their copies there). */
 export type AcceptObserver = (tx: Tx, events: AcceptedEvent[], receivedAt: number) => Promise<void>;
 
+/** A target as a delivery row keeps it: with its rule and the buses the event passed through. */
+type StoredTarget = Target & { ruleArn: string; busPath: string[] };
+
+type RoutedEvent = AcceptedEvent & { receivedAt: number };
+
+interface InboxRow {
+  seq: number;
+  bus_id: number;
+  event_id: string;
+  envelope: string;
+  bus_path: string;
+  received_at: number;
+}
+
 interface DeliveryRow {
   id: number;
   event_id: string;
@@ -43,8 +58,6 @@ interface DeliveryRow {
 
 export class Dispatcher {
   readonly traces: EventTraces;
-  private readonly draining = new Map<number, Promise<void>>();
-  private readonly again = new Set<number>();
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
   private readonly counters;
@@ -87,24 +100,21 @@ export class Dispatcher {
     };
   }
 
-  /** Commits accepted events to their buses' inboxes; resolves after the commit. */
-  async accept(events: AcceptedEvent[], tx?: Tx): Promise<void> {
-    const now = this.runtime.clock.now();
-    const insert = async (writer: Tx) => {
-      for (const event of events) {
-        await writer.run(
-          'INSERT INTO evb_events (bus_id, event_id, envelope, bus_path, received_at) VALUES (?, ?, ?, ?, ?)',
-          [event.bus.id, event.eventId, event.envelope, JSON.stringify(event.busPath), now],
-        );
-      }
-      for (const observe of this.acceptObservers) await observe(writer, events, now);
-    };
-    if (tx) {
-      await insert(tx);
-      return;
-    }
-    await this.runtime.store.write(insert);
-    for (const bus of new Set(events.map((event) => event.bus))) this.kick(bus);
+  /**
+   * Commits accepted events together with what they matched: each event's trace and, for every
+   * target of every matching rule, either the delivery itself (a queue takes it in this
+   * transaction) or a delivery row, attempted once the commit is done. Resolves after the commit.
+   */
+  async accept(events: AcceptedEvent[]): Promise<void> {
+    const receivedAt = this.runtime.clock.now();
+    const planned = await this.runtime.store.write(async (tx) => {
+      for (const observe of this.acceptObservers) await observe(tx, events, receivedAt);
+      return this.route(
+        tx,
+        events.map((event) => ({ ...event, receivedAt })),
+      );
+    });
+    for (const row of planned) this.track(this.attempt(row));
   }
 
   /** Adds work done in the same transaction as every accept (archive capture). */
@@ -112,27 +122,8 @@ export class Dispatcher {
     this.acceptObservers.push(observer);
   }
 
-  /** Starts matching a bus's inbox unless that is already under way (then it runs once more). */
-  kick(bus: Bus): void {
-    if (this.stopped) return;
-    if (this.draining.has(bus.id)) {
-      this.again.add(bus.id);
-      return;
-    }
-    const run = this.drain(bus)
-      .catch((error: unknown) =>
-        this.runtime.log.error({ err: error, bus: bus.arn }, 'matching events failed'),
-      )
-      .finally(() => {
-        this.draining.delete(bus.id);
-        if (this.again.delete(bus.id)) this.kick(bus);
-      });
-    this.draining.set(bus.id, run);
-  }
-
-  /** Resumes after a restart: inboxes are matched, and deliveries without a retry timer are tried. */
+  /** Resumes after a restart: deliveries without a retry timer are tried, and an old inbox is matched. */
   async resume(): Promise<void> {
-    for (const bus of this.registry.allBuses()) this.kick(bus);
     const pending = await this.runtime.store.read((tx) =>
       tx.all<DeliveryRow>(
         `SELECT d.* FROM evb_deliveries d WHERE NOT EXISTS
@@ -141,74 +132,94 @@ export class Dispatcher {
       ),
     );
     for (const row of pending) this.track(this.attempt(row));
+    await this.matchInbox();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all([...this.draining.values(), ...this.inFlight]);
+    await Promise.all(this.inFlight);
   }
 
-  /** Waits until every inbox is matched and every attempt under way finished (tests, shutdown). */
+  /** Waits until every attempt under way finished (tests, shutdown). */
   async settled(): Promise<void> {
-    while (this.draining.size > 0 || this.inFlight.size > 0) {
-      await Promise.all([...this.draining.values(), ...this.inFlight]);
-    }
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
   }
 
-  private async drain(bus: Bus): Promise<void> {
+  /** Traces and deliveries of events, in order of arrival, inside `tx`; returns the rows to attempt after it. */
+  private async route(tx: Tx, events: readonly RoutedEvent[]): Promise<DeliveryRow[]> {
+    const matched = events.map((event) => ({
+      event,
+      rules: matchingRules(event.bus, event.envelope),
+    }));
+    for (const bus of new Set(events.map((event) => event.bus))) {
+      await this.traces.matched(
+        tx,
+        bus.arn,
+        matched
+          .filter(({ event }) => event.bus === bus)
+          .map(({ event, rules }) => ({ eventId: event.eventId, receivedAt: event.receivedAt, rules })),
+      );
+    }
+    const planned: DeliveryRow[] = [];
+    for (const { event, rules } of matched) {
+      if (rules.length === 0) continue;
+      this.counters.matched.inc({ bus: event.bus.name });
+      this.counters.triggered.inc({ bus: event.bus.name }, rules.length);
+      for (const rule of rules) {
+        for (const target of rule.targets.values()) {
+          const row = await this.plan(
+            tx,
+            event.eventId,
+            event.envelope,
+            event.busPath,
+            rule,
+            target,
+            event.receivedAt,
+          );
+          if (row) planned.push(row);
+        }
+      }
+    }
+    return planned;
+  }
+
+  /**
+   * Events that an earlier eddy committed to a bus's inbox (evb_events) to match later, before
+   * events were matched in the transaction that accepts them: matched now, a page at a time.
+   */
+  private async matchInbox(): Promise<void> {
     for (;;) {
-      const { deliveries, count } = await this.runtime.store.write(async (tx) => {
-        const events = await tx.all<{
-          seq: number;
-          event_id: string;
-          envelope: string;
-          bus_path: string;
-          received_at: number;
-        }>(
-          'SELECT seq, event_id, envelope, bus_path, received_at FROM evb_events WHERE bus_id = ? ORDER BY seq LIMIT ?',
-          [bus.id, INBOX_PAGE],
+      const planned = await this.runtime.store.write(async (tx) => {
+        const rows = await tx.all<InboxRow>(
+          `SELECT seq, bus_id, event_id, envelope, bus_path, received_at FROM evb_events ORDER BY seq LIMIT ${INBOX_PAGE}`,
         );
-        const planned: DeliveryRow[] = [];
-        const traced = [];
-        const rulesById = new Map([...bus.rules.values()].map((rule) => [String(rule.id), rule]));
-        for (const event of events) {
-          const rules = bus.matcher
-            .matches(event.envelope)
-            .map((id) => rulesById.get(id))
-            .filter((rule): rule is Rule => rule !== undefined && rule.state !== 'DISABLED');
-          traced.push({ eventId: event.event_id, receivedAt: Number(event.received_at), rules });
-          if (rules.length > 0) {
-            this.counters.matched.inc({ bus: bus.name });
-            this.counters.triggered.inc({ bus: bus.name }, rules.length);
-          }
-          for (const rule of rules) {
-            for (const target of rule.targets.values()) {
-              planned.push(
-                await this.plan(
-                  tx,
-                  event.event_id,
-                  event.envelope,
-                  JSON.parse(event.bus_path) as string[],
-                  rule,
-                  target,
-                  Number(event.received_at),
-                ),
-              );
-            }
-          }
+        if (rows.length === 0) return undefined;
+        const events: RoutedEvent[] = [];
+        for (const row of rows) {
+          const bus = this.registry.busById(Number(row.bus_id));
+          if (!bus) continue;
+          events.push({
+            bus,
+            eventId: row.event_id,
+            envelope: row.envelope,
+            busPath: JSON.parse(row.bus_path) as string[],
+            receivedAt: Number(row.received_at),
+          });
         }
-        await this.traces.matched(tx, bus.arn, traced);
-        if (events.length > 0) {
-          await tx.run('DELETE FROM evb_events WHERE bus_id = ? AND seq <= ?', [bus.id, events.at(-1)!.seq]);
-        }
-        return { deliveries: planned, count: events.length };
+        const planned = await this.route(tx, events);
+        await tx.run('DELETE FROM evb_events WHERE seq <= ?', [rows.at(-1)!.seq]);
+        return planned;
       });
-      for (const delivery of deliveries) this.track(this.attempt(delivery));
-      if (count < INBOX_PAGE) return;
+      if (!planned) return;
+      for (const row of planned) this.track(this.attempt(row));
     }
   }
 
-  /** Records one delivery of an event to a target; its payload is fixed now, as the rule is now. */
+  /**
+   * Delivers an event to a target inside `tx` when the target's service can take it there (a
+   * queue), and otherwise records the delivery for an attempt after the commit, which it returns.
+   * The payload is fixed now, as the rule is now.
+   */
   async plan(
     tx: Tx,
     eventId: string,
@@ -217,13 +228,14 @@ export class Dispatcher {
     rule: Rule,
     target: Target,
     receivedAt: number,
-  ): Promise<DeliveryRow> {
+  ): Promise<DeliveryRow | undefined> {
     const payload = transformInput(target, envelope, {
       ruleArn: rule.arn,
       ruleName: rule.name,
       ingestionTime: new Date(receivedAt).toISOString(),
     });
     const stored = { ...target, ruleArn: rule.arn, busPath };
+    if (await this.deliverIn(tx, eventId, payload, stored, receivedAt)) return undefined;
     const eventTime = Date.parse((JSON.parse(envelope) as { time?: string }).time ?? '') || receivedAt;
     const row = await tx.get<{ id: number }>(
       `INSERT INTO evb_deliveries (event_id, rule_arn, target, event, payload, event_time, received_at)
@@ -243,6 +255,39 @@ export class Dispatcher {
     };
   }
 
+  /** Whether the target took the event in `tx`; a refusal is left to the recorded, retried attempt. */
+  private async deliverIn(
+    tx: Tx,
+    eventId: string,
+    payload: string,
+    target: StoredTarget,
+    receivedAt: number,
+  ): Promise<boolean> {
+    try {
+      const taken = this.runtime.targets.deliverIn(tx, target.Arn, this.delivery(eventId, payload, target));
+      if (!taken) return false;
+      await taken;
+    } catch (error) {
+      if (error instanceof DeliveryError) return false;
+      throw error;
+    }
+    this.counters.latency.observe({}, (this.runtime.clock.now() - receivedAt) / 1000);
+    this.counters.invocations.inc({ rule: target.ruleArn });
+    await this.traces.attempt(tx, eventId, target, 1, 'delivered');
+    return true;
+  }
+
+  private delivery(eventId: string, payload: string, target: StoredTarget): Delivery {
+    const groupId = target.SqsParameters?.MessageGroupId;
+    return {
+      body: payload,
+      ...(groupId ? { groupId } : {}),
+      deduplicationId: eventId,
+      parameters: { ...target, busPath: target.busPath },
+      sourceArn: target.ruleArn,
+    };
+  }
+
   /** Tries deliveries planned inside another transaction (scheduled rules) once it committed. */
   attemptLater(rows: DeliveryRow[]): void {
     setImmediate(() => {
@@ -257,19 +302,12 @@ export class Dispatcher {
 
   private async attempt(row: DeliveryRow): Promise<void> {
     if (this.stopped) return;
-    const target = JSON.parse(row.target) as Target & { ruleArn: string; busPath: string[] };
+    const target = JSON.parse(row.target) as StoredTarget;
     const now = this.runtime.clock.now();
     if (row.attempts === 0) this.counters.latency.observe({}, (now - Number(row.received_at)) / 1000);
     this.counters.invocations.inc({ rule: row.rule_arn });
     try {
-      const groupId = target.SqsParameters?.MessageGroupId;
-      await this.runtime.targets.deliver(target.Arn, {
-        body: row.payload,
-        ...(groupId ? { groupId } : {}),
-        deduplicationId: row.event_id,
-        parameters: { ...target, busPath: target.busPath },
-        sourceArn: row.rule_arn,
-      });
+      await this.runtime.targets.deliver(target.Arn, this.delivery(row.event_id, row.payload, target));
       await this.runtime.store.write(async (tx) => {
         await this.traces.attempt(tx, row.event_id, target, row.attempts + 1, 'delivered');
         await tx.run('DELETE FROM evb_deliveries WHERE id = ?', [row.id]);

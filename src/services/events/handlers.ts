@@ -1,7 +1,7 @@
 // One handler per EventBridge operation: input checks as AWS words them, then the registry and the dispatcher.
 import type { Handler, Input, RequestContext } from '../../edge/index.ts';
 import { matchesPattern } from '../../patterns/index.ts';
-import { type Clock, newUuid } from '../../runtime/index.ts';
+import { type Clock, newTimeOrderedUuid } from '../../runtime/index.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import {
   buildEnvelope,
@@ -115,7 +115,7 @@ export function eventHandlers(
           context.accountId,
           context.region,
           now,
-          newUuid(),
+          newTimeOrderedUuid(now),
         );
         accepted.push({ bus, eventId: envelope.id, envelope: envelope.json, busPath: [bus.arn] });
         results.push({ EventId: envelope.id });

@@ -60,6 +60,18 @@ export interface Bus {
   modifiedAt: number;
   rules: Map<string, Rule>;
   matcher: BusMatcher;
+  /** The rules in `matcher` (enabled, with a pattern), by the id the matcher answers with. */
+  matchable: Map<string, Rule>;
+}
+
+/** The enabled rules of the bus whose patterns match the event's JSON text. */
+export function matchingRules(bus: Bus, eventJson: string): Rule[] {
+  const rules: Rule[] = [];
+  for (const id of bus.matcher.matches(eventJson)) {
+    const rule = bus.matchable.get(id);
+    if (rule) rules.push(rule);
+  }
+  return rules;
 }
 
 interface BusRow {
@@ -334,7 +346,7 @@ export class EventRegistry {
           [...values, existing.id],
         ),
       );
-      bus.matcher.remove(String(existing.id));
+      this.unindex(existing);
       Object.assign(existing, {
         eventPattern: settings.eventPattern,
         schedule: settings.schedule,
@@ -360,7 +372,7 @@ export class EventRegistry {
 
   async setRuleState(rule: Rule, state: 'ENABLED' | 'DISABLED'): Promise<void> {
     await this.store.write((tx) => tx.run('UPDATE evb_rules SET state = ? WHERE id = ?', [state, rule.id]));
-    rule.bus.matcher.remove(String(rule.id));
+    this.unindex(rule);
     rule.state = state;
     this.index(rule);
   }
@@ -374,7 +386,7 @@ export class EventRegistry {
       );
     }
     await this.store.write((tx) => tx.run('DELETE FROM evb_rules WHERE id = ?', [rule.id]));
-    rule.bus.matcher.remove(String(rule.id));
+    this.unindex(rule);
     rule.bus.rules.delete(rule.name);
   }
 
@@ -435,7 +447,13 @@ export class EventRegistry {
   private index(rule: Rule): void {
     if (rule.eventPattern !== undefined && rule.state !== 'DISABLED') {
       rule.bus.matcher.add(String(rule.id), rule.eventPattern);
+      rule.bus.matchable.set(String(rule.id), rule);
     }
+  }
+
+  private unindex(rule: Rule): void {
+    rule.bus.matcher.remove(String(rule.id));
+    rule.bus.matchable.delete(String(rule.id));
   }
 
   private remember(bus: Bus): void {
@@ -464,6 +482,7 @@ export class EventRegistry {
       modifiedAt: Number(row.modified_at),
       rules: new Map(),
       matcher: createMatcher(),
+      matchable: new Map(),
     };
   }
 

@@ -233,9 +233,8 @@ export class Replays {
       const envelope = withReplayName(event.envelope, row.name);
       for (const rule of rulesOf(envelope)) {
         for (const target of rule.targets.values()) {
-          planned.push(
-            await this.dispatcher.plan(tx, event.event_id, envelope, [bus.arn], rule, target, now),
-          );
+          const row = await this.dispatcher.plan(tx, event.event_id, envelope, [bus.arn], rule, target, now);
+          if (row) planned.push(row);
         }
       }
     }

@@ -1,6 +1,6 @@
 // Scheduled rules: each enabled rule with a ScheduleExpression has one durable timer; when it fires,
 // a "Scheduled Event" from aws.events is delivered to that rule's targets and the next fire is set.
-import { newUuid, type Runtime, type Timer } from '../../runtime/index.ts';
+import { newTimeOrderedUuid, type Runtime, type Timer } from '../../runtime/index.ts';
 import type { Tx } from '../../store/index.ts';
 import type { DeliveryRow, Dispatcher } from './dispatcher.ts';
 import type { EventRegistry, Rule } from './registry.ts';
@@ -60,7 +60,7 @@ export class RuleSchedules {
     if (!rule || rule.schedule === undefined || rule.state === 'DISABLED') return;
     const envelope = JSON.stringify({
       version: '0',
-      id: newUuid(),
+      id: newTimeOrderedUuid(this.runtime.clock.now()),
       'detail-type': 'Scheduled Event',
       source: 'aws.events',
       account: bus!.account,
@@ -74,7 +74,8 @@ export class RuleSchedules {
     await this.dispatcher.traces.matched(tx, bus!.arn, [{ eventId: id, receivedAt: now, rules: [rule] }]);
     const planned: DeliveryRow[] = [];
     for (const target of rule.targets.values()) {
-      planned.push(await this.dispatcher.plan(tx, id, envelope, [bus!.arn], rule, target, now));
+      const row = await this.dispatcher.plan(tx, id, envelope, [bus!.arn], rule, target, now);
+      if (row) planned.push(row);
     }
     this.dispatcher.attemptLater(planned);
     const next = nextFireTime(parseSchedule(rule.schedule), Math.max(timer.dueAt, now), timer.dueAt);

@@ -1,5 +1,7 @@
-// The event bus's tables. Events are an inbox per bus, matched in order of arrival; each matched
-// target becomes a delivery row that lives until the target took the event or it went to a DLQ.
+// The event bus's tables. Each matched target that cannot take an event in the transaction that
+// accepts it becomes a delivery row that lives until the target took the event or it went to a
+// DLQ. evb_events, the inbox of events waiting to be matched, is only read at start: eddy matched
+// events after their commit before it matched them in it.
 import type { Migration } from '../../store/index.ts';
 
 export const eventMigrations: Migration[] = [

@@ -1,0 +1,84 @@
+// Upgrading from an eddy that matched events after their commit: events still waiting in a bus's
+// inbox table (evb_events) when it stopped are matched and delivered by the next start.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import Database from 'better-sqlite3';
+import { startTestEddy, TEST_REGION, tempDataDir } from './harness.ts';
+
+test('events left in the inbox table by an earlier eddy are delivered at start', async () => {
+  const dataDir = tempDataDir();
+  const first = await startTestEddy({ dataDir });
+  const sqs = first.client(SQSClient);
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'inbox-left' }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const events = first.client(EventBridgeClient);
+  await events.send(new PutRuleCommand({ Name: 'orders', EventPattern: '{"source": ["shop"]}' }));
+  await events.send(
+    new PutTargetsCommand({
+      Rule: 'orders',
+      Targets: [{ Id: 'queue', Arn: Attributes!.QueueArn, InputPath: '$.detail' }],
+    }),
+  );
+  events.destroy();
+  sqs.destroy();
+  await first.stop();
+
+  const db = new Database(join(dataDir, 'eddy.db'));
+  const bus = db.prepare("SELECT id, account FROM evb_buses WHERE name = 'default'").get() as {
+    id: number;
+    account: string;
+  };
+  const insert = db.prepare(
+    'INSERT INTO evb_events (bus_id, event_id, envelope, bus_path, received_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  for (const [index, source] of ['shop', 'elsewhere', 'shop'].entries()) {
+    const envelope = {
+      version: '0',
+      id: `left-${index}`,
+      'detail-type': 'Order',
+      source,
+      account: bus.account,
+      time: '2026-12-01T00:00:00Z',
+      region: TEST_REGION,
+      resources: [],
+      detail: { order: index },
+    };
+    const busArn = `arn:aws:events:${TEST_REGION}:${bus.account}:event-bus/default`;
+    insert.run(bus.id, envelope.id, JSON.stringify(envelope), JSON.stringify([busArn]), Date.now());
+  }
+  db.close();
+
+  const second = await startTestEddy({ dataDir });
+  try {
+    const after = second.client(SQSClient);
+    const bodies: string[] = [];
+    const deadline = Date.now() + 10_000;
+    while (bodies.length < 2 && Date.now() < deadline) {
+      const { Messages = [] } = await after.send(
+        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      bodies.push(...Messages.map((message) => message.Body!));
+    }
+    assert.deepEqual(bodies.sort(), ['{"order":0}', '{"order":2}']);
+    const trace = await (await fetch(`${second.url}/_eddy/events/left-1`)).json();
+    assert.deepEqual((trace as { matchedRules: string[] }).matchedRules, []);
+    const left = new Database(join(dataDir, 'eddy.db'), { readonly: true });
+    assert.equal((left.prepare('SELECT COUNT(*) AS n FROM evb_events').get() as { n: number }).n, 0);
+    left.close();
+    after.destroy();
+  } finally {
+    await second.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
