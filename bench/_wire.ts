@@ -38,11 +38,12 @@ export class WireClient {
   }
 
   /** An AWS JSON call (`X-Amz-Target: PREFIX.Operation`); resolves with the parsed answer, rejects on an error status. */
-  async json(target: string, version: '1.0' | '1.1', input: unknown): Promise<unknown> {
-    const response = await this.send(JSON.stringify(input), {
-      'content-type': `application/x-amz-json-${version}`,
-      'x-amz-target': target,
-    });
+  async json(target: string, version: '1.0' | '1.1', input: unknown, signal?: AbortSignal): Promise<unknown> {
+    const response = await this.send(
+      JSON.stringify(input),
+      { 'content-type': `application/x-amz-json-${version}`, 'x-amz-target': target },
+      signal,
+    );
     if (response.status !== 200) throw new Error(`${target}: HTTP ${response.status} ${response.body}`);
     return JSON.parse(response.body) as unknown;
   }
@@ -62,7 +63,7 @@ export class WireClient {
     this.agent.destroy();
   }
 
-  private send(body: string, headers: Record<string, string>): Promise<WireResponse> {
+  private send(body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<WireResponse> {
     const signed = this.sign(body, headers);
     return new Promise((resolve, reject) => {
       const req = request(
@@ -73,6 +74,7 @@ export class WireClient {
           path: '/',
           method: 'POST',
           headers: signed,
+          ...(signal ? { signal } : {}),
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -851,6 +851,25 @@ describe('delays, long polling and retention', () => {
     assert.ok(elapsed < 1_500, `answered after ${elapsed} ms`);
   });
 
+  test('each message sent wakes one of the long polls waiting, and every message is received', async () => {
+    const url = await createQueue(sqs, uniqueName('longpoll-many'));
+    const answered: string[][] = [];
+    const polls = Array.from({ length: 3 }, () =>
+      sqs
+        .send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 3 }))
+        .then(({ Messages = [] }) => answered.push(Messages.map((m) => m.Body!))),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'first' }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(answered, [['first']], 'one poll answered, two still wait');
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'second' }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(answered, [['first'], ['second']]);
+    await Promise.all(polls);
+    assert.deepEqual(answered, [['first'], ['second'], []], 'the third waited its 3 s');
+  });
+
   test('a long poll with no message returns empty after WaitTimeSeconds; the queue attribute sets the default', async () => {
     const url = await createQueue(sqs, uniqueName('longpoll-empty'), { ReceiveMessageWaitTimeSeconds: '1' });
     let started = Date.now();

@@ -183,6 +183,26 @@ describe('FIFO ordering', () => {
   });
 });
 
+describe('FIFO long polling', () => {
+  test('a long poll blocked by its group in flight answers when that message is deleted', async () => {
+    const url = await fifoQueue();
+    await send(url, 'one', 'g', '1');
+    await send(url, 'two', 'g', '2');
+    const [inFlight] = await receive(url, { MaxNumberOfMessages: 1 });
+    assert.equal(inFlight?.Body, 'one');
+    // On the manual clock the 20 s wait never ends by itself: only a wake answers this poll.
+    const polling = receive(url, { WaitTimeSeconds: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: inFlight!.ReceiptHandle }));
+    const answer = await Promise.race([
+      polling,
+      new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 5_000)),
+    ]);
+    assert.notEqual(answer, 'still waiting');
+    assert.deepEqual(bodies(answer as Message[]), ['two']);
+  });
+});
+
 describe('FIFO deduplication', () => {
   test('a repeated MessageDeduplicationId within 5 minutes is accepted but not delivered', async () => {
     const url = await fifoQueue();

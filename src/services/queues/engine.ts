@@ -222,9 +222,7 @@ export class MessageEngine {
 
   /** Stores prepared messages in one transaction; answers only after the commit. */
   async send(queue: Queue, messages: PreparedMessage[], senderId: string): Promise<SendResult[]> {
-    const results = await this.store.write((tx) => this.sendIn(tx, queue, messages, senderId));
-    this.waiters.notify(queue.id);
-    return results;
+    return this.store.write((tx) => this.sendIn(tx, queue, messages, senderId));
   }
 
   /**
@@ -236,7 +234,7 @@ export class MessageEngine {
     const out: SendResult[] = [];
     for (const message of messages) out.push(await this.insert(tx, queue, message, senderId, now));
     this.count(queue.id, now, 'sent', messages.length);
-    this.waiters.notify(queue.id);
+    this.waiters.notify(queue.id, messages.length);
     return out;
   }
 
@@ -315,11 +313,19 @@ export class MessageEngine {
     const waitSeconds = options.waitTimeSeconds ?? queue.settings.waitTimeSeconds;
     const deadline = this.clock.now() + waitSeconds * 1000;
     for (;;) {
-      const { messages, nextDueAt } = await this.receiveOnce(queue, options);
-      if (messages.length > 0 || options.signal.aborted || !this.registry.getById(queue.id)) return messages;
-      const now = this.clock.now();
-      if (now >= deadline) return messages;
-      await this.waiters.wait(queue.id, Math.min(deadline, nextDueAt ?? deadline), options.signal);
+      // Enlisted before looking, so a send that commits after the look still wakes this receive.
+      const waiter = this.waiters.enlist(queue.id);
+      let wokeToLookAgain = false;
+      try {
+        const { messages, nextDueAt } = await this.receiveOnce(queue, options);
+        if (messages.length > 0 || options.signal.aborted || !this.registry.getById(queue.id))
+          return messages;
+        if (this.clock.now() >= deadline) return messages;
+        await waiter.wait(Math.min(deadline, nextDueAt ?? deadline), options.signal);
+        wokeToLookAgain = true;
+      } finally {
+        waiter.leave(wokeToLookAgain);
+      }
     }
   }
 
@@ -612,6 +618,8 @@ export class MessageEngine {
         results.push(undefined);
       }
       if (deleted > 0) this.count(queue.id, this.clock.now(), 'deleted', deleted);
+      // A FIFO group whose message in flight is gone has its next message to give: wake for it.
+      if (deleted > 0 && queue.fifo) this.waiters.notify(queue.id, deleted);
       return results;
     });
   }
