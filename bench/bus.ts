@@ -12,7 +12,7 @@
 // (~1 ms per PutEvents of 10); `client=sdk` sends it with the SDKs instead. Setup uses the SDKs.
 //
 // Usage: npm run bench -- bus [key=value ...]
-//   events=50000  moto_events=2000  publishers=16  consumers=4  paced_rate=1000  paced_seconds=10
+//   events=50000  moto_events=2000  publishers=16  consumers=2  paced_rate=1000  paced_seconds=10
 //   peers=eddy,moto
 //   client=wire|sdk
 import { Agent } from 'node:http';
@@ -37,7 +37,7 @@ const setting = args.number;
 const EVENTS = setting('events', 50_000);
 const MOTO_EVENTS = Math.min(EVENTS, setting('moto_events', 2000));
 const PUBLISHERS = setting('publishers', 16);
-const CONSUMERS = setting('consumers', 4);
+const CONSUMERS = setting('consumers', 2);
 const PACED_RATE = setting('paced_rate', 1000);
 const PACED_SECONDS = setting('paced_seconds', 10);
 const PACED_WARM_UP_SECONDS = 2;
@@ -82,19 +82,14 @@ function loadClients(peerUrl: string, events: EventBridgeClient, sqs: SQSClient)
   };
 }
 
-/** Rule `shard-N` matches events whose detail.shard is N; the first ten send them to the queue. */
-async function setUp(events: EventBridgeClient, sqs: SQSClient, tag: string) {
-  const bus = `bench-${tag}-${Date.now()}`;
+/** Rule `shard-N` matches events whose detail.shard is N; the first ten send them to a queue (`toNewQueue`). */
+async function setUp(events: EventBridgeClient) {
+  const bus = `bench-${Date.now()}`;
   await events.send(new CreateEventBusCommand({ Name: bus }));
-  const queueUrl = await createQueue(sqs, `bench-bus-${tag}-${Date.now()}`);
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
   for (let shard = 0; shard < RULES; shard++) {
-    const Name = `shard-${shard}`;
     await events.send(
       new PutRuleCommand({
-        Name,
+        Name: `shard-${shard}`,
         EventBusName: bus,
         EventPattern: JSON.stringify({
           source: ['bench.orders'],
@@ -103,17 +98,29 @@ async function setUp(events: EventBridgeClient, sqs: SQSClient, tag: string) {
         }),
       }),
     );
-    if (shard < QUEUE_RULES) {
-      await events.send(
-        new PutTargetsCommand({
-          Rule: Name,
-          EventBusName: bus,
-          Targets: [{ Id: 'queue', Arn: Attributes!.QueueArn, InputPath: '$.detail' }],
-        }),
-      );
-    }
   }
-  return { bus, queueUrl };
+  return bus;
+}
+
+/**
+ * A fresh queue for each run, so a run's last long polls cannot take the next run's events: the
+ * ten queue rules now send to it. Returns its URL.
+ */
+async function toNewQueue(events: EventBridgeClient, sqs: SQSClient, bus: string, tag: string) {
+  const queueUrl = await createQueue(sqs, `bench-bus-${tag}-${Date.now()}`);
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  for (let shard = 0; shard < QUEUE_RULES; shard++) {
+    await events.send(
+      new PutTargetsCommand({
+        Rule: `shard-${shard}`,
+        EventBusName: bus,
+        Targets: [{ Id: 'queue', Arn: Attributes!.QueueArn, InputPath: '$.detail' }],
+      }),
+    );
+  }
+  return queueUrl;
 }
 
 /** Shards 0–9 go to the queue: every 100th event; the rest spread over the other 990 rules. */
@@ -140,15 +147,18 @@ async function drain(
   let received = 0;
   let lastAt = performance.now();
   const deadline = performance.now() + timeoutMs;
+  const deletes: Promise<void>[] = [];
   const worker = async () => {
     while (received < expected && performance.now() < deadline) {
-      const { bodies, receivedAt } = await consumer.take(queueUrl, 1);
+      const { bodies, receivedAt, deleted } = await consumer.take(queueUrl, 1);
+      deletes.push(deleted);
       for (const body of bodies) latency.add(receivedAt - (JSON.parse(body) as { sentAt: number }).sentAt);
       received += bodies.length;
       if (bodies.length > 0) lastAt = receivedAt;
     }
   };
   await Promise.all(Array.from({ length: CONSUMERS }, worker));
+  await Promise.all(deletes);
   return { received, lastAt };
 }
 
@@ -239,16 +249,17 @@ async function benchPeer(name: string, start: () => Promise<Peer>, total: number
   try {
     await waitForSqs(sqs.client);
     log(`${name}: ${RULES} rules`);
-    const load = await setUp(events, sqs.client, 'load');
-    await throughput(clients, load.bus, load.queueUrl, Math.min(2000, total));
+    const bus = await setUp(events);
+    const queue = (tag: string) => toNewQueue(events, sqs.client, bus, tag);
+    await throughput(clients, bus, await queue('warm'), Math.min(2000, total));
     log(`${name}: ${total} events`);
-    outcome.load = await throughput(clients, load.bus, load.queueUrl, total);
+    outcome.load = await throughput(clients, bus, await queue('load'), total);
     log(
       `${name}: ${outcome.load.acceptedRate.toFixed(0)} accepted/s, ${outcome.load.processedRate.toFixed(0)} processed/s`,
     );
     if (withPaced) {
-      await paced(clients, load.bus, load.queueUrl, PACED_WARM_UP_SECONDS); // compiles the single-event path
-      outcome.paced = await paced(clients, load.bus, load.queueUrl, PACED_SECONDS);
+      await paced(clients, bus, await queue('paced-warm'), PACED_WARM_UP_SECONDS); // compiles the single-event path
+      outcome.paced = await paced(clients, bus, await queue('paced'), PACED_SECONDS);
       log(`${name}: paced p99 ${outcome.paced.p99.toFixed(2)} ms`);
     }
   } catch (error) {

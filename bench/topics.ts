@@ -5,11 +5,16 @@
 // 1. Throughput: publishers PublishBatch(10) 1 KiB messages carrying their send time while one
 //    consumer per queue long-polls ReceiveMessage(10) + DeleteMessageBatch; published msgs/s,
 //    delivered msgs/s (first publish to last receive) and publish→receive latency.
-// 2. Paced: Publish at 1,000 msgs/s for 10 s; publish→receive latency (target p99 ≤ 10 ms).
+// 2. Paced: Publish at 1,000 msgs/s for 10 s after 2 s of warm-up; publish→receive latency
+//    (target p99 ≤ 10 ms).
+//
+// The load (Publish, PublishBatch, ReceiveMessage, DeleteMessageBatch) goes through a light
+// signed-HTTP client (bench/_wire.ts) by default, the same for every peer: on two cores the SDKs'
+// own CPU would be the limit. `client=sdk` sends it with the SDKs instead. Setup uses the SDKs.
 //
 // Usage: npm run bench -- topics [key=value ...]
 //   messages=20000  moto_messages=500  publishers=4  paced_rate=1000  paced_seconds=10
-//   peers=eddy,fauxqs,moto
+//   peers=eddy,fauxqs,moto  client=wire|sdk
 import { Agent } from 'node:http';
 import {
   CreateTopicCommand,
@@ -18,14 +23,11 @@ import {
   SNSClient,
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
-import {
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { benchArgs, type Cell, printResult, printTable } from './_lib.ts';
+import { WireClient } from './_wire.ts';
+import { type Consumer, sdkConsumer, type Taken, wireConsumer } from './queues/consumer.ts';
 import { type Peer, startEddy, startFauxqs, startMoto, stopAll } from './queues/peers.ts';
 import { createQueue, sqsClient, waitForSqs } from './queues/sqs.ts';
 import { makeBody, parseBody, Samples } from './queues/stats.ts';
@@ -37,11 +39,18 @@ const MOTO_MESSAGES = Math.min(MESSAGES, setting('moto_messages', 500));
 const PUBLISHERS = setting('publishers', 4);
 const PACED_RATE = setting('paced_rate', 1000);
 const PACED_SECONDS = setting('paced_seconds', 10);
+const PACED_WARM_UP_SECONDS = 2;
+const CLIENT = args.text('client', 'wire');
 const PEERS = new Set(args.text('peers', 'eddy,fauxqs,moto').split(','));
 const SUBSCRIPTIONS = 10;
 const FAN_OUT = SUBSCRIPTIONS / 2;
 
 const log = (line: string) => console.error(`[topics] ${line}`);
+
+interface LoadClients {
+  publisher: Publisher;
+  consumer: Consumer;
+}
 
 interface Fanout {
   topicArn: string;
@@ -73,49 +82,100 @@ async function setUp(sns: SNSClient, sqs: SQSClient, tag: string): Promise<Fanou
   return { topicArn: TopicArn!, queueUrls };
 }
 
-const shardOf = (sequence: number) => ({
-  shard: { DataType: 'String', StringValue: sequence % 2 === 0 ? 'a' : 'b' },
-});
+const shardOf = (sequence: number) => (sequence % 2 === 0 ? 'a' : 'b');
 
 /** One consumer per queue until `expected` deliveries in all; latencies from the body's send time. */
-function consume(sqs: SQSClient, queueUrls: string[], expected: number, latency: Samples) {
+function consume(consumer: Consumer, queueUrls: string[], expected: number, latency: Samples) {
   let delivered = 0;
   let lastAt = 0;
   const stop = new AbortController();
-  const workers = queueUrls.map(async (QueueUrl) => {
+  const deletes: Promise<void>[] = [];
+  const workers = queueUrls.map(async (queueUrl) => {
     while (delivered < expected) {
-      let messages: { Body?: string; ReceiptHandle?: string }[] = [];
+      let taken: Taken;
       try {
-        const received = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }),
-          { abortSignal: stop.signal },
-        );
-        messages = received.Messages ?? [];
-      } catch {
-        if (delivered >= expected) return;
+        taken = await consumer.take(queueUrl, 2, stop.signal);
+      } catch (error) {
+        if (delivered >= expected || stop.signal.aborted) return; // done, or given up (cancel)
+        log(`receive failed: ${String(error)}`);
         continue;
       }
-      const now = performance.now();
-      for (const message of messages) latency.add(now - parseBody(message.Body ?? '').sentAt);
-      delivered += messages.length;
-      lastAt = now;
+      deletes.push(taken.deleted);
+      for (const body of taken.bodies) latency.add(taken.receivedAt - parseBody(body).sentAt);
+      delivered += taken.bodies.length;
+      lastAt = taken.receivedAt;
       if (delivered >= expected) stop.abort();
-      if (messages.length > 0) {
-        await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl,
-            Entries: messages.map((message, index) => ({
-              Id: String(index),
-              ReceiptHandle: message.ReceiptHandle,
-            })),
-          }),
-        );
-      }
     }
   });
   return {
-    done: Promise.all(workers).then(() => ({ delivered, lastAt })),
+    done: Promise.all(workers)
+      .then(() => Promise.all(deletes))
+      .then(() => ({ delivered, lastAt })),
     cancel: () => stop.abort(),
+  };
+}
+
+/** Publish and PublishBatch, through @aws-sdk/client-sns or as Query requests on the wire client. */
+interface Publisher {
+  publishBatch(
+    topicArn: string,
+    entries: Array<{ id: string; message: string; shard: string }>,
+  ): Promise<void>;
+  publish(topicArn: string, message: string, shard: string): Promise<void>;
+  close(): void;
+}
+
+function sdkPublisher(sns: SNSClient): Publisher {
+  const attributes = (shard: string) => ({ shard: { DataType: 'String', StringValue: shard } });
+  return {
+    async publishBatch(TopicArn, entries) {
+      const { Failed = [] } = await sns.send(
+        new PublishBatchCommand({
+          TopicArn,
+          PublishBatchRequestEntries: entries.map((entry) => ({
+            Id: entry.id,
+            Message: entry.message,
+            MessageAttributes: attributes(entry.shard),
+          })),
+        }),
+      );
+      if (Failed.length > 0) throw new Error(`${Failed.length} messages refused`);
+    },
+    async publish(TopicArn, Message, shard) {
+      await sns.send(new PublishCommand({ TopicArn, Message, MessageAttributes: attributes(shard) }));
+    },
+    close() {},
+  };
+}
+
+function wirePublisher(endpoint: string): Publisher {
+  const wire = new WireClient({ endpoint, service: 'sns', sockets: 256 });
+  const attribute = (prefix: string, shard: string) => ({
+    [`${prefix}MessageAttributes.entry.1.Name`]: 'shard',
+    [`${prefix}MessageAttributes.entry.1.Value.DataType`]: 'String',
+    [`${prefix}MessageAttributes.entry.1.Value.StringValue`]: shard,
+  });
+  return {
+    async publishBatch(TopicArn, entries) {
+      const params: Record<string, string> = { Action: 'PublishBatch', Version: '2010-03-31', TopicArn };
+      entries.forEach((entry, index) => {
+        const prefix = `PublishBatchRequestEntries.member.${index + 1}.`;
+        Object.assign(params, { [`${prefix}Id`]: entry.id, [`${prefix}Message`]: entry.message });
+        Object.assign(params, attribute(prefix, entry.shard));
+      });
+      const answer = await wire.query(params);
+      if (answer.includes('<Failed><member>')) throw new Error(`messages refused: ${answer}`);
+    },
+    async publish(TopicArn, Message, shard) {
+      await wire.query({
+        Action: 'Publish',
+        Version: '2010-03-31',
+        TopicArn,
+        Message,
+        ...attribute('', shard),
+      });
+    },
+    close: () => wire.close(),
   };
 }
 
@@ -128,13 +188,12 @@ interface LoadOutcome {
 }
 
 async function throughput(
-  sns: SNSClient,
-  sqs: SQSClient,
+  { publisher, consumer }: LoadClients,
   fanout: Fanout,
   messages: number,
 ): Promise<LoadOutcome> {
   const latency = new Samples();
-  const consumers = consume(sqs, fanout.queueUrls, messages * FAN_OUT, latency);
+  const consumers = consume(consumer, fanout.queueUrls, messages * FAN_OUT, latency);
   const startedAt = performance.now();
   let next = 0;
   await Promise.all(
@@ -145,14 +204,12 @@ async function throughput(
         const entries = [];
         for (let sequence = first; sequence < Math.min(first + 10, messages); sequence++) {
           entries.push({
-            Id: String(sequence - first),
-            Message: makeBody(sequence, performance.now()),
-            MessageAttributes: shardOf(sequence),
+            id: String(sequence - first),
+            message: makeBody(sequence, performance.now()),
+            shard: shardOf(sequence),
           });
         }
-        await sns.send(
-          new PublishBatchCommand({ TopicArn: fanout.topicArn, PublishBatchRequestEntries: entries }),
-        );
+        await publisher.publishBatch(fanout.topicArn, entries);
       }
     }),
   );
@@ -170,31 +227,28 @@ async function throughput(
   };
 }
 
-async function paced(sns: SNSClient, sqs: SQSClient, fanout: Fanout): Promise<{ p50: number; p99: number }> {
-  const total = PACED_RATE * PACED_SECONDS;
+async function paced(
+  { publisher, consumer }: LoadClients,
+  fanout: Fanout,
+  seconds: number,
+): Promise<{ p50: number; p99: number }> {
+  const total = PACED_RATE * seconds;
   const latency = new Samples();
-  const consumers = consume(sqs, fanout.queueUrls, total * FAN_OUT, latency);
+  const consumers = consume(consumer, fanout.queueUrls, total * FAN_OUT, latency);
   const startedAt = performance.now();
   const sends: Promise<unknown>[] = [];
   for (let sent = 0; sent < total; ) {
     const due = Math.min(total, Math.floor(((performance.now() - startedAt) * PACED_RATE) / 1000) + 1);
     for (; sent < due; sent++) {
-      sends.push(
-        sns.send(
-          new PublishCommand({
-            TopicArn: fanout.topicArn,
-            Message: makeBody(sent, performance.now()),
-            MessageAttributes: shardOf(sent),
-          }),
-        ),
-      );
+      sends.push(publisher.publish(fanout.topicArn, makeBody(sent, performance.now()), shardOf(sent)));
     }
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
   await Promise.all(sends);
   const timeout = setTimeout(() => consumers.cancel(), 60_000);
-  await consumers.done;
+  const { delivered } = await consumers.done;
   clearTimeout(timeout);
+  if (delivered < total * FAN_OUT) throw new Error(`only ${delivered} of ${total * FAN_OUT} delivered`);
   return { p50: latency.percentile(0.5), p99: latency.percentile(0.99) };
 }
 
@@ -221,20 +275,28 @@ async function benchPeer(name: string, start: () => Promise<Peer>, messages: num
     maxAttempts: 1,
     requestHandler: new NodeHttpHandler({ httpAgent: agent, requestTimeout: 60_000 }),
   });
+  const clients: LoadClients =
+    CLIENT === 'sdk'
+      ? { publisher: sdkPublisher(sns), consumer: sdkConsumer(sqs.client) }
+      : { publisher: wirePublisher(peer.url), consumer: wireConsumer(peer.url, 256) };
   try {
     await waitForSqs(sqs.client);
-    await throughput(sns, sqs.client, await setUp(sns, sqs.client, 'warm'), Math.min(1000, messages));
+    await throughput(clients, await setUp(sns, sqs.client, 'warm'), Math.min(1000, messages));
     log(`${name}: ${messages} messages × ${FAN_OUT} deliveries`);
-    outcome.load = await throughput(sns, sqs.client, await setUp(sns, sqs.client, 'load'), messages);
+    outcome.load = await throughput(clients, await setUp(sns, sqs.client, 'load'), messages);
     log(`${name}: ${outcome.load.deliveredRate.toFixed(0)} deliveries/s`);
     if (withPaced) {
-      outcome.paced = await paced(sns, sqs.client, await setUp(sns, sqs.client, 'paced'));
+      // The warm-up compiles the single-message path; each run has its own topic and queues.
+      await paced(clients, await setUp(sns, sqs.client, 'paced-warm'), PACED_WARM_UP_SECONDS);
+      outcome.paced = await paced(clients, await setUp(sns, sqs.client, 'paced'), PACED_SECONDS);
       log(`${name}: paced p99 ${outcome.paced.p99.toFixed(2)} ms`);
     }
   } catch (error) {
     outcome.note = `failed: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`;
     log(`${name} ${outcome.note}`);
   } finally {
+    clients.publisher.close();
+    clients.consumer.close();
     sns.destroy();
     agent.destroy();
     sqs.close();
@@ -261,7 +323,7 @@ const fixed = (value: number | undefined) =>
 
 console.log(
   `\ntopics: 10 SQS subscriptions (raw delivery), filter policies select 5 per message, 1 KiB messages, ` +
-    `${PUBLISHERS} publishers PublishBatch(10), one consumer per queue; paced: Publish at ${PACED_RATE}/s for ${PACED_SECONDS} s\n`,
+    `${PUBLISHERS} publishers PublishBatch(10) (${CLIENT} client), one consumer per queue; paced: Publish at ${PACED_RATE}/s for ${PACED_SECONDS} s after ${PACED_WARM_UP_SECONDS} s of warm-up\n`,
 );
 printTable(
   [

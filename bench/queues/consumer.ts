@@ -1,12 +1,15 @@
 // The receiving side of load generators: ReceiveMessage(10) with long polling, then one
-// DeleteMessageBatch for what came, through @aws-sdk/client-sqs or the light wire client.
+// DeleteMessageBatch for what came, through @aws-sdk/client-sqs or the light wire client. The
+// delete is not waited for before the next receive (as a consumer that processes and polls on
+// does): `deleted` settles when it is done.
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { WireClient } from '../_wire.ts';
 
 export interface Taken {
   bodies: string[];
-  /** performance.now() when the messages arrived, before they were deleted. */
+  /** performance.now() when the messages arrived. */
   receivedAt: number;
+  deleted: Promise<void>;
 }
 
 export interface Consumer {
@@ -30,9 +33,11 @@ export function sdkConsumer(sqs: SQSClient): Consumer {
         abortSignal ? { abortSignal } : {},
       );
       const receivedAt = performance.now();
-      if (Messages.length > 0)
-        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: entriesOf(Messages) }));
-      return { bodies: Messages.map((message) => message.Body ?? ''), receivedAt };
+      const deleted =
+        Messages.length > 0
+          ? sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: entriesOf(Messages) })).then(() => {})
+          : Promise.resolve();
+      return { bodies: Messages.map((message) => message.Body ?? ''), receivedAt, deleted };
     },
     close() {},
   };
@@ -50,9 +55,13 @@ export function wireConsumer(endpoint: string, sockets = 64): Consumer {
         signal,
       )) as { Messages?: Message[] };
       const receivedAt = performance.now();
-      if (Messages.length > 0)
-        await wire.json('AmazonSQS.DeleteMessageBatch', '1.0', { QueueUrl, Entries: entriesOf(Messages) });
-      return { bodies: Messages.map((message) => message.Body ?? ''), receivedAt };
+      const deleted =
+        Messages.length > 0
+          ? wire
+              .json('AmazonSQS.DeleteMessageBatch', '1.0', { QueueUrl, Entries: entriesOf(Messages) })
+              .then(() => {})
+          : Promise.resolve();
+      return { bodies: Messages.map((message) => message.Body ?? ''), receivedAt, deleted };
     },
     close: () => wire.close(),
   };

@@ -86,7 +86,9 @@ export function createEdge(options: EdgeOptions): Edge {
     'eddy_request_duration_seconds',
     'Time from a request arriving to its answer, by service and operation.',
   );
+  /** Aborted when the edge closes: the long polls waiting. */
   const inFlight = new Set<AbortController>();
+  const logRequests = options.log.isLevelEnabled('debug');
   const internal = new InternalRouter([
     { method: 'GET', path: 'health', handle: () => ({ body: options.health() }) },
     {
@@ -117,7 +119,9 @@ export function createEdge(options: EdgeOptions): Edge {
       const seconds = (performance.now() - started) / 1000;
       requests.inc({ ...labels, status: String(response.status) });
       latency.observe(labels, seconds);
-      options.log.debug({ requestId, ...labels, status: response.status, ms: seconds * 1000 }, 'request');
+      if (logRequests) {
+        options.log.debug({ requestId, ...labels, status: response.status, ms: seconds * 1000 }, 'request');
+      }
     };
     const fail = (error: ServiceError) => {
       finish(codec.encodeError(service, error, { requestId, operation: labels.operation }));
@@ -213,12 +217,11 @@ export function createEdge(options: EdgeOptions): Edge {
       return;
     }
 
-    const abort = new AbortController();
-    inFlight.add(abort);
+    // Only long polls watch for the client going away: the controller is made when asked for.
+    let abort: AbortController | undefined;
     const onClose = () => {
-      if (!res.writableFinished) abort.abort();
+      if (!res.writableFinished) abort?.abort();
     };
-    res.on('close', onClose);
     try {
       const input = codec.decodeInput(request, service, operation);
       const context: RequestContext = {
@@ -230,7 +233,14 @@ export function createEdge(options: EdgeOptions): Edge {
         operation,
         protocol: route.protocol,
         host: req.headers.host ?? '127.0.0.1',
-        signal: abort.signal,
+        get signal() {
+          if (!abort) {
+            abort = new AbortController();
+            inFlight.add(abort);
+            res.on('close', onClose);
+          }
+          return abort.signal;
+        },
       };
       const output = (await handler(input, context)) ?? {};
       if (res.destroyed) return;
@@ -247,8 +257,10 @@ export function createEdge(options: EdgeOptions): Edge {
         fail(internalFailure(requestId));
       }
     } finally {
-      inFlight.delete(abort);
-      res.off('close', onClose);
+      if (abort) {
+        inFlight.delete(abort);
+        res.off('close', onClose);
+      }
     }
   }
 
