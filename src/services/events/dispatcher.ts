@@ -5,7 +5,7 @@
 import { type Delivery, DeliveryError, type Runtime, type Timer } from '../../runtime/index.ts';
 import type { Tx } from '../../store/index.ts';
 import { type Bus, type EventRegistry, matchingRules, type Rule, type Target } from './registry.ts';
-import { EventTraces } from './traces.ts';
+import { EventTraces, type TraceAttempt } from './traces.ts';
 import { transformInput } from './transform.ts';
 
 const RETRY_TIMER = 'events.retry';
@@ -145,23 +145,14 @@ export class Dispatcher {
     while (this.inFlight.size > 0) await Promise.all(this.inFlight);
   }
 
-  /** Traces and deliveries of events, in order of arrival, inside `tx`; returns the rows to attempt after it. */
+  /** Deliveries and traces of events, in order of arrival, inside `tx`; returns the rows to attempt after it. */
   private async route(tx: Tx, events: readonly RoutedEvent[]): Promise<DeliveryRow[]> {
-    const matched = events.map((event) => ({
-      event,
-      rules: matchingRules(event.bus, event.envelope),
-    }));
-    for (const bus of new Set(events.map((event) => event.bus))) {
-      await this.traces.matched(
-        tx,
-        bus.arn,
-        matched
-          .filter(({ event }) => event.bus === bus)
-          .map(({ event, rules }) => ({ eventId: event.eventId, receivedAt: event.receivedAt, rules })),
-      );
-    }
     const planned: DeliveryRow[] = [];
-    for (const { event, rules } of matched) {
+    const traced = [];
+    for (const event of events) {
+      const rules = matchingRules(event.bus, event.envelope);
+      const attempts: TraceAttempt[] = [];
+      traced.push({ bus: event.bus, eventId: event.eventId, receivedAt: event.receivedAt, rules, attempts });
       if (rules.length === 0) continue;
       this.counters.matched.inc({ bus: event.bus.name });
       this.counters.triggered.inc({ bus: event.bus.name }, rules.length);
@@ -175,10 +166,18 @@ export class Dispatcher {
             rule,
             target,
             event.receivedAt,
+            attempts,
           );
           if (row) planned.push(row);
         }
       }
+    }
+    for (const bus of new Set(events.map((event) => event.bus))) {
+      await this.traces.matched(
+        tx,
+        bus.arn,
+        traced.filter((trace) => trace.bus === bus),
+      );
     }
     return planned;
   }
@@ -218,7 +217,8 @@ export class Dispatcher {
   /**
    * Delivers an event to a target inside `tx` when the target's service can take it there (a
    * queue), and otherwise records the delivery for an attempt after the commit, which it returns.
-   * The payload is fixed now, as the rule is now.
+   * The payload is fixed now, as the rule is now. An attempt made here goes to `inlineAttempts`
+   * when given (the caller writes the event's trace after), else to the trace already written.
    */
   async plan(
     tx: Tx,
@@ -228,6 +228,7 @@ export class Dispatcher {
     rule: Rule,
     target: Target,
     receivedAt: number,
+    inlineAttempts?: TraceAttempt[],
   ): Promise<DeliveryRow | undefined> {
     const payload = transformInput(target, envelope, {
       ruleArn: rule.arn,
@@ -235,7 +236,7 @@ export class Dispatcher {
       ingestionTime: new Date(receivedAt).toISOString(),
     });
     const stored = { ...target, ruleArn: rule.arn, busPath };
-    if (await this.deliverIn(tx, eventId, payload, stored, receivedAt)) return undefined;
+    if (await this.deliverIn(tx, eventId, payload, stored, receivedAt, inlineAttempts)) return undefined;
     const eventTime = Date.parse((JSON.parse(envelope) as { time?: string }).time ?? '') || receivedAt;
     const row = await tx.get<{ id: number }>(
       `INSERT INTO evb_deliveries (event_id, rule_arn, target, event, payload, event_time, received_at)
@@ -262,6 +263,7 @@ export class Dispatcher {
     payload: string,
     target: StoredTarget,
     receivedAt: number,
+    inlineAttempts: TraceAttempt[] | undefined,
   ): Promise<boolean> {
     try {
       const taken = this.runtime.targets.deliverIn(tx, target.Arn, this.delivery(eventId, payload, target));
@@ -273,7 +275,8 @@ export class Dispatcher {
     }
     this.counters.latency.observe({}, (this.runtime.clock.now() - receivedAt) / 1000);
     this.counters.invocations.inc({ rule: target.ruleArn });
-    await this.traces.attempt(tx, eventId, target, 1, 'delivered');
+    if (inlineAttempts) inlineAttempts.push(this.traces.record(target, 1, 'delivered'));
+    else await this.traces.attempt(tx, eventId, target, 1, 'delivered');
     return true;
   }
 

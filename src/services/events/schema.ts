@@ -141,4 +141,10 @@ export const eventMigrations: Migration[] = [
          );
          CREATE INDEX evb_trace_attempts_trace ON evb_trace_attempts (trace_seq);`,
   },
+  {
+    // Attempts made in the transaction that accepts an event (a queue took it) are kept in the
+    // trace's own row: one insert fewer per event; later attempts still get rows of their own.
+    id: 'events/005-trace-attempts-inline',
+    up: 'ALTER TABLE evb_traces ADD COLUMN attempts TEXT;',
+  },
 ];

@@ -51,3 +51,33 @@ test('a trace holds the matched rules and every attempt in order; prune keeps th
   assert.equal(Number(left[0]!.n), 4);
   await store.close();
 });
+
+test('attempts made with the match join the trace in time order; a later bus replaces the rules', async () => {
+  const store = new SqliteStore({ path: ':memory:' });
+  await store.migrate(eventMigrations);
+  const clock = new ManualClock(Date.parse('2026-11-24T12:00:00Z'));
+  const traces = new EventTraces(store, clock);
+  const onward = { arn: 'arn:aws:events:us-east-1:000000000000:rule/onward' } as Rule;
+  const receivedAt = Date.parse('2026-11-24T11:59:59Z');
+  await store.write(async (tx) => {
+    await traces.matched(tx, 'bus-a', [
+      { eventId: 'e', receivedAt, rules: [rule], attempts: [traces.record(target, 1, 'delivered')] },
+    ]);
+  });
+  clock.advance(10);
+  await store.write((tx) => traces.attempt(tx, 'e', { Id: 'b', Arn: 'bus-b' } as Target, 1, 'delivered'));
+  clock.advance(10);
+  await store.write((tx) =>
+    traces.matched(tx, 'bus-b', [
+      { eventId: 'e', receivedAt, rules: [onward], attempts: [traces.record(target, 1, 'delivered')] },
+    ]),
+  );
+  const trace = await traces.get('e');
+  assert.equal(trace?.busArn, 'bus-b');
+  assert.deepEqual(trace?.matchedRules, [onward.arn]);
+  assert.deepEqual(
+    trace?.attempts.map((attempt) => attempt.targetArn),
+    [target.Arn, 'bus-b', target.Arn],
+  );
+  await store.close();
+});

@@ -38,25 +38,56 @@ export class EventTraces {
     return new Date(this.clock.now()).toISOString();
   }
 
-  /** The rules events matched on a bus (a trace starts here; a later bus replaces it), in one statement. */
+  /**
+   * The rules events matched on a bus and the attempts made in the same transaction, one statement
+   * for all (a trace starts here; a later bus replaces its rules and adds its attempts).
+   */
   async matched(
     tx: Tx,
     busArn: string,
-    events: ReadonlyArray<{ eventId: string; receivedAt: number; rules: readonly Rule[] }>,
+    events: ReadonlyArray<{
+      eventId: string;
+      receivedAt: number;
+      rules: readonly Rule[];
+      attempts?: readonly TraceAttempt[];
+    }>,
   ): Promise<void> {
     if (events.length === 0) return;
     await tx.run(
-      `INSERT INTO evb_traces (event_id, bus_arn, received_at, matched_rules)
-       VALUES ${events.map(() => '(?, ?, ?, ?)').join(', ')}
+      `INSERT INTO evb_traces (event_id, bus_arn, received_at, matched_rules, attempts)
+       VALUES ${events.map(() => '(?, ?, ?, ?, ?)').join(', ')}
        ON CONFLICT (event_id) DO UPDATE SET bus_arn = excluded.bus_arn, received_at = excluded.received_at,
-         matched_rules = excluded.matched_rules`,
+         matched_rules = excluded.matched_rules,
+         attempts = CASE
+           WHEN evb_traces.attempts IS NULL THEN excluded.attempts
+           WHEN excluded.attempts IS NULL THEN evb_traces.attempts
+           ELSE substr(evb_traces.attempts, 1, length(evb_traces.attempts) - 1) || ',' || substr(excluded.attempts, 2)
+         END`,
       events.flatMap((event) => [
         event.eventId,
         busArn,
         event.receivedAt,
         JSON.stringify(event.rules.map((rule) => rule.arn)),
+        event.attempts?.length ? JSON.stringify(event.attempts) : null,
       ]),
     );
+  }
+
+  /** An attempt as its trace shows it. */
+  record(
+    target: Target,
+    attempt: number,
+    outcome: TraceAttempt['outcome'],
+    error?: DeliveryError,
+  ): TraceAttempt {
+    return {
+      target: target.Id,
+      targetArn: target.Arn,
+      attempt,
+      at: this.stamp(),
+      outcome,
+      ...(error ? { errorCode: error.code, errorMessage: error.message } : {}),
+    };
   }
 
   async attempt(
@@ -67,14 +98,7 @@ export class EventTraces {
     outcome: TraceAttempt['outcome'],
     error?: DeliveryError,
   ): Promise<void> {
-    await this.append(tx, eventId, {
-      target: target.Id,
-      targetArn: target.Arn,
-      attempt,
-      at: this.stamp(),
-      outcome,
-      ...(error ? { errorCode: error.code, errorMessage: error.message } : {}),
-    });
+    await this.append(tx, eventId, this.record(target, attempt, outcome, error));
   }
 
   async deadLettered(tx: Tx, eventId: string, target: Target, queueArn: string): Promise<void> {
@@ -95,7 +119,10 @@ export class EventTraces {
         bus_arn: string;
         received_at: number;
         matched_rules: string;
-      }>('SELECT seq, bus_arn, received_at, matched_rules FROM evb_traces WHERE event_id = ?', [eventId]);
+        attempts: string | null;
+      }>('SELECT seq, bus_arn, received_at, matched_rules, attempts FROM evb_traces WHERE event_id = ?', [
+        eventId,
+      ]);
       if (!trace) return undefined;
       const attempts = await tx.all<{ body: string }>(
         'SELECT body FROM evb_trace_attempts WHERE trace_seq = ? ORDER BY id',
@@ -106,7 +133,12 @@ export class EventTraces {
         busArn: trace.bus_arn,
         receivedAt: new Date(Number(trace.received_at)).toISOString(),
         matchedRules: JSON.parse(trace.matched_rules) as string[],
-        attempts: attempts.map((row) => JSON.parse(row.body) as TraceAttempt),
+        // In time order: a later bus's attempts in its accepting transaction sit in the trace's
+        // row, before attempts rows the earlier bus's deliveries added in between.
+        attempts: [
+          ...(trace.attempts ? (JSON.parse(trace.attempts) as TraceAttempt[]) : []),
+          ...attempts.map((row) => JSON.parse(row.body) as TraceAttempt),
+        ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)),
       };
     });
   }

@@ -76,6 +76,17 @@ interface PreparedMessage {
   size: number;
 }
 
+/** A message body's and attributes' checks and digests, whatever queue it goes to. */
+interface MessageContent {
+  body: string;
+  /** The attributes as given (compared by identity). */
+  attributesGiven: MessageAttributes | undefined;
+  attributes: StoredAttributes;
+  size: number;
+  md5Body: string;
+  md5Attributes: string | undefined;
+}
+
 /** What a receive needs to decide about a message before it claims it. */
 type CandidateRow = Pick<MessageRow, 'seq' | 'group_id' | 'receive_count' | 'expires_at'>;
 
@@ -144,6 +155,7 @@ export interface MinuteCounts {
 export class MessageEngine {
   readonly waiters: Waiters;
   private readonly counters = new Map<string, MinuteCounts>();
+  private lastContent: MessageContent | undefined;
 
   constructor(
     private readonly store: Store,
@@ -155,12 +167,10 @@ export class MessageEngine {
 
   /** Validates one message for a queue; throws the error its batch entry (or request) gets. */
   prepare(queue: Queue, entry: SendEntry): PreparedMessage {
-    validateBody(entry.body);
-    const attributes = entry.attributes ?? {};
+    const content = this.content(entry.body, entry.attributes);
     const system = entry.systemAttributes ?? {};
-    const attributesSize = validateAttributes(attributes);
     validateAttributes(system, true);
-    const size = Buffer.byteLength(entry.body) + attributesSize;
+    const size = content.size;
     if (size > queue.settings.maximumMessageSize) {
       throw invalidParameter(
         `One or more parameters are invalid. Reason: Message must be shorter than ${queue.settings.maximumMessageSize} bytes.`,
@@ -204,20 +214,41 @@ export class MessageEngine {
         `Value ${dedupId} for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type.`,
       );
     }
-    const storedAttributes = toStored(attributes);
     const storedSystem = toStored(system);
     return {
       body: entry.body,
-      attributes: storedAttributes,
+      attributes: content.attributes,
       system: storedSystem,
-      md5Body: md5Hex(entry.body),
-      md5Attributes: md5OfAttributes(storedAttributes),
+      md5Body: content.md5Body,
+      md5Attributes: content.md5Attributes,
       md5System: md5OfAttributes(storedSystem),
       delaySeconds: entry.delaySeconds ?? queue.settings.delaySeconds,
       groupId,
       dedupId,
       size,
     };
+  }
+
+  /**
+   * A body's and its attributes' checks and digests. A fan-out (a topic, a rule) hands every queue
+   * the same body and attributes object in a row, so the last one is remembered.
+   */
+  private content(body: string, attributes: MessageAttributes | undefined): MessageContent {
+    const last = this.lastContent;
+    if (last && last.attributesGiven === attributes && last.body === body) return last;
+    validateBody(body);
+    const given = attributes ?? {};
+    const size = Buffer.byteLength(body) + validateAttributes(given);
+    const stored = toStored(given);
+    this.lastContent = {
+      body,
+      attributesGiven: attributes,
+      attributes: stored,
+      size,
+      md5Body: md5Hex(body),
+      md5Attributes: md5OfAttributes(stored),
+    };
+    return this.lastContent;
   }
 
   /** Stores prepared messages in one transaction; answers only after the commit. */

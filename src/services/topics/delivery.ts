@@ -19,6 +19,7 @@ const RETRY_TIMER = 'sns.retry';
 /** Deliveries to queues are retried for a long time, as SNS does; these cap eddy's attempts. */
 const QUEUE_MAX_ATTEMPTS = 100;
 const HTTP_TIMEOUT_MS = 15_000;
+const NO_ATTRIBUTES: Record<string, MessageAttribute> = Object.freeze({});
 
 interface DeliveryRow {
   id: number;
@@ -30,6 +31,7 @@ interface DeliveryRow {
 
 export class Deliveries {
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly rawAttributesOf = new WeakMap<StoredMessage, Record<string, MessageAttribute>>();
   private stopped = false;
   private readonly counters;
 
@@ -183,18 +185,9 @@ export class Deliveries {
 
   private queueDelivery(subscription: Subscription, message: StoredMessage): Delivery {
     const { body, raw } = this.payload(subscription, message);
-    const attributes: Record<string, MessageAttribute> = {};
-    if (raw) {
-      for (const [name, value] of Object.entries(message.attributes)) {
-        attributes[name] =
-          value.BinaryValue !== undefined
-            ? { DataType: value.DataType, BinaryValue: Buffer.from(value.BinaryValue, 'base64') }
-            : { DataType: value.DataType, StringValue: value.StringValue ?? '' };
-      }
-    }
     return {
       body,
-      attributes,
+      attributes: raw ? this.rawAttributes(message) : NO_ATTRIBUTES,
       ...(message.groupId !== undefined ? { groupId: message.groupId } : {}),
       ...(subscription.topic.fifo ? { deduplicationId: message.dedupId ?? message.messageId } : {}),
       sourceArn: subscription.topic.arn,
@@ -203,6 +196,25 @@ export class Deliveries {
 
   private async toQueue(subscription: Subscription, message: StoredMessage): Promise<void> {
     await this.runtime.targets.deliver(subscription.endpoint, this.queueDelivery(subscription, message));
+  }
+
+  /**
+   * A raw delivery's message attributes, one object per message: every queue of a fan-out gets the
+   * same body and this same object, so the queue checks and digests them once.
+   */
+  private rawAttributes(message: StoredMessage): Record<string, MessageAttribute> {
+    let attributes = this.rawAttributesOf.get(message);
+    if (!attributes) {
+      attributes = {};
+      for (const [name, value] of Object.entries(message.attributes)) {
+        attributes[name] =
+          value.BinaryValue !== undefined
+            ? { DataType: value.DataType, BinaryValue: Buffer.from(value.BinaryValue, 'base64') }
+            : { DataType: value.DataType, StringValue: value.StringValue ?? '' };
+      }
+      this.rawAttributesOf.set(message, attributes);
+    }
+    return attributes;
   }
 
   /** Whether the queue took the message in `tx`; false leaves it to the recorded, retried path. */
