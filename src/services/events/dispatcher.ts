@@ -238,16 +238,17 @@ export class Dispatcher {
     const stored = { ...target, ruleArn: rule.arn, busPath };
     if (await this.deliverIn(tx, eventId, payload, stored, receivedAt, inlineAttempts)) return undefined;
     const eventTime = Date.parse((JSON.parse(envelope) as { time?: string }).time ?? '') || receivedAt;
+    const storedJson = JSON.stringify(stored);
     const row = await tx.get<{ id: number }>(
       `INSERT INTO evb_deliveries (event_id, rule_arn, target, event, payload, event_time, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-      [eventId, rule.arn, JSON.stringify(stored), envelope, payload, eventTime, receivedAt],
+      [eventId, rule.arn, storedJson, envelope, payload, eventTime, receivedAt],
     );
     return {
       id: row!.id,
       event_id: eventId,
       rule_arn: rule.arn,
-      target: JSON.stringify(stored),
+      target: storedJson,
       event: envelope,
       payload,
       attempts: 0,
