@@ -1,13 +1,23 @@
 // WAL checkpoints off the event loop. A checkpoint copies the WAL into the database file and
-// fsyncs it: 10–20 ms that, run by SQLite's auto-checkpoint inside a commit, would stall every
-// request behind it. A worker thread with its own connection checkpoints instead (PASSIVE: it
-// never blocks the writer); the writer's auto-checkpoint stays on with a high threshold as a
-// safety net should the worker ever stop.
+// fsyncs it: milliseconds that, run by SQLite's auto-checkpoint inside a commit, would stall every
+// request behind it. A worker thread with its own connection checkpoints instead; the writer's
+// auto-checkpoint stays on with a high threshold as a safety net should the worker ever stop.
+//
+// PASSIVE checkpoints never block the writer, but alone they never rewind the WAL under steady
+// writes: SQLite restarts the log only when a write begins with every frame already copied, and
+// commits keep landing while a checkpoint runs. So once the log is long, the worker follows a
+// PASSIVE pass with a RESTART one. That takes the write lock, but only to copy the few frames
+// committed during the PASSIVE pass (about a millisecond), and makes the next commit write from the
+// start of the file again; the log then stays a few thousand pages long instead of growing to the
+// fallback threshold and being checkpointed inside a commit.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 /** Pages of WAL after which the writer checkpoints itself (the worker normally keeps it far below). */
 export const FALLBACK_AUTOCHECKPOINT_PAGES = 16_384;
+
+/** Pages of WAL after which the worker rewinds it (16 MiB of 4 KiB pages). */
+export const REWIND_PAGES = 4096;
 
 // Plain CommonJS so the worker needs no TypeScript loader.
 const WORKER_SOURCE = `
@@ -16,7 +26,10 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = 5000');
 const timer = setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy: the next tick tries again */ }
+  try {
+    const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)');
+    if (log >= workerData.rewindPages) db.pragma('wal_checkpoint(RESTART)');
+  } catch { /* busy: the next tick tries again */ }
 }, workerData.intervalMs);
 parentPort.on('message', () => {
   clearInterval(timer);
@@ -31,7 +44,10 @@ export class Checkpointer {
 
   constructor(path: string, intervalMs = 200) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, intervalMs } });
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { path, driver, intervalMs, rewindPages: REWIND_PAGES },
+    });
     this.worker.unref();
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
   }

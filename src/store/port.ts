@@ -7,6 +7,12 @@ export interface Tx {
   all<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
   get<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row | undefined>;
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
+  /**
+   * In a write: calls `callback` once this write has settled, with `true` after its commit or
+   * `false` if it was rolled back. For what must wait for the commit (waking a reader, handing a
+   * row to whoever waits for it). The callback must not throw. A read's Tx refuses it.
+   */
+  whenSettled(callback: (committed: boolean) => void): void;
 }
 
 /** A schema change contributed by a service; applied once, in `id` order within its owner. */

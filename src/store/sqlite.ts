@@ -14,6 +14,8 @@ interface PendingWrite {
 /** Prepared statements are cached per connection; SQL text is the key. */
 class Connection implements Tx {
   private readonly statements = new Map<string, Database.Statement>();
+  /** The callbacks of the write running now (undefined outside a write). */
+  settlers: Array<(committed: boolean) => void> | undefined;
   constructor(readonly db: Database.Database) {}
 
   private statement(sql: string): Database.Statement {
@@ -45,7 +47,23 @@ class Connection implements Tx {
   async run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
     return { changes: this.runSync(sql, params) };
   }
+
+  whenSettled(callback: (committed: boolean) => void): void {
+    if (!this.settlers) throw new Error('whenSettled is for writes: a read has nothing to commit');
+    this.settlers.push(callback);
+  }
 }
+
+function settle(settlers: Array<(committed: boolean) => void>, committed: boolean): void {
+  for (const settler of settlers) settler(committed);
+}
+
+/** How long a migration waits for the write lock (the checkpointer may hold it for a moment). */
+const MIGRATION_BUSY_TIMEOUT_MS = 5000;
+/** Delay before a batch whose BEGIN found the write lock taken is tried again. */
+const BUSY_RETRY_MS = 1;
+
+const isBusy = (error: unknown) => (error as { code?: unknown } | null)?.code === 'SQLITE_BUSY';
 
 export interface SqliteOptions {
   /** File path, or `:memory:`. */
@@ -71,7 +89,9 @@ export class SqliteStore implements Store {
     const db = new Database(options.path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
+    // The writer never sleeps in SQLite's busy handler, which would block the event loop: when the
+    // checkpointer holds the write lock for a moment, a batch is retried a millisecond later.
+    db.pragma('busy_timeout = 0');
     db.pragma('foreign_keys = ON');
     db.pragma('cache_size = -65536');
     this.writer = new Connection(db);
@@ -89,6 +109,16 @@ export class SqliteStore implements Store {
   }
 
   async migrate(migrations: readonly Migration[]): Promise<void> {
+    const db = this.writer.db;
+    db.pragma(`busy_timeout = ${MIGRATION_BUSY_TIMEOUT_MS}`);
+    try {
+      this.applyMigrations(migrations);
+    } finally {
+      db.pragma('busy_timeout = 0');
+    }
+  }
+
+  private applyMigrations(migrations: readonly Migration[]): void {
     const db = this.writer.db;
     db.exec('CREATE TABLE IF NOT EXISTS eddy_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
     const applied = new Set(
@@ -109,11 +139,13 @@ export class SqliteStore implements Store {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => {
-          this.batchDone = this.batchDone.then(() => this.flush());
-        });
+        setImmediate(() => this.scheduleFlush());
       }
     });
+  }
+
+  private scheduleFlush(): void {
+    this.batchDone = this.batchDone.then(() => this.flush());
   }
 
   async read<T>(work: (tx: Tx) => Promise<T> | T): Promise<T> {
@@ -146,26 +178,46 @@ export class SqliteStore implements Store {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       control('BEGIN IMMEDIATE');
+    } catch (error) {
+      if (isBusy(error)) {
+        // The checkpointer is rewinding the WAL: keep the batch, in order, ahead of later writes.
+        this.queue = batch.concat(this.queue);
+        this.flushScheduled = true;
+        setTimeout(() => this.scheduleFlush(), BUSY_RETRY_MS);
+      } else {
+        for (const pending of batch) pending.reject(error);
+      }
+      return;
+    }
+    const committing: Array<(committed: boolean) => void> = [];
+    try {
       for (const pending of batch) {
         control('SAVEPOINT write_one');
+        this.writer.settlers = [];
         try {
           const value = await pending.work(this.writer);
           control('RELEASE write_one');
+          committing.push(...this.writer.settlers);
           outcomes.push({ ok: true, value });
         } catch (error) {
           control('ROLLBACK TO write_one');
           control('RELEASE write_one');
+          settle(this.writer.settlers, false);
           outcomes.push({ ok: false, error });
         }
       }
+      this.writer.settlers = undefined;
       control('COMMIT');
       this.commits += 1;
       this.writes += batch.length;
     } catch (error) {
+      this.writer.settlers = undefined;
       if (db.inTransaction) db.exec('ROLLBACK');
+      settle(committing, false);
       for (const pending of batch) pending.reject(error);
       return;
     }
+    settle(committing, true);
     batch.forEach((pending, index) => {
       const outcome = outcomes[index]!;
       if (outcome.ok) pending.resolve(outcome.value);
