@@ -870,6 +870,55 @@ describe('delays, long polling and retention', () => {
     assert.deepEqual(answered, [['first'], ['second'], []], 'the third waited its 3 s');
   });
 
+  test('messages sent to a waiting long poll are handed to it in flight, as any received message is', async () => {
+    const url = await createQueue(sqs, uniqueName('longpoll-handed'));
+    const polling = sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        WaitTimeSeconds: 5,
+        MaxNumberOfMessages: 2,
+        VisibilityTimeout: 60,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const sentAt = Date.now();
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: ['one', 'two', 'three'].map((body) => ({
+          Id: body,
+          MessageBody: body,
+          MessageAttributes: { kind: { DataType: 'String', StringValue: body } },
+        })),
+      }),
+    );
+    const { Messages = [] } = await polling;
+    assert.deepEqual(
+      Messages.map((m) => [m.Body, m.MessageAttributes?.kind?.StringValue]),
+      [
+        ['one', 'one'],
+        ['two', 'two'],
+      ],
+      'MaxNumberOfMessages of the batch, in order',
+    );
+    for (const message of Messages) {
+      assert.equal(message.MD5OfBody, md5(message.Body!));
+      assert.equal(message.Attributes?.ApproximateReceiveCount, '1');
+      const firstReceived = Number(message.Attributes?.ApproximateFirstReceiveTimestamp);
+      assert.ok(Math.abs(firstReceived - sentAt) < 5_000, `first received at ${firstReceived}`);
+    }
+    assert.deepEqual(await counts(sqs, url), { visible: 1, notVisible: 2, delayed: 0 });
+    assert.deepEqual(
+      (await receive(sqs, url)).map((m) => m.Body),
+      ['three'],
+      'the rest waits in the queue; the two handed over are in flight for 60 s',
+    );
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: Messages[0]!.ReceiptHandle }));
+    assert.deepEqual(await counts(sqs, url), { visible: 0, notVisible: 2, delayed: 0 });
+  });
+
   test('a long poll with no message returns empty after WaitTimeSeconds; the queue attribute sets the default', async () => {
     const url = await createQueue(sqs, uniqueName('longpoll-empty'), { ReceiveMessageWaitTimeSeconds: '1' });
     let started = Date.now();

@@ -16,7 +16,7 @@ import {
   validateBody,
 } from './messages.ts';
 import type { Queue, QueueRegistry } from './registry.ts';
-import { Waiters } from './waiters.ts';
+import { type Claim, newReceiptToken, type Waiter, Waiters } from './waiters.ts';
 
 /** FIFO deduplication window. */
 export const DEDUP_WINDOW_MS = 5 * 60_000;
@@ -87,6 +87,12 @@ interface MessageContent {
   md5Attributes: string | undefined;
 }
 
+/** A send's answer for one message, and the row it stored (none for a FIFO duplicate). */
+interface Inserted {
+  result: SendResult;
+  row?: MessageRow;
+}
+
 /** What a receive needs to decide about a message before it claims it. */
 type CandidateRow = Pick<MessageRow, 'seq' | 'group_id' | 'receive_count' | 'expires_at'>;
 
@@ -141,6 +147,9 @@ export function decodeReceipt(handle: string): { queueId: number; seq: number; t
   return { queueId: Number(match[1]), seq: Number(match[2]), token: match[3]! };
 }
 
+const visibilityMsOf = (queue: Queue, options: ReceiveOptions) =>
+  (options.visibilityTimeoutSeconds ?? queue.settings.visibilityTimeoutSeconds) * 1000;
+
 const invalidReceipt = (handle: string) =>
   sqsError('ReceiptHandleIsInvalid', `The input receipt handle "${handle}" is not a valid receipt handle.`);
 
@@ -153,7 +162,7 @@ export interface MinuteCounts {
 }
 
 export class MessageEngine {
-  readonly waiters: Waiters;
+  readonly waiters: Waiters<MessageRow>;
   private readonly counters = new Map<string, MinuteCounts>();
   private lastContent: MessageContent | undefined;
 
@@ -162,7 +171,7 @@ export class MessageEngine {
     private readonly clock: Clock,
     private readonly registry: QueueRegistry,
   ) {
-    this.waiters = new Waiters(clock);
+    this.waiters = new Waiters<MessageRow>(clock, (rows) => this.release(rows));
   }
 
   /** Validates one message for a queue; throws the error its batch entry (or request) gets. */
@@ -257,25 +266,63 @@ export class MessageEngine {
   }
 
   /**
-   * Stores prepared messages in another service's transaction. Waking receivers now is safe: their
-   * claims are writes, which the store runs after this transaction has committed.
+   * Stores prepared messages in a transaction (this service's or another's). A message due now on a
+   * standard queue goes straight to a waiting receive, if there is one; receives are woken for
+   * the rest once the transaction has committed.
    */
   async sendIn(tx: Tx, queue: Queue, messages: PreparedMessage[], senderId: string): Promise<SendResult[]> {
     const now = this.clock.now();
     const out: SendResult[] = [];
-    for (const message of messages) out.push(await this.insert(tx, queue, message, senderId, now));
+    const handed: Array<{ waiter: Waiter<MessageRow>; row: MessageRow }> = [];
+    tx.whenSettled((committed) => {
+      for (const { waiter, row } of handed) waiter.settle(committed ? row : undefined);
+      const left = messages.length - handed.length;
+      if (committed && left > 0) this.waiters.notify(queue.id, left);
+    });
+    for (const message of messages) {
+      const taker = queue.fifo || message.delaySeconds > 0 ? undefined : this.waiters.taker(queue.id);
+      let inserted: Inserted;
+      try {
+        inserted = await this.insert(tx, queue, message, senderId, now, taker?.claim);
+      } catch (error) {
+        taker?.waiter.settle(undefined);
+        throw error;
+      }
+      if (taker) handed.push({ waiter: taker.waiter, row: inserted.row! });
+      out.push(inserted.result);
+    }
     this.count(queue.id, now, 'sent', messages.length);
-    this.waiters.notify(queue.id, messages.length);
+    if (handed.length > 0) this.count(queue.id, now, 'received', handed.length);
     return out;
   }
 
+  /** Makes messages handed to a receive whose client has gone visible again, as never received. */
+  private release(rows: MessageRow[]): void {
+    const queueId = rows[0]!.queue_id;
+    this.store
+      .write(async (tx) => {
+        for (const row of rows) {
+          await tx.run(
+            `UPDATE sqs_messages SET visible_at = ?, receive_count = receive_count - 1, first_received_at = NULL,
+               receipt = NULL WHERE seq = ? AND receipt = ?`,
+            [this.clock.now(), row.seq, row.receipt],
+          );
+        }
+        tx.whenSettled((committed) => committed && this.waiters.notify(queueId, rows.length));
+      })
+      // A store that is closing: the messages come back when their visibility timeout ends.
+      .catch(() => {});
+  }
+
+  /** Inserts one message; with a claim, in flight for the receive it is handed to (its row returned). */
   private async insert(
     tx: Tx,
     queue: Queue,
     message: PreparedMessage,
     senderId: string,
     now: number,
-  ): Promise<SendResult> {
+    claim?: Claim,
+  ): Promise<Inserted> {
     const result: SendResult = { MessageId: '', MD5OfMessageBody: message.md5Body };
     if (message.md5Attributes) result.MD5OfMessageAttributes = message.md5Attributes;
     if (message.md5System) result.MD5OfMessageSystemAttributes = message.md5System;
@@ -291,7 +338,9 @@ export class MessageEngine {
       );
       if (duplicate) {
         // A duplicate is accepted and answered like the original, and not enqueued again.
-        return { ...result, MessageId: duplicate.message_id, SequenceNumber: duplicate.sequence_number };
+        return {
+          result: { ...result, MessageId: duplicate.message_id, SequenceNumber: duplicate.sequence_number },
+        };
       }
       sequenceNumber = await this.nextSequenceNumber(tx, queue);
       result.SequenceNumber = sequenceNumber;
@@ -305,29 +354,56 @@ export class MessageEngine {
     } else {
       result.MessageId = randomUUID();
     }
-    await tx.run(
+    const row: MessageRow = {
+      seq: 0,
+      queue_id: queue.id,
+      message_id: result.MessageId,
+      body: message.body,
+      attributes: message.md5Attributes ? JSON.stringify(message.attributes) : null,
+      system_attributes: message.md5System ? JSON.stringify(message.system) : null,
+      md5_body: message.md5Body,
+      md5_attributes: message.md5Attributes ?? null,
+      md5_system: message.md5System ?? null,
+      sender_id: senderId,
+      sent_at: now,
+      expires_at: now + queue.settings.retentionMs,
+      visible_at: claim ? now + claim.visibilityMs : now + message.delaySeconds * 1000,
+      receive_count: claim ? 1 : 0,
+      first_received_at: claim ? now : null,
+      receipt: claim?.receipt ?? null,
+      group_id: message.groupId ?? null,
+      dedup_id: message.dedupId ?? null,
+      sequence_number: sequenceNumber ?? null,
+      dead_letter_source: null,
+    };
+    const inserted = await tx.get<{ seq: number }>(
       `INSERT INTO sqs_messages (queue_id, message_id, body, attributes, system_attributes, md5_body, md5_attributes,
-         md5_system, sender_id, sent_at, expires_at, visible_at, group_id, dedup_id, sequence_number)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         md5_system, sender_id, sent_at, expires_at, visible_at, receive_count, first_received_at, receipt,
+         group_id, dedup_id, sequence_number)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
       [
-        queue.id,
-        result.MessageId,
-        message.body,
-        message.md5Attributes ? JSON.stringify(message.attributes) : null,
-        message.md5System ? JSON.stringify(message.system) : null,
-        message.md5Body,
-        message.md5Attributes ?? null,
-        message.md5System ?? null,
-        senderId,
-        now,
-        now + queue.settings.retentionMs,
-        now + message.delaySeconds * 1000,
-        message.groupId ?? null,
-        message.dedupId ?? null,
-        sequenceNumber ?? null,
+        row.queue_id,
+        row.message_id,
+        row.body,
+        row.attributes,
+        row.system_attributes,
+        row.md5_body,
+        row.md5_attributes,
+        row.md5_system,
+        row.sender_id,
+        row.sent_at,
+        row.expires_at,
+        row.visible_at,
+        row.receive_count,
+        row.first_received_at,
+        row.receipt,
+        row.group_id,
+        row.dedup_id,
+        row.sequence_number,
       ],
     );
-    return result;
+    row.seq = inserted!.seq;
+    return { result, row };
   }
 
   private async nextSequenceNumber(tx: Tx, queue: Queue): Promise<string> {
@@ -352,7 +428,14 @@ export class MessageEngine {
         if (messages.length > 0 || options.signal.aborted || !this.registry.getById(queue.id))
           return messages;
         if (this.clock.now() >= deadline) return messages;
-        await waiter.wait(Math.min(deadline, nextDueAt ?? deadline), options.signal);
+        const handed = await waiter.wait(
+          Math.min(deadline, nextDueAt ?? deadline),
+          options.signal,
+          queue.fifo
+            ? undefined
+            : { maxMessages: options.maxMessages, visibilityMs: visibilityMsOf(queue, options) },
+        );
+        if (handed) return handed.map((row) => this.toReceived(row, options));
         wokeToLookAgain = true;
       } finally {
         waiter.leave(wokeToLookAgain);
@@ -364,13 +447,28 @@ export class MessageEngine {
     queue: Queue,
     options: ReceiveOptions,
   ): Promise<{ messages: ReceivedMessage[]; nextDueAt: number | undefined }> {
+    // A FIFO receive attempt repeated answers with what it got before, in flight or not.
+    const attemptId = queue.fifo ? options.attemptId : undefined;
+    if (attemptId === undefined) {
+      // Most looks of a long poll find nothing: a read tells so without taking the writer.
+      const now = this.clock.now();
+      const look = await this.store.read((tx) =>
+        tx.get<{ visible: number | null; due: number | null }>(
+          `SELECT (SELECT 1 FROM sqs_messages WHERE queue_id = ? AND visible_at <= ? LIMIT 1) AS visible,
+             (SELECT MIN(visible_at) FROM sqs_messages WHERE queue_id = ? AND visible_at > ?) AS due`,
+          [queue.id, now, queue.id, now],
+        ),
+      );
+      if (look?.visible == null) {
+        return { messages: [], nextDueAt: look?.due == null ? undefined : Number(look.due) };
+      }
+    }
     const moved = new Set<number>();
     const result = await this.store.write(async (tx) => {
       const now = this.clock.now();
-      const visibilityMs =
-        (options.visibilityTimeoutSeconds ?? queue.settings.visibilityTimeoutSeconds) * 1000;
-      if (queue.fifo && options.attemptId !== undefined) {
-        const repeated = await this.repeatAttempt(tx, queue, options.attemptId, now, visibilityMs);
+      const visibilityMs = visibilityMsOf(queue, options);
+      if (attemptId !== undefined) {
+        const repeated = await this.repeatAttempt(tx, queue, attemptId, now, visibilityMs);
         if (repeated) return { rows: repeated, nextDueAt: undefined };
       }
       const claimed = queue.fifo
@@ -378,13 +476,13 @@ export class MessageEngine {
         : await this.claimStandard(tx, queue, options.maxMessages, now, visibilityMs, moved);
       if (claimed.length > 0) {
         this.count(queue.id, now, 'received', claimed.length);
-        if (queue.fifo && options.attemptId !== undefined) {
+        if (attemptId !== undefined) {
           await tx.run(
             `INSERT INTO sqs_receive_attempts (queue_id, attempt_id, messages, expires_at) VALUES (?, ?, ?, ?)
              ON CONFLICT (queue_id, attempt_id) DO UPDATE SET messages = excluded.messages, expires_at = excluded.expires_at`,
             [
               queue.id,
-              options.attemptId,
+              attemptId,
               JSON.stringify(claimed.map((row) => [row.seq, row.receipt])),
               now + DEDUP_WINDOW_MS,
             ],
@@ -546,7 +644,7 @@ export class MessageEngine {
   /** Makes the claimed messages invisible and gives them this receive's receipt, in one statement. */
   private async handOut(tx: Tx, seqs: number[], now: number, visibilityMs: number): Promise<MessageRow[]> {
     if (seqs.length === 0) return [];
-    const receipt = randomUUID().replaceAll('-', '').slice(0, 16);
+    const receipt = newReceiptToken();
     const rows = await tx.all<MessageRow>(
       `UPDATE sqs_messages SET visible_at = ?, receive_count = receive_count + 1,
          first_received_at = COALESCE(first_received_at, ?), receipt = ?
@@ -650,7 +748,9 @@ export class MessageEngine {
       }
       if (deleted > 0) this.count(queue.id, this.clock.now(), 'deleted', deleted);
       // A FIFO group whose message in flight is gone has its next message to give: wake for it.
-      if (deleted > 0 && queue.fifo) this.waiters.notify(queue.id, deleted);
+      if (deleted > 0 && queue.fifo) {
+        tx.whenSettled((committed) => committed && this.waiters.notify(queue.id, deleted));
+      }
       return results;
     });
   }

@@ -177,7 +177,7 @@ export class MoveTasks {
           `Message ${row.message_id} has no source queue to return to; give a DestinationArn.`,
         ));
       await this.engine.moveMessage(tx, row, target, now);
-      this.engine.waiters.notify(target.id);
+      tx.whenSettled((committed) => committed && this.engine.waiters.notify(target.id));
       moved++;
     }
     const done = rows.length < (task.rate ?? DEFAULT_RATE);
