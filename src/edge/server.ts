@@ -46,8 +46,10 @@ export interface Edge {
 }
 
 function sendResponse(res: ServerResponse, response: EdgeResponse, method: string): void {
-  const body = typeof response.body === 'string' ? Buffer.from(response.body) : response.body;
-  res.writeHead(response.status, { ...response.headers, 'content-length': String(body.length) });
+  const { body } = response;
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  res.writeHead(response.status, { ...response.headers, 'content-length': String(length) });
+  // Node joins a string body to the head as it sends it; a Buffer would be copied for nothing.
   res.end(method === 'HEAD' ? undefined : body);
 }
 
