@@ -1,9 +1,9 @@
-// A light AWS wire client for load generators: real SigV4-signed requests on keep-alive sockets,
-// without the SDK's middleware stack. On a 2-core machine the SDK's own CPU per call (~1 ms for a
+// A light AWS wire client for load generators: real SigV4-signed requests on keep-alive sockets
+// (bench/_http1.ts), without the SDK's middleware stack. On a 2-core machine the SDK's own CPU per call (~1 ms for a
 // PutEvents of 10) is what limits a benchmark, not the server; this client costs a fraction of it,
 // so the server measured is the one that runs out. Setup and correctness stay with the SDKs.
 import { createHash, createHmac } from 'node:crypto';
-import { Agent, request } from 'node:http';
+import { Http1Client } from './_http1.ts';
 
 export interface WireOptions {
   /** e.g. http://127.0.0.1:4566 */
@@ -14,11 +14,6 @@ export interface WireOptions {
   sockets?: number;
 }
 
-export interface WireResponse {
-  status: number;
-  body: string;
-}
-
 const ACCESS_KEY = 'test';
 const SECRET_KEY = 'test';
 
@@ -26,7 +21,7 @@ const sha256Hex = (text: string) => createHash('sha256').update(text).digest('he
 const hmac = (key: string | Buffer, text: string) => createHmac('sha256', key).update(text).digest();
 
 export class WireClient {
-  private readonly agent: Agent;
+  private readonly http: Http1Client;
   private readonly url: URL;
   private readonly region: string;
   private signingKey: { day: string; key: Buffer } | undefined;
@@ -34,7 +29,7 @@ export class WireClient {
   constructor(private readonly options: WireOptions) {
     this.url = new URL(options.endpoint);
     this.region = options.region ?? 'us-east-1';
-    this.agent = new Agent({ keepAlive: true, maxSockets: options.sockets ?? 64 });
+    this.http = new Http1Client(this.url.hostname, Number(this.url.port || 80), options.sockets ?? 64);
   }
 
   /** An AWS JSON call (`X-Amz-Target: PREFIX.Operation`); resolves with the parsed answer, rejects on an error status. */
@@ -60,34 +55,11 @@ export class WireClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.http.close();
   }
 
-  private send(body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<WireResponse> {
-    const signed = this.sign(body, headers);
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          agent: this.agent,
-          host: this.url.hostname,
-          port: this.url.port,
-          path: '/',
-          method: 'POST',
-          headers: signed,
-          ...(signal ? { signal } : {}),
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  private send(body: string, headers: Record<string, string>, signal?: AbortSignal) {
+    return this.http.post(this.sign(body, headers), body, signal);
   }
 
   /** SigV4 over host, x-amz-date and the given headers, as the SDK signs a POST to `/`. */
@@ -121,7 +93,6 @@ export class WireClient {
     return {
       ...all,
       authorization: `AWS4-HMAC-SHA256 Credential=${ACCESS_KEY}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
-      'content-length': String(Buffer.byteLength(body)),
     };
   }
 }
