@@ -129,7 +129,17 @@ export function startEddy(env: Record<string, string> = {}): Promise<Peer> {
   return startProcess(
     'eddy',
     process.execPath,
-    [...nodeArgs, join(ROOT, 'bin/eddy.js'), 'up', '--port', '0', '--data-dir', dataDir],
+    // The young-generation size bin/eddy.js's first line and `npm start` give eddy's Node.
+    [
+      '--max-semi-space-size=2',
+      ...nodeArgs,
+      join(ROOT, 'bin/eddy.js'),
+      'up',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+    ],
     /listening on http:\/\/[^\s:]+:(\d+)/,
     { env: { EDDY_LOG_LEVEL: 'warn', ...env }, directory: dataDir },
   );
