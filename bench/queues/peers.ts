@@ -131,7 +131,7 @@ export function startEddy(env: Record<string, string> = {}): Promise<Peer> {
     process.execPath,
     // The young-generation size bin/eddy.js's first line and `npm start` give eddy's Node.
     [
-      '--max-semi-space-size=2',
+      '--max-semi-space-size=4',
       ...nodeArgs,
       join(ROOT, 'bin/eddy.js'),
       'up',
