@@ -376,11 +376,17 @@ export class MessageEngine {
       sequence_number: sequenceNumber ?? null,
       dead_letter_source: null,
     };
+    row.seq = await this.insertRow(tx, row);
+    return { result, row };
+  }
+
+  /** Writes a message row (all but its `seq`, which the table assigns and this returns). */
+  private async insertRow(tx: Tx, row: MessageRow): Promise<number> {
     const inserted = await tx.get<{ seq: number }>(
       `INSERT INTO sqs_messages (queue_id, message_id, body, attributes, system_attributes, md5_body, md5_attributes,
          md5_system, sender_id, sent_at, expires_at, visible_at, receive_count, first_received_at, receipt,
-         group_id, dedup_id, sequence_number)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+         group_id, dedup_id, sequence_number, dead_letter_source)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
       [
         row.queue_id,
         row.message_id,
@@ -400,10 +406,10 @@ export class MessageEngine {
         row.group_id,
         row.dedup_id,
         row.sequence_number,
+        row.dead_letter_source,
       ],
     );
-    row.seq = inserted!.seq;
-    return { result, row };
+    return inserted!.seq;
   }
 
   private async nextSequenceNumber(tx: Tx, queue: Queue): Promise<string> {
@@ -668,30 +674,18 @@ export class MessageEngine {
     deadLetterSource?: string,
   ): Promise<void> {
     await tx.run('DELETE FROM sqs_messages WHERE seq = ?', [row.seq]);
-    const sequenceNumber = target.fifo ? await this.nextSequenceNumber(tx, target) : null;
-    await tx.run(
-      `INSERT INTO sqs_messages (queue_id, message_id, body, attributes, system_attributes, md5_body, md5_attributes,
-         md5_system, sender_id, sent_at, expires_at, visible_at, group_id, dedup_id, sequence_number, dead_letter_source)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        target.id,
-        row.message_id,
-        row.body,
-        row.attributes,
-        row.system_attributes,
-        row.md5_body,
-        row.md5_attributes,
-        row.md5_system,
-        row.sender_id,
-        row.sent_at,
-        Number(row.sent_at) + target.settings.retentionMs,
-        now,
-        target.fifo ? (row.group_id ?? 'default') : row.group_id,
-        row.dedup_id,
-        sequenceNumber,
-        deadLetterSource ?? null,
-      ],
-    );
+    await this.insertRow(tx, {
+      ...row,
+      queue_id: target.id,
+      expires_at: Number(row.sent_at) + target.settings.retentionMs,
+      visible_at: now,
+      receive_count: 0,
+      first_received_at: null,
+      receipt: null,
+      group_id: target.fifo ? (row.group_id ?? 'default') : row.group_id,
+      sequence_number: target.fifo ? await this.nextSequenceNumber(tx, target) : null,
+      dead_letter_source: deadLetterSource ?? null,
+    });
     this.count(target.id, now, 'sent', 1);
   }
 
