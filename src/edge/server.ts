@@ -7,6 +7,7 @@ import type { AccessKey } from '../runtime/config.ts';
 import { newRequestId } from '../runtime/ids.ts';
 import type { Logger } from '../runtime/log.ts';
 import type { MetricsRegistry } from '../runtime/metrics.ts';
+import { extend } from '../runtime/objects.ts';
 import { AuthError, authErrorFor, authenticate, readSignature, type SignatureParts } from './auth/index.ts';
 import {
   type Codec,
@@ -48,7 +49,7 @@ export interface Edge {
 function sendResponse(res: ServerResponse, response: EdgeResponse, method: string): void {
   const { body } = response;
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  res.writeHead(response.status, { ...response.headers, 'content-length': String(length) });
+  res.writeHead(response.status, extend(response.headers, { 'content-length': String(length) }));
   // Node joins a string body to the head as it sends it; a Buffer would be copied for nothing.
   res.end(method === 'HEAD' ? undefined : body);
 }
@@ -172,7 +173,7 @@ export function createEdge(options: EdgeOptions): Edge {
     const finish = (response: EdgeResponse) => {
       sendResponse(res, response, req.method ?? 'GET');
       const seconds = (performance.now() - started) / 1000;
-      requests.inc({ ...labels, status: String(response.status) });
+      requests.inc({ service: labels.service, operation: labels.operation, status: String(response.status) });
       latency.observe(labels, seconds);
       if (logRequests) {
         options.log.debug({ requestId, ...labels, status: response.status, ms: seconds * 1000 }, 'request');

@@ -29,6 +29,7 @@ export {
 export { newRequestId, newTimeOrderedUuid, newUuid, randomHex } from './ids.ts';
 export { createLogger, type Logger, silentLogger } from './log.ts';
 export { MetricsRegistry } from './metrics.ts';
+export { extend } from './objects.ts';
 export {
   type Deliverer,
   type Delivery,

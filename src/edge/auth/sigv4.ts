@@ -60,13 +60,12 @@ export function readSignature(request: EdgeRequest): SignatureParts | undefined 
         `Authorization header requires ${missing.map((key) => `'${key}'`).join(', ')} parameter${missing.length > 1 ? 's' : ''}. Authorization=${authorization.replace(/Signature=\w+/, 'Signature=…')}`,
       );
     }
-    return {
-      ...parseCredential(fields.get('Credential')!),
+    return signatureParts(fields.get('Credential')!, {
       signedHeaders: fields.get('SignedHeaders')!.split(';'),
       signature: fields.get('Signature')!,
       amzDate,
       presigned: false,
-    };
+    });
   }
   const credential = request.query.get('X-Amz-Credential');
   if (credential === null) return undefined;
@@ -83,19 +82,20 @@ export function readSignature(request: EdgeRequest): SignatureParts | undefined 
     throw new AuthError('incomplete', `X-Amz-Algorithm only supports ${ALGORITHM}.`);
   }
   const expires = request.query.get('X-Amz-Expires');
-  return {
-    ...parseCredential(credential),
+  return signatureParts(credential, {
     signedHeaders: request.query.get('X-Amz-SignedHeaders')!.split(';'),
     signature: request.query.get('X-Amz-Signature')!,
     amzDate: request.query.get('X-Amz-Date')!,
     presigned: true,
     ...(expires !== null ? { expiresSeconds: Number(expires) } : {}),
-  };
+  });
 }
 
-function parseCredential(
+/** The parts of a signature: its credential scope, read from `credential`, and the rest. */
+function signatureParts(
   credential: string,
-): Pick<SignatureParts, 'accessKeyId' | 'date' | 'region' | 'service'> {
+  rest: Omit<SignatureParts, 'accessKeyId' | 'date' | 'region' | 'service'>,
+): SignatureParts {
   const parts = credential.split('/');
   const [accessKeyId, date, region, service, terminator] = parts;
   if (parts.length !== 5 || !accessKeyId || !date || !region || !service || terminator !== 'aws4_request') {
@@ -104,7 +104,7 @@ function parseCredential(
       `Credential should be scoped to a valid region, service and terminator 'aws4_request': '${credential}'.`,
     );
   }
-  return { accessKeyId, date, region, service };
+  return { accessKeyId, date, region, service, ...rest };
 }
 
 /** RFC 3986 encoding as SigV4 wants it: everything but unreserved characters. */

@@ -2,7 +2,7 @@
 // of arrival. A matched target that can take the event in that transaction (a queue) has it when
 // the commit is done; any other becomes a delivery row that is tried at once after the commit,
 // retried with back-off on the durable timer service, and finally sent to its dead-letter queue.
-import { type Delivery, DeliveryError, type Runtime, type Timer } from '../../runtime/index.ts';
+import { type Delivery, DeliveryError, extend, type Runtime, type Timer } from '../../runtime/index.ts';
 import type { Tx } from '../../store/index.ts';
 import { type Bus, type EventRegistry, matchingRules, type Rule, type Target } from './registry.ts';
 import { EventTraces, type TraceAttempt } from './traces.ts';
@@ -111,7 +111,7 @@ export class Dispatcher {
       for (const observe of this.acceptObservers) await observe(tx, events, receivedAt);
       return this.route(
         tx,
-        events.map((event) => ({ ...event, receivedAt })),
+        events.map((event) => extend(event, { receivedAt })),
       );
     });
     for (const row of planned) this.track(this.attempt(row));
@@ -235,7 +235,7 @@ export class Dispatcher {
       ruleName: rule.name,
       ingestionTime: new Date(receivedAt).toISOString(),
     });
-    const stored = { ...target, ruleArn: rule.arn, busPath };
+    const stored = extend(target, { ruleArn: rule.arn, busPath });
     if (await this.deliverIn(tx, eventId, payload, stored, receivedAt, inlineAttempts)) return undefined;
     const eventTime = Date.parse((JSON.parse(envelope) as { time?: string }).time ?? '') || receivedAt;
     const storedJson = JSON.stringify(stored);
@@ -287,7 +287,7 @@ export class Dispatcher {
       body: payload,
       ...(groupId ? { groupId } : {}),
       deduplicationId: eventId,
-      parameters: { ...target, busPath: target.busPath },
+      parameters: { ...target },
       sourceArn: target.ruleArn,
     };
   }

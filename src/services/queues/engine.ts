@@ -2,7 +2,7 @@
 // Every change commits before its caller is answered; long polls wake on commit.
 import { createHash, randomUUID } from 'node:crypto';
 import type { ServiceError } from '../../edge/index.ts';
-import type { Clock } from '../../runtime/index.ts';
+import { type Clock, extend } from '../../runtime/index.ts';
 import type { Store, Tx } from '../../store/index.ts';
 import { invalidParameter, sqsError } from './errors.ts';
 import {
@@ -674,18 +674,20 @@ export class MessageEngine {
     deadLetterSource?: string,
   ): Promise<void> {
     await tx.run('DELETE FROM sqs_messages WHERE seq = ?', [row.seq]);
-    await this.insertRow(tx, {
-      ...row,
-      queue_id: target.id,
-      expires_at: Number(row.sent_at) + target.settings.retentionMs,
-      visible_at: now,
-      receive_count: 0,
-      first_received_at: null,
-      receipt: null,
-      group_id: target.fifo ? (row.group_id ?? 'default') : row.group_id,
-      sequence_number: target.fifo ? await this.nextSequenceNumber(tx, target) : null,
-      dead_letter_source: deadLetterSource ?? null,
-    });
+    await this.insertRow(
+      tx,
+      extend(row, {
+        queue_id: target.id,
+        expires_at: Number(row.sent_at) + target.settings.retentionMs,
+        visible_at: now,
+        receive_count: 0,
+        first_received_at: null,
+        receipt: null,
+        group_id: target.fifo ? (row.group_id ?? 'default') : row.group_id,
+        sequence_number: target.fifo ? await this.nextSequenceNumber(tx, target) : null,
+        dead_letter_source: deadLetterSource ?? null,
+      }),
+    );
     this.count(target.id, now, 'sent', 1);
   }
 

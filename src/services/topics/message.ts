@@ -1,5 +1,6 @@
 // Published messages: SNS's rules for bodies, subjects, structures and attributes, and the JSON
 // envelopes subscribers receive. Pure apart from the signature, which takes the key.
+import { extend } from '../../runtime/index.ts';
 import { invalidParameter } from './errors.ts';
 import type { PublishedAttribute } from './filter.ts';
 import { type SigningKey, sign } from './signing.ts';
@@ -154,13 +155,12 @@ export function envelope(
     ...(urls.subscribeUrl !== undefined ? { SubscribeURL: urls.subscribeUrl } : {}),
     Timestamp: message.timestamp,
   };
-  const document: Record<string, unknown> = {
-    ...fields,
+  const document: Record<string, unknown> = extend(fields, {
     SignatureVersion: signatureVersion,
     Signature: sign(fields, key, signatureVersion),
     SigningCertURL: urls.signingCertUrl,
     ...(message.type === 'Notification' ? { UnsubscribeURL: urls.unsubscribeUrl } : {}),
-  };
+  });
   const attributes = Object.entries(message.attributes);
   if (attributes.length > 0) {
     document.MessageAttributes = Object.fromEntries(
