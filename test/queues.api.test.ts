@@ -919,6 +919,27 @@ describe('delays, long polling and retention', () => {
     assert.deepEqual(await counts(sqs, url), { visible: 0, notVisible: 2, delayed: 0 });
   });
 
+  test('a long poll whose client hangs up stops waiting: a message sent after it stays visible', async () => {
+    const url = await createQueue(sqs, uniqueName('longpoll-hangup'));
+    const hangUp = new AbortController();
+    const polling = sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20 }), {
+      abortSignal: hangUp.signal,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    hangUp.abort();
+    await assert.rejects(polling, (error: Error) => error.name === 'AbortError');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the server sees the socket close
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'after the hang-up' }));
+    assert.deepEqual(
+      await counts(sqs, url),
+      { visible: 1, notVisible: 0, delayed: 0 },
+      'not handed to the poll that was left',
+    );
+    const [message] = await receive(sqs, url, { MessageSystemAttributeNames: ['All'] });
+    assert.equal(message?.Body, 'after the hang-up');
+    assert.equal(message?.Attributes?.ApproximateReceiveCount, '1');
+  });
+
   test('a long poll with no message returns empty after WaitTimeSeconds; the queue attribute sets the default', async () => {
     const url = await createQueue(sqs, uniqueName('longpoll-empty'), { ReceiveMessageWaitTimeSeconds: '1' });
     let started = Date.now();
