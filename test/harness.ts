@@ -155,14 +155,15 @@ const BIN = resolve(import.meta.dirname, '../bin/eddy.js');
 
 /**
  * Starts `eddy up` as a real process (for kill -9 and CLI tests) and resolves once it listens.
- * `script` runs another entry point instead of the CLI (a test fixture that calls startEddy).
+ * `script` runs another entry point instead of the CLI (a test fixture that calls startEddy);
+ * `nodeArgs` go to Node itself (V8 flags).
  */
 export function spawnEddy(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; script?: string; timeoutMs?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; script?: string; timeoutMs?: number; nodeArgs?: string[] } = {},
 ): Promise<EddyProcess> {
   const command = options.script ? ['--import', 'tsx', options.script, ...args] : [BIN, 'up', ...args];
-  const child = spawn(process.execPath, command, {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...command], {
     env: { ...process.env, EDDY_LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
