@@ -72,10 +72,8 @@ class HandlerContext implements RequestContext {
   readonly operation: string;
   readonly protocol: Protocol;
   readonly host: string;
-  private abort: AbortController | undefined;
-  private readonly onClose = () => {
-    if (!this.res.writableFinished) this.abort?.abort();
-  };
+  /** Made when a handler first reads `signal`: the controller and the listener that fires it. */
+  private watching: { abort: AbortController; onClose: () => void } | undefined;
 
   constructor(
     fields: Omit<RequestContext, 'signal'>,
@@ -93,19 +91,23 @@ class HandlerContext implements RequestContext {
   }
 
   get signal(): AbortSignal {
-    if (!this.abort) {
-      this.abort = new AbortController();
-      this.inFlight.add(this.abort);
-      this.res.on('close', this.onClose);
+    if (!this.watching) {
+      const abort = new AbortController();
+      const onClose = () => {
+        if (!this.res.writableFinished) abort.abort();
+      };
+      this.watching = { abort, onClose };
+      this.inFlight.add(abort);
+      this.res.on('close', onClose);
     }
-    return this.abort.signal;
+    return this.watching.abort.signal;
   }
 
   /** The request is answered: stop watching its client. */
   release(): void {
-    if (!this.abort) return;
-    this.inFlight.delete(this.abort);
-    this.res.off('close', this.onClose);
+    if (!this.watching) return;
+    this.inFlight.delete(this.watching.abort);
+    this.res.off('close', this.watching.onClose);
   }
 }
 
