@@ -18,9 +18,8 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { spawnEddy, TEST_REGION } from './harness.ts';
+import { spawnEddy } from './harness.ts';
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const WARM_UP_ROUNDS = 300;
 const MEASURED_ROUNDS = 800;
 /** A call that leaves nothing behind promotes tens of bytes; one tied to the heap, kilobytes. */
@@ -42,10 +41,9 @@ test('calls of SQS, EventBridge and SNS leave under 1 KB each in the old generat
   const eddy = await spawnEddy(['--port', '0', '--in-memory'], {
     nodeArgs: ['--max-semi-space-size=4', '--trace-gc-nvp'],
   });
-  const config = { endpoint: eddy.url, region: TEST_REGION, credentials, maxAttempts: 1 };
-  const sqs = new SQSClient(config);
-  const events = new EventBridgeClient(config);
-  const sns = new SNSClient(config);
+  const sqs = eddy.client(SQSClient);
+  const events = eddy.client(EventBridgeClient);
+  const sns = eddy.client(SNSClient);
   try {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'gc' }));
     const { Attributes } = await sqs.send(

@@ -20,7 +20,6 @@ import {
 import type { EventTrace } from '../src/services/events/traces.ts';
 import { type EddyProcess, spawnEddy, TEST_REGION, tempDataDir } from './harness.ts';
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const EVENTS = 3000;
 
 test('kill -9 right after PutEvents: every accepted event is delivered after the restart', async () => {
@@ -28,13 +27,8 @@ test('kill -9 right after PutEvents: every accepted event is delivered after the
   let second: EddyProcess | undefined;
   try {
     const first = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
-    const events = new EventBridgeClient({
-      endpoint: first.url,
-      region: TEST_REGION,
-      credentials,
-      maxAttempts: 1,
-    });
-    const sqs = new SQSClient({ endpoint: first.url, region: TEST_REGION, credentials, maxAttempts: 1 });
+    const events = first.client(EventBridgeClient);
+    const sqs = first.client(SQSClient);
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'crash-events' }));
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
@@ -70,12 +64,7 @@ test('kill -9 right after PutEvents: every accepted event is delivered after the
     sqs.destroy();
 
     second = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
-    const sqsAfter = new SQSClient({
-      endpoint: second.url,
-      region: TEST_REGION,
-      credentials,
-      maxAttempts: 1,
-    });
+    const sqsAfter = second.client(SQSClient);
     const { QueueUrl: url } = await sqsAfter.send(new GetQueueUrlCommand({ QueueName: 'crash-events' }));
     const delivered = new Set<string>();
     const deadline = Date.now() + 30_000;

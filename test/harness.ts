@@ -10,6 +10,7 @@ import type { ServiceFactory } from '../src/services/index.ts';
 
 export const TEST_REGION = 'us-east-1';
 export const TEST_ACCOUNT = '000000000000';
+const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 export interface TestEddyOptions {
   /** Services to run; all of eddy's by default. */
@@ -59,6 +60,22 @@ export interface TestEddy {
   stop(): Promise<void>;
 }
 
+/** An SDK v3 client for the eddy at `url`: the test region, no retries. Extra settings override. */
+function sdkClient<C>(
+  Client: new (config: ClientConfig) => C,
+  url: string,
+  credentials: Credentials,
+  extra: Partial<ClientConfig> & Record<string, unknown>,
+): C {
+  return new Client({
+    endpoint: url,
+    region: TEST_REGION,
+    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+    maxAttempts: 1,
+    ...extra,
+  });
+}
+
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'eddy-test-'));
 }
@@ -86,7 +103,7 @@ export async function startTestEddy(options: TestEddyOptions = {}): Promise<Test
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.beforeStart ? { beforeStart: options.beforeStart } : {}),
   });
-  const defaultCredentials = options.accessKeys?.[0] ?? { accessKeyId: 'test', secretAccessKey: 'test' };
+  const defaultCredentials = options.accessKeys?.[0] ?? TEST_CREDENTIALS;
   return {
     url: eddy.url,
     port: eddy.port,
@@ -94,16 +111,7 @@ export async function startTestEddy(options: TestEddyOptions = {}): Promise<Test
     eddy,
     runtime: eddy.runtime,
     client(Client, extra = {}) {
-      return new Client({
-        endpoint: eddy.url,
-        region: TEST_REGION,
-        credentials: {
-          accessKeyId: defaultCredentials.accessKeyId,
-          secretAccessKey: defaultCredentials.secretAccessKey,
-        },
-        maxAttempts: 1,
-        ...extra,
-      });
+      return sdkClient(Client, eddy.url, defaultCredentials, extra);
     },
     aws(args, credentials = defaultCredentials) {
       return runAws(eddy.url, args, credentials);
@@ -145,6 +153,11 @@ export interface EddyProcess {
   child: ChildProcess;
   url: string;
   port: number;
+  /** An SDK v3 client for this process, with the credentials `test`/`test`. */
+  client<C>(
+    Client: new (config: ClientConfig) => C,
+    extra?: Partial<ClientConfig> & Record<string, unknown>,
+  ): C;
   /** Everything the process printed so far. */
   output(): string;
   /** Sends a signal and resolves with the exit code (null when killed by a signal). */
@@ -182,6 +195,7 @@ export function spawnEddy(
           child,
           url: match[1]!,
           port: Number(match[2]),
+          client: (Client, extra = {}) => sdkClient(Client, match[1]!, TEST_CREDENTIALS, extra),
           output: () => output,
           kill(signal = 'SIGTERM') {
             return new Promise((done) => {

@@ -15,16 +15,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type EddyProcess, spawnEddy, TEST_REGION, tempDataDir } from './harness.ts';
-
-function client(url: string): SQSClient {
-  return new SQSClient({
-    endpoint: url,
-    region: TEST_REGION,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
-}
+import { type EddyProcess, spawnEddy, tempDataDir } from './harness.ts';
 
 async function receiveAll(
   sqs: SQSClient,
@@ -47,7 +38,7 @@ test('kill -9: acknowledged messages survive, in-flight ones reappear, FIFO orde
   let second: EddyProcess | undefined;
   try {
     const first = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
-    const sqs = client(first.url);
+    const sqs = first.client(SQSClient);
     const standard = (
       await sqs.send(
         new CreateQueueCommand({ QueueName: 'crash-standard', Attributes: { VisibilityTimeout: '2' } }),
@@ -115,7 +106,7 @@ test('kill -9: acknowledged messages survive, in-flight ones reappear, FIFO orde
     assert.equal(await first.kill('SIGKILL'), null, 'killed by the signal');
 
     second = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
-    const again = client(second.url);
+    const again = second.client(SQSClient);
     const standardUrl = (await again.send(new GetQueueUrlCommand({ QueueName: 'crash-standard' }))).QueueUrl!;
     const fifoUrl = (await again.send(new GetQueueUrlCommand({ QueueName: 'crash-fifo.fifo' }))).QueueUrl!;
 

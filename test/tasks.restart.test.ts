@@ -12,16 +12,7 @@ import {
   StopTaskCommand,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { type EddyProcess, spawnEddy, TEST_REGION, tempDataDir } from './harness.ts';
-
-function client(url: string): ECSClient {
-  return new ECSClient({
-    endpoint: url,
-    region: TEST_REGION,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
-}
+import { type EddyProcess, spawnEddy, tempDataDir } from './harness.ts';
 
 async function waitFor(ecs: ECSClient, arn: string, done: (task: Task) => boolean, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;
@@ -49,7 +40,7 @@ test('kill -9 of eddy: live task processes are re-attached, dead ones are marked
   const pids: number[] = [];
   try {
     const first = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
-    let ecs = client(first.url);
+    let ecs = first.client(ECSClient);
     await ecs.send(
       new RegisterTaskDefinitionCommand({
         family: 'survivor',
@@ -80,7 +71,7 @@ test('kill -9 of eddy: live task processes are re-attached, dead ones are marked
     assert.ok(alive(keepPid), 'a task process outlives eddy');
 
     second = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
-    ecs = client(second.url);
+    ecs = second.client(ECSClient);
     const stillRunning = await waitFor(ecs, keep, () => true);
     assert.equal(stillRunning.lastStatus, 'RUNNING');
     assert.equal(stillRunning.version, running.version, 'a re-attached task did not change');
@@ -107,7 +98,7 @@ test('a Spot interruption’s notice outlives a restart: the task is stopped whe
   let pid: number | undefined;
   try {
     const first = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
-    let ecs = client(first.url);
+    let ecs = first.client(ECSClient);
     await ecs.send(
       new RegisterTaskDefinitionCommand({
         family: 'spot-survivor',
@@ -146,7 +137,7 @@ test('a Spot interruption’s notice outlives a restart: the task is stopped whe
     await first.kill('SIGKILL');
 
     second = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
-    ecs = client(second.url);
+    ecs = second.client(ECSClient);
     const stillNoticed = await waitFor(ecs, arn, () => true);
     assert.equal(stillNoticed.stopCode, 'TerminationNotice');
     const stopped = await waitFor(ecs, arn, (task) => task.lastStatus === 'STOPPED');

@@ -22,9 +22,8 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type EddyProcess, spawnEddy, TEST_REGION, tempDataDir } from './harness.ts';
+import { type EddyProcess, spawnEddy, tempDataDir } from './harness.ts';
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const MESSAGES = 200;
 
 /** An HTTP subscriber that confirms its subscription, answers 500 until healthy, then records bodies. */
@@ -95,8 +94,8 @@ test('kill -9 during delivery: queue subscribers lose nothing and HTTP retries r
   let second: EddyProcess | undefined;
   try {
     const first = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
-    const sns = new SNSClient({ endpoint: first.url, region: TEST_REGION, credentials, maxAttempts: 1 });
-    const sqs = new SQSClient({ endpoint: first.url, region: TEST_REGION, credentials, maxAttempts: 1 });
+    const sns = first.client(SNSClient);
+    const sqs = first.client(SQSClient);
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'crash-topic' }));
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'crash-fanout' }));
     const { Attributes } = await sqs.send(
@@ -157,12 +156,7 @@ test('kill -9 during delivery: queue subscribers lose nothing and HTTP retries r
     assert.equal(await first.kill('SIGKILL'), null);
 
     second = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
-    const sqsAfter = new SQSClient({
-      endpoint: second.url,
-      region: TEST_REGION,
-      credentials,
-      maxAttempts: 1,
-    });
+    const sqsAfter = second.client(SQSClient);
     const { QueueUrl: urlAfter } = await sqsAfter.send(new GetQueueUrlCommand({ QueueName: 'crash-fanout' }));
     const inQueue = await drain(sqsAfter, urlAfter!, MESSAGES);
     assert.deepEqual([...inQueue].sort(), [...acknowledged].sort(), 'the queue subscriber has every message');
