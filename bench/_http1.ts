@@ -12,7 +12,7 @@ export interface Http1Response {
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 
-/** One request at a time on one socket; `undefined` length means "until the server closes". */
+/** One request at a time on one socket. */
 class Connection {
   readonly socket: Socket;
   private buffered: Buffer = Buffer.alloc(0);
@@ -136,11 +136,7 @@ export class Http1Client {
   private acquire(): Promise<Connection> {
     const idle = this.idle.pop();
     if (idle) return Promise.resolve(idle);
-    if (this.open.size < this.maxSockets) {
-      const connection = new Connection(this.host, this.port, (gone) => this.forget(gone));
-      this.open.add(connection);
-      return Promise.resolve(connection);
-    }
+    if (this.open.size < this.maxSockets) return Promise.resolve(this.connect());
     return new Promise((resolve) => this.queued.push(resolve));
   }
 
@@ -156,11 +152,12 @@ export class Http1Client {
     const index = this.idle.indexOf(connection);
     if (index >= 0) this.idle.splice(index, 1);
     // A waiting request gets a fresh connection in place of the one that closed.
-    const next = this.queued.shift();
-    if (next) {
-      const fresh = new Connection(this.host, this.port, (gone) => this.forget(gone));
-      this.open.add(fresh);
-      next(fresh);
-    }
+    this.queued.shift()?.(this.connect());
+  }
+
+  private connect(): Connection {
+    const connection = new Connection(this.host, this.port, (gone) => this.forget(gone));
+    this.open.add(connection);
+    return connection;
   }
 }

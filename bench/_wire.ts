@@ -1,7 +1,8 @@
 // A light AWS wire client for load generators: real SigV4-signed requests on keep-alive sockets
-// (bench/_http1.ts), without the SDK's middleware stack. On a 2-core machine the SDK's own CPU per call (~1 ms for a
-// PutEvents of 10) is what limits a benchmark, not the server; this client costs a fraction of it,
-// so the server measured is the one that runs out. Setup and correctness stay with the SDKs.
+// (bench/_http1.ts), without the SDK's middleware stack. On a 2-core machine the SDK's own CPU per
+// call (~1 ms for a PutEvents of 10) is what limits a benchmark, not the server; this client costs
+// a fraction of it, so the server measured is the one that runs out. Setup and correctness stay
+// with the SDKs.
 import { createHash, createHmac } from 'node:crypto';
 import { Http1Client } from './_http1.ts';
 
