@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { ServiceFactory, ServiceModule } from './contract/index.ts';
 import { createEdge, type Edge } from './edge/index.ts';
 import {
   type Clock,
@@ -19,7 +20,7 @@ import {
   TimerService,
   timerMigrations,
 } from './runtime/index.ts';
-import { type ServiceFactory, type ServiceModule, serviceFactories } from './services/index.ts';
+import { serviceFactories } from './services/index.ts';
 import { openStore, type Store } from './store/index.ts';
 import { version } from './version.ts';
 

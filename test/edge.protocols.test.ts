@@ -35,7 +35,7 @@ import {
   SNSClient,
 } from '@aws-sdk/client-sns';
 import { GetQueueUrlCommand, ListQueuesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type InternalRoute, loadModel, ServiceError } from '../src/edge/index.ts';
+import { type InternalRoute, loadModel, ServiceError } from '../src/contract/index.ts';
 import { CREATED, type Recorder, testServices } from './fixtures/services.ts';
 import { startTestEddy, type TestEddy } from './harness.ts';
 

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type RunningEddy, startEddy } from '../src/app.ts';
+import type { ServiceFactory } from '../src/contract/index.ts';
 import type { AccessKey, Clock, Config, Runtime } from '../src/runtime/index.ts';
 import { silentLogger } from '../src/runtime/index.ts';
-import type { ServiceFactory } from '../src/services/index.ts';
 
 export const TEST_REGION = 'us-east-1';
 export const TEST_ACCOUNT = '000000000000';

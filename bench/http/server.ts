@@ -2,7 +2,7 @@
 // trivial JSON 1.1 operation) or `bare` (node:http answering the same bytes). Prints its port.
 import { createServer } from 'node:http';
 import { startEddy } from '../../src/app.ts';
-import { loadModel } from '../../src/edge/index.ts';
+import { loadModel } from '../../src/contract/index.ts';
 import { loadConfig } from '../../src/runtime/index.ts';
 
 const [kind, responseFile] = process.argv.slice(2);

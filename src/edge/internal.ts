@@ -1,28 +1,8 @@
 // eddy's own HTTP API under /_eddy/: health, metrics, and routes services contribute (explain,
 // trace, fault injection). JSON in and out; errors are `{ code, message }`.
+
+import { type InternalRoute, ServiceError } from '../contract/index.ts';
 import type { EdgeResponse } from './codecs/index.ts';
-import { ServiceError } from './errors.ts';
-
-export interface InternalRequest {
-  params: Record<string, string>;
-  query: URLSearchParams;
-  /** The parsed JSON body, or undefined when there is none. */
-  body: unknown;
-}
-
-export interface InternalResponse {
-  status?: number;
-  /** Serialized as JSON, unless `contentType` is given and it is a string. */
-  body: unknown;
-  contentType?: string;
-}
-
-export interface InternalRoute {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** Path below `/_eddy/`, with `:name` parameters: `events/:eventId`. */
-  path: string;
-  handle(request: InternalRequest): Promise<InternalResponse> | InternalResponse;
-}
 
 interface CompiledRoute {
   route: InternalRoute;

@@ -1,8 +1,9 @@
 // Picks the service and protocol for a request: X-Amz-Target, then the SigV4 scope's service,
 // then the Query `Action` + `Version`, then REST routes.
+
+import type { Protocol, ServiceDefinition } from '../contract/index.ts';
+import { ShapeResolver } from '../contract/index.ts';
 import { type CodecService, codecs, type EdgeRequest, queryParameters, targetOf } from './codecs/index.ts';
-import { ShapeResolver } from './model.ts';
-import type { Protocol, ServiceDefinition } from './service.ts';
 
 export interface RegisteredService extends CodecService {
   protocols: Protocol[];

@@ -2,12 +2,20 @@
 // service's protocol codec, handed to its handler, and encoded back.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { Clock } from '../runtime/clock.ts';
-import type { AccessKey } from '../runtime/config.ts';
-import { newRequestId } from '../runtime/ids.ts';
-import type { Logger } from '../runtime/log.ts';
-import type { MetricsRegistry } from '../runtime/metrics.ts';
-import { extend } from '../runtime/objects.ts';
+import {
+  type Protocol,
+  type RequestContext,
+  type ServiceDefinition,
+  ServiceError,
+} from '../contract/index.ts';
+import {
+  type AccessKey,
+  type Clock,
+  extend,
+  type Logger,
+  type MetricsRegistry,
+  newRequestId,
+} from '../runtime/index.ts';
 import { AuthError, authErrorFor, authenticate, readSignature, type SignatureParts } from './auth/index.ts';
 import {
   type Codec,
@@ -16,10 +24,9 @@ import {
   type EdgeResponse,
   InputProblemError,
 } from './codecs/index.ts';
-import { internalFailure, ServiceError } from './errors.ts';
+import { internalFailure } from './errors.ts';
 import { InternalRouter } from './internal.ts';
 import { type RegisteredService, Router } from './router.ts';
-import type { Protocol, RequestContext, ServiceDefinition } from './service.ts';
 
 /** Largest request body accepted (S3 uploads stream separately once that service lands). */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;

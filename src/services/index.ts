@@ -1,24 +1,11 @@
 // The services eddy serves. Each module turns the runtime into a service definition plus its
 // migrations and background work; the app starts them in this order.
-import type { ServiceDefinition } from '../edge/index.ts';
-import type { Runtime } from '../runtime/index.ts';
-import type { Migration } from '../store/index.ts';
+import type { ServiceFactory } from '../contract/index.ts';
 import { eventsService } from './events/index.ts';
 import { logsService } from './logs/index.ts';
 import { queuesService } from './queues/index.ts';
 import { tasksService } from './tasks/index.ts';
 import { topicsService } from './topics/index.ts';
-
-export interface ServiceModule {
-  definition: ServiceDefinition;
-  migrations: Migration[];
-  /** Starts background work (delivery loops); called after migrations, before the port opens. */
-  start?(): Promise<void>;
-  /** Stops background work; called after the port closed, before the store closes. */
-  stop?(): Promise<void>;
-}
-
-export type ServiceFactory = (runtime: Runtime) => ServiceModule;
 
 // Logs come first so they stop last: every other service's final log lines are committed.
 // Tasks come after the event bus: they stop first, so their last state changes still reach it.

@@ -1,8 +1,9 @@
 // Who sent a request: accepts any credentials on loopback without keys, verifies SigV4 when keys are set.
-import type { AccessKey } from '../../runtime/config.ts';
+
+import type { Protocol } from '../../contract/index.ts';
+import { ServiceError } from '../../contract/index.ts';
+import type { AccessKey } from '../../runtime/index.ts';
 import type { EdgeRequest } from '../codecs/index.ts';
-import { ServiceError } from '../errors.ts';
-import type { Protocol } from '../service.ts';
 import { AuthError, type AuthFailure, type SignatureParts, verifySignature } from './sigv4.ts';
 
 export type { SignatureParts } from './sigv4.ts';

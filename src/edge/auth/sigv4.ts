@@ -1,6 +1,6 @@
 // AWS Signature Version 4: parses the signature of a request (header or presigned query) and verifies it.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { AccessKey } from '../../runtime/config.ts';
+import type { AccessKey } from '../../runtime/index.ts';
 import type { EdgeRequest } from '../codecs/index.ts';
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';

@@ -1,5 +1,5 @@
 // The protocol codecs, one per AWS wire protocol.
-import type { Protocol } from '../service.ts';
+import type { Protocol } from '../../contract/index.ts';
 import { jsonRpcCodec } from './json-rpc.ts';
 import { queryCodec } from './query.ts';
 import { restJsonCodec, restXmlCodec } from './rest.ts';

@@ -1,6 +1,7 @@
 // AWS JSON 1.0 / 1.1: the operation comes from `X-Amz-Target`, input and output are JSON documents.
-import { ServiceError } from '../errors.ts';
-import type { Input, InputProblem } from '../service.ts';
+
+import type { Input, InputProblem } from '../../contract/index.ts';
+import { ServiceError } from '../../contract/index.ts';
 import { decodeJson, encodeJson, parseJsonObject } from './json-values.ts';
 import type { Codec, CodecService, EdgeRequest, EdgeResponse, ResponseMeta } from './types.ts';
 

@@ -1,7 +1,7 @@
 // Model-driven conversion between JSON documents and handler values (AWS JSON 1.0/1.1 and REST-JSON bodies).
 
-import { ServiceError } from '../errors.ts';
-import type { Shape, ShapeResolver } from '../model.ts';
+import type { Shape, ShapeResolver } from '../../contract/index.ts';
+import { ServiceError } from '../../contract/index.ts';
 import { formatTimestamp, parseTimestamp, toBase64, typeProblem } from './scalars.ts';
 import { InputProblemError } from './types.ts';
 

@@ -1,7 +1,7 @@
 // AWS Query: form-encoded parameters in (`Action`, `Version`, `Member.N`, `Map.N.key`), XML out.
-import { ServiceError } from '../errors.ts';
-import type { ResolvedShape, ShapeResolver } from '../model.ts';
-import type { Input, InputProblem } from '../service.ts';
+
+import type { Input, InputProblem, ResolvedShape, ShapeResolver } from '../../contract/index.ts';
+import { ServiceError } from '../../contract/index.ts';
 import { scalarFromText } from './scalars.ts';
 import type { Codec, CodecService, EdgeRequest, EdgeResponse, ResponseMeta } from './types.ts';
 import { InputProblemError } from './types.ts';

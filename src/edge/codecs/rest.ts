@@ -1,8 +1,15 @@
 // REST-JSON and REST-XML: the operation comes from the method and path (the model's `requestUri`),
 // members bind to URI labels, query parameters, headers and the body.
-import { ServiceError } from '../errors.ts';
-import type { ResolvedShape, Shape, ShapeResolver } from '../model.ts';
-import type { Input, InputProblem, Protocol } from '../service.ts';
+
+import type {
+  Input,
+  InputProblem,
+  Protocol,
+  ResolvedShape,
+  Shape,
+  ShapeResolver,
+} from '../../contract/index.ts';
+import { ServiceError } from '../../contract/index.ts';
 import { describeValue } from './json-rpc.ts';
 import { decodeJsonMembers, encodeJson, encodeJsonMembers, parseJsonObject } from './json-values.ts';
 import { formatTimestamp, parseTimestamp, scalarFromText, scalarToText, toBase64 } from './scalars.ts';

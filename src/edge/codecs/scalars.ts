@@ -1,5 +1,5 @@
 // Scalar values shared by every codec: numbers, booleans, timestamps and blobs in and out.
-import type { ResolvedShape } from '../model.ts';
+import type { ResolvedShape } from '../../contract/index.ts';
 import { InputProblemError } from './types.ts';
 
 const INTEGER_TYPES = new Set(['integer', 'long', 'short', 'byte', 'biginteger']);

@@ -1,8 +1,13 @@
 // The request and response as codecs see them, and the interface every protocol codec implements.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ServiceError } from '../errors.ts';
-import type { ShapeResolver } from '../model.ts';
-import type { Input, InputProblem, Protocol, ServiceDefinition } from '../service.ts';
+import type {
+  Input,
+  InputProblem,
+  Protocol,
+  ServiceDefinition,
+  ServiceError,
+  ShapeResolver,
+} from '../../contract/index.ts';
 
 export interface EdgeRequest {
   method: string;

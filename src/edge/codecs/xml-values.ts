@@ -1,5 +1,5 @@
 // Model-driven conversion between XML and handler values (Query responses, REST-XML bodies).
-import type { ResolvedShape, Shape, ShapeResolver } from '../model.ts';
+import type { ResolvedShape, Shape, ShapeResolver } from '../../contract/index.ts';
 import { scalarFromText, scalarToText } from './scalars.ts';
 import { InputProblemError } from './types.ts';
 import type { XmlElement, XmlWriter } from './xml.ts';

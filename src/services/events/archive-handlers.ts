@@ -1,6 +1,6 @@
 // The archive and replay operations: input checked as AWS words its constraints, then the archives
 // and the replays.
-import type { Handler, Input, RequestContext } from '../../edge/index.ts';
+import type { Handler, Input, RequestContext } from '../../contract/index.ts';
 import { parseArn } from '../../runtime/index.ts';
 import { ARCHIVE_STATES, type Archive, type ArchiveStats, type Archives } from './archives.ts';
 import { notFound, validation } from './errors.ts';

@@ -1,5 +1,5 @@
 // CreateConnection … ListConnections and CreateApiDestination … ListApiDestinations.
-import type { Handler, Input, RequestContext } from '../../edge/index.ts';
+import type { Handler, Input, RequestContext } from '../../contract/index.ts';
 import type { ApiInvoker } from './api-invoker.ts';
 import type { ApiDestination, AuthParameters, Connection, Connections } from './connections.ts';
 import { withoutSecrets } from './connections.ts';

@@ -1,5 +1,5 @@
 // EventBridge's errors: code, status and the messages AWS words them with.
-import { ServiceError } from '../../edge/index.ts';
+import { ServiceError } from '../../contract/index.ts';
 
 export const eventsError = (code: string, message: string) =>
   new ServiceError(code, message, { status: 400 });

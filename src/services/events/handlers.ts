@@ -1,5 +1,5 @@
 // One handler per EventBridge operation: input checks as AWS words them, then the registry and the dispatcher.
-import type { Handler, Input, RequestContext } from '../../edge/index.ts';
+import type { Handler, Input, RequestContext } from '../../contract/index.ts';
 import { matchesPattern } from '../../patterns/index.ts';
 import { type Clock, newTimeOrderedUuid } from '../../runtime/index.ts';
 import type { Dispatcher } from './dispatcher.ts';

@@ -1,7 +1,8 @@
 // The event bus: Amazon EventBridge's buses, rules and targets, with durable, retried delivery.
-import { ServiceError } from '../../edge/index.ts';
+
+import type { ServiceModule } from '../../contract/index.ts';
+import { ServiceError } from '../../contract/index.ts';
 import { DeliveryError, type Runtime } from '../../runtime/index.ts';
-import type { ServiceModule } from '../index.ts';
 import { ApiInvoker } from './api-invoker.ts';
 import { archiveHandlers } from './archive-handlers.ts';
 import { Archives } from './archives.ts';

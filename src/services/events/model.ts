@@ -1,7 +1,7 @@
 // The EventBridge model as AWS published it in the aws-sdk v2 package, with the members and the
 // operation that came after it (bus descriptions, dead-letter configs, timestamps, UpdateEventBus),
 // as today's clients send and read them.
-import { loadModel, type ServiceModel, type Shape } from '../../edge/index.ts';
+import { loadModel, type ServiceModel, type Shape } from '../../contract/index.ts';
 
 const string: Shape = { type: 'string' };
 const timestamp: Shape = { type: 'timestamp' };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock } from '../../runtime/clock.ts';
+import { ManualClock } from '../../runtime/index.ts';
 import { SqliteStore } from '../../store/index.ts';
 import type { Rule, Target } from './registry.ts';
 import { eventMigrations } from './schema.ts';

@@ -1,6 +1,6 @@
 // CloudWatch Logs' errors (every one a 400 with `__type` and `message`) and its Coral-style input checks,
 // which AWS reports as InvalidParameterException listing every broken constraint.
-import { ServiceError } from '../../edge/index.ts';
+import { ServiceError } from '../../contract/index.ts';
 
 export const logsError = (code: string, message: string, fields?: Record<string, unknown>) =>
   new ServiceError(code, message, { status: 400, ...(fields ? { fields } : {}) });

@@ -1,6 +1,6 @@
 // Handlers for log events: PutLogEvents with AWS's batch rules, GetLogEvents with its forward and
 // backward tokens, FilterLogEvents across a group's streams with filter patterns and paging.
-import type { Handler } from '../../edge/index.ts';
+import type { Handler } from '../../contract/index.ts';
 import type { Clock } from '../../runtime/index.ts';
 import type { Store } from '../../store/index.ts';
 import { constraints, invalidParameter, LOG_STREAM_NAME_PATTERN, streamNotFound } from './errors.ts';

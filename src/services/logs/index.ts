@@ -25,9 +25,10 @@
 //   the driver's in-memory buffer on a crashed host.
 // - Bad names fail at once with DeliveryError `InvalidParameterException`; after stop(), deliveries
 //   fail with a retryable `ServiceUnavailableException`.
-import { loadModel, ServiceError } from '../../edge/index.ts';
+
+import type { ServiceModule } from '../../contract/index.ts';
+import { loadModel, ServiceError } from '../../contract/index.ts';
 import { DeliveryError, formatArn, parseArn, type Runtime } from '../../runtime/index.ts';
-import type { ServiceModule } from '../index.ts';
 import { LOG_GROUP_NAME_PATTERN, LOG_STREAM_NAME_PATTERN } from './errors.ts';
 import { eventHandlers } from './event-handlers.ts';
 import { LogEvents } from './events.ts';

@@ -1,5 +1,5 @@
 // Reading handler input: typed members, and the log group a request names by name or by ARN.
-import type { Input, RequestContext } from '../../edge/index.ts';
+import type { Input, RequestContext } from '../../contract/index.ts';
 import { parseArn } from '../../runtime/index.ts';
 import { constraints, groupNotFound, invalidParameter, LOG_GROUP_NAME_PATTERN } from './errors.ts';
 

@@ -1,5 +1,5 @@
 // Handlers for log groups, log streams, retention and tags, with CloudWatch Logs' checks and messages.
-import type { Handler, Input } from '../../edge/index.ts';
+import type { Handler, Input } from '../../contract/index.ts';
 import type { Clock } from '../../runtime/index.ts';
 import {
   constraints,

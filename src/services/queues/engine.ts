@@ -1,7 +1,7 @@
 // Messages in queues: send, receive, delete, visibility, purge, dead-letter redrive.
 // Every change commits before its caller is answered; long polls wake on commit.
 import { createHash, randomUUID } from 'node:crypto';
-import type { ServiceError } from '../../edge/index.ts';
+import type { ServiceError } from '../../contract/index.ts';
 import { type Clock, extend } from '../../runtime/index.ts';
 import type { Store, Tx } from '../../store/index.ts';
 import { invalidParameter, sqsError } from './errors.ts';

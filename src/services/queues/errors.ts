@@ -1,5 +1,5 @@
 // SQS's errors: the JSON code, its Query code where it differs, and the HTTP status AWS gives.
-import { ServiceError } from '../../edge/index.ts';
+import { ServiceError } from '../../contract/index.ts';
 
 /** JSON code → Query code, for the codes AWS renames between the protocols. */
 export const QUERY_ERROR_CODES: Record<string, string> = {

@@ -1,5 +1,5 @@
 // One handler per SQS operation: read the input, check it as AWS does, call the domain, shape the output.
-import type { Handler, Input, RequestContext, ServiceError } from '../../edge/index.ts';
+import type { Handler, Input, RequestContext, ServiceError } from '../../contract/index.ts';
 import { knownAttributeNames } from './attributes.ts';
 import type { MessageEngine, SendEntry } from './engine.ts';
 import { invalidParameter, sqsError } from './errors.ts';

@@ -1,7 +1,8 @@
 // The queues service: Amazon SQS on AWS JSON 1.0 and the Query protocol, durable in the store.
-import { ServiceError } from '../../edge/index.ts';
+
+import type { ServiceModule } from '../../contract/index.ts';
+import { ServiceError } from '../../contract/index.ts';
 import { type Delivery, DeliveryError, type Runtime } from '../../runtime/index.ts';
-import type { ServiceModule } from '../index.ts';
 import { MessageEngine } from './engine.ts';
 import { QUERY_ERROR_CODES } from './errors.ts';
 import { queueHandlers } from './handlers.ts';

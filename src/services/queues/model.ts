@@ -1,7 +1,7 @@
 // The SQS model as AWS publishes it (AWS JSON 1.0), with the Query protocol's wire names laid over it:
 // AWS moved SQS to JSON in 2023 and the published model lost the names Query clients still send and
 // expect (`Attribute.1.Name`, `<Message>`). They are facts of the wire, kept here as data.
-import { loadModel, type ServiceModel, type Shape } from '../../edge/index.ts';
+import { loadModel, type ServiceModel, type Shape } from '../../contract/index.ts';
 
 /** Query names of flattened lists' items and of flattened maps' entries, by member name. */
 const ENTRY_NAMES: Record<string, string> = {

@@ -1,5 +1,5 @@
 // CreateCluster, DeleteCluster, DescribeClusters, ListClusters and the task definition operations.
-import type { Handler, Input, RequestContext } from '../../edge/index.ts';
+import type { Handler, Input, RequestContext } from '../../contract/index.ts';
 import type { ClusterSettings, Clusters } from './clusters.ts';
 import type { RegisterInput } from './definition-input.ts';
 import type { TaskDefinitions } from './definitions.ts';

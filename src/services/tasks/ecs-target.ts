@@ -2,7 +2,7 @@
 // target's EcsParameters. What the rule delivers (its Input or InputTransformer output) becomes the
 // task's overrides when it is a JSON object of them, as EventBridge passes it to RunTask.
 import { createHash } from 'node:crypto';
-import { ServiceError } from '../../edge/index.ts';
+import { ServiceError } from '../../contract/index.ts';
 import { type Delivery, DeliveryError, type DeliveryReceipt, parseArn } from '../../runtime/index.ts';
 import type { NetworkConfiguration } from './fargate.ts';
 import type { RunTaskInput, RunTaskOutput } from './run-task.ts';

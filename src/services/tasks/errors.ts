@@ -1,5 +1,5 @@
 // ECS's errors: every one is a client fault with status 400, worded as ECS words them.
-import { ServiceError } from '../../edge/index.ts';
+import { ServiceError } from '../../contract/index.ts';
 
 export const ecsError = (code: string, message: string) => new ServiceError(code, message, { status: 400 });
 

@@ -3,10 +3,10 @@
 // "ECS Task State Change" events on the default bus, a task metadata endpoint, and the event
 // bus's ECS target kind (`arn:aws:ecs:…:cluster/NAME`) through the targets port.
 
-import { ServiceError } from '../../edge/index.ts';
+import type { ServiceModule } from '../../contract/index.ts';
+import { ServiceError } from '../../contract/index.ts';
 import type { Runner } from '../../runners/index.ts';
 import type { Runtime } from '../../runtime/index.ts';
-import type { ServiceModule } from '../index.ts';
 import { awslogsSink } from './awslogs.ts';
 import { clusterHandlers, definitionHandlers } from './cluster-handlers.ts';
 import { Clusters } from './clusters.ts';

@@ -1,6 +1,6 @@
 // POST /_eddy/tasks/interrupt: a Fargate Spot interruption on demand, so users can test their
 // shutdown handling (the TerminationNotice event, SIGTERM, then the stop when the notice runs out).
-import { type InternalRoute, ServiceError } from '../../edge/index.ts';
+import { type InternalRoute, ServiceError } from '../../contract/index.ts';
 import type { Supervisor } from './supervisor.ts';
 import type { TaskStore } from './task-store.ts';
 

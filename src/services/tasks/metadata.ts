@@ -1,6 +1,6 @@
 // The task metadata endpoint (v4) a container reads at ECS_CONTAINER_METADATA_URI_V4: the
 // container's own metadata, and the task's under `/task`, in the shapes the ECS agent serves.
-import { type InternalRoute, ServiceError } from '../../edge/index.ts';
+import { type InternalRoute, ServiceError } from '../../contract/index.ts';
 import type { Supervisor } from './supervisor.ts';
 import type { ContainerRecord, TaskRecord } from './types.ts';
 

@@ -1,5 +1,5 @@
 // CreateService, UpdateService, DeleteService, DescribeServices and ListServices.
-import type { Handler, Input, RequestContext } from '../../edge/index.ts';
+import type { Handler, Input, RequestContext } from '../../contract/index.ts';
 import type { Clusters } from './clusters.ts';
 import type { TaskDefinitions } from './definitions.ts';
 import {

@@ -1,5 +1,5 @@
 // RunTask, StopTask, DescribeTasks, ListTasks, and tagging of clusters, task definitions and tasks.
-import type { Handler, Input } from '../../edge/index.ts';
+import type { Handler, Input } from '../../contract/index.ts';
 import { parseArn } from '../../runtime/index.ts';
 import { scopeOf } from './cluster-handlers.ts';
 import type { Clusters } from './clusters.ts';

@@ -1,5 +1,5 @@
 // SNS's errors: Query codes and the "Invalid parameter: …" wording AWS uses.
-import { ServiceError } from '../../edge/index.ts';
+import { ServiceError } from '../../contract/index.ts';
 
 export const snsError = (code: string, message: string, status = 400) =>
   new ServiceError(code, message, { status });

@@ -1,6 +1,6 @@
 // One handler per SNS operation.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Handler, Input } from '../../edge/index.ts';
+import type { Handler, Input } from '../../contract/index.ts';
 import type { Clock } from '../../runtime/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { Deliveries } from './delivery.ts';

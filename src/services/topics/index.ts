@@ -1,8 +1,9 @@
 // Topics: Amazon SNS on the Query protocol, with filter policies, FIFO topics, signed HTTP/S
 // delivery with retry policies, and dead-letter queues.
-import { loadModel, ServiceError } from '../../edge/index.ts';
+
+import type { ServiceModule } from '../../contract/index.ts';
+import { loadModel, ServiceError } from '../../contract/index.ts';
 import { DeliveryError, type Runtime } from '../../runtime/index.ts';
-import type { ServiceModule } from '../index.ts';
 import { Deliveries } from './delivery.ts';
 import { topicHandlers } from './handlers.ts';
 import type { PublishInput } from './message.ts';

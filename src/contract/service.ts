@@ -1,6 +1,6 @@
 // What a service gives the edge: its model, one handler per operation, and how it names input errors.
 import type { ServiceError } from './errors.ts';
-import type { InternalRoute } from './internal.ts';
+import type { InternalRoute } from './internal-routes.ts';
 import type { ServiceModel } from './model.ts';
 
 export type Protocol = 'json' | 'query' | 'rest-json' | 'rest-xml';
