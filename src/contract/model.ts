@@ -1,7 +1,6 @@
-// Service models as data: the shape definitions AWS publishes on npm (aws-sdk v2 `apis/*.min.json`).
+// Service models as data: AWS's current models, kept in models/ (scripts/refresh-models.js).
 // Codecs walk these to parse requests and serialize responses; nothing here knows a particular service.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 
 export type ShapeType =
   | 'structure'
@@ -72,11 +71,12 @@ export interface ServiceModel {
   shapes: Record<string, Shape>;
 }
 
-const require = createRequire(import.meta.url);
+// models/ sits two folders up from this file, whether it runs from src/contract or a build of it.
+const MODELS = new URL('../../models/', import.meta.url);
 
-/** Loads `aws-sdk/apis/<id>.min.json` (e.g. `sqs-2012-11-05`); each call returns a fresh copy to adapt. */
+/** Loads `models/<id>.json` (e.g. `sqs-2012-11-05`); each call returns a fresh copy to adapt. */
 export function loadModel(id: string): ServiceModel {
-  return JSON.parse(readFileSync(require.resolve(`aws-sdk/apis/${id}.min.json`), 'utf8')) as ServiceModel;
+  return JSON.parse(readFileSync(new URL(`${id}.json`, MODELS), 'utf8')) as ServiceModel;
 }
 
 /** A shape with its reference followed; member-level traits win over the target's. */

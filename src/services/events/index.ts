@@ -1,7 +1,7 @@
 // The event bus: Amazon EventBridge's buses, rules and targets, with durable, retried delivery.
 
 import type { ServiceModule } from '../../contract/index.ts';
-import { ServiceError } from '../../contract/index.ts';
+import { loadModel, ServiceError } from '../../contract/index.ts';
 import { DeliveryError, type Runtime } from '../../runtime/index.ts';
 import { ApiInvoker } from './api-invoker.ts';
 import { archiveHandlers } from './archive-handlers.ts';
@@ -11,7 +11,6 @@ import { Connections } from './connections.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { explainEvent } from './explain.ts';
 import { eventHandlers } from './handlers.ts';
-import { loadEventsModel } from './model.ts';
 import { EventRegistry } from './registry.ts';
 import { Replays } from './replays.ts';
 import { RuleSchedules } from './scheduled-rules.ts';
@@ -69,7 +68,7 @@ export function eventsService(runtime: Runtime): ServiceModule {
   return {
     definition: {
       name: 'events',
-      model: loadEventsModel(),
+      model: loadModel('events-2015-10-07'),
       handlers: {
         ...eventHandlers(registry, dispatcher, schedules, runtime.clock),
         ...archiveHandlers(registry, archives, replays),

@@ -75,9 +75,10 @@ export function loadQueuesModel(): ServiceModel {
       if (itemShape?.type === 'structure') overlay(itemShape, operation);
     }
   };
+  const structureOf = (ref: Shape): Shape => (ref.shape ? (model.shapes[ref.shape] ?? ref) : ref);
   for (const [name, operation] of Object.entries(model.operations)) {
-    if (operation.input) overlay(operation.input, name);
-    if (operation.output) overlay(operation.output, name);
+    if (operation.input) overlay(structureOf(operation.input), name);
+    if (operation.output) overlay(structureOf(operation.output), name);
   }
   return model;
 }

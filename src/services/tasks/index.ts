@@ -4,7 +4,7 @@
 // bus's ECS target kind (`arn:aws:ecs:…:cluster/NAME`) through the targets port.
 
 import type { ServiceModule } from '../../contract/index.ts';
-import { ServiceError } from '../../contract/index.ts';
+import { loadModel, ServiceError } from '../../contract/index.ts';
 import type { Runner } from '../../runners/index.ts';
 import type { Runtime } from '../../runtime/index.ts';
 import { awslogsSink } from './awslogs.ts';
@@ -15,7 +15,6 @@ import { EcsServices } from './ecs-services.ts';
 import { deliverToCluster } from './ecs-target.ts';
 import { interruptRoute } from './interrupt.ts';
 import { metadataRoutes } from './metadata.ts';
-import { loadTasksModel } from './model.ts';
 import { type RunTaskDeps, runTask } from './run-task.ts';
 import { chooseRunner } from './runner-choice.ts';
 import { tasksMigrations } from './schema.ts';
@@ -88,7 +87,7 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
   return {
     definition: {
       name: 'ecs',
-      model: loadTasksModel(),
+      model: loadModel('ecs-2014-11-13'),
       handlers: {
         ...clusterHandlers(clusters, tasks),
         ...definitionHandlers(definitions),
