@@ -126,7 +126,7 @@ describe('REST protocols', () => {
   test('REST-JSON signs its path and query string', async () => {
     const listed = await eddy
       .client(SchedulerClient)
-      .send(new ListSchedulesCommand({ NamePrefix: 'a b/c', MaxResults: 3 }));
+      .send(new ListSchedulesCommand({ NextToken: 'a b/c+=', MaxResults: 3 }));
     assert.equal(listed.Schedules?.length, 1);
     const wrong = await failure(
       eddy.client(SchedulerClient, { credentials: WRONG_SECRET }).send(new ListSchedulesCommand({})),

@@ -231,7 +231,7 @@ describe('archives', () => {
       live.events.send(
         new CreateArchiveCommand({ ArchiveName: 'a'.repeat(49), EventSourceArn: busArn('default') }),
       ),
-      (error: Error) => isValidation(error) && /length between 1 and 48/.test(error.message),
+      (error: Error) => isValidation(error) && /length less than or equal to 48/.test(error.message),
     );
     await assert.rejects(
       live.events.send(

@@ -15,12 +15,19 @@ export {
   type ShapeType,
 } from './model.ts';
 export type { ServiceFactory, ServiceModule } from './module.ts';
+export type * from './operations/index.ts';
 export type {
+  AnyHandler,
   Handler,
+  Handlers,
   Input,
   InputProblem,
+  OperationHandler,
+  OperationTypes,
   Output,
   Protocol,
   RequestContext,
   ServiceDefinition,
+  Violation,
 } from './service.ts';
+export { violationMessage } from './violations.ts';

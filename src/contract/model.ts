@@ -43,6 +43,16 @@ export interface Shape {
   idempotencyToken?: boolean;
   exception?: boolean;
   document?: boolean;
+  /** Constraints the edge enforces before a handler runs: lengths (strings, lists, maps) or values (numbers). */
+  min?: number;
+  max?: number;
+  /** A Java regular expression the whole string must match. */
+  pattern?: string;
+  enum?: string[];
+  /** A tagged union: exactly one member is set. */
+  union?: boolean;
+  /** The error shape's wire code and status, where the model gives them. */
+  error?: { code?: string; httpStatusCode?: number; senderFault?: boolean };
 }
 
 export interface OperationModel {

@@ -25,12 +25,37 @@ export type Input = Record<string, unknown>;
 // biome-ignore lint/suspicious/noConfusingVoidType: handlers of operations without output return nothing.
 export type Output = Record<string, unknown> | undefined | void;
 
+/** One operation's handler: its input decoded and checked against the model, its output as the model shapes it. */
+export type OperationHandler<In, Out> = (input: In, context: RequestContext) => Promise<Out> | Out;
+
+/** A model's operations, as generated into contract/operations/: name → { input, output }. */
+export type OperationTypes = Record<string, { input: unknown; output: unknown }>;
+
+/** A service's handler table, one handler for every operation of its model: tsc reports a missing or mistyped one. */
+export type Handlers<Operations extends OperationTypes> = {
+  [Name in keyof Operations]: OperationHandler<Operations[Name]['input'], Operations[Name]['output']>;
+};
+
+/** A handler that reads its input untyped; a service's table becomes `Handlers<…Operations>` instead. */
 export type Handler = (input: Input, context: RequestContext) => Promise<Output> | Output;
+
+/** Any operation's handler, as the edge holds it; the edge hands it input that the model checked. */
+export type AnyHandler = (input: never, context: RequestContext) => Promise<Output> | Output;
+
+/** A constraint of the model that a member's value breaks, in AWS's words. */
+export interface Violation {
+  /** The member's path as AWS names it: `entries.1.member.source`. */
+  member: string;
+  value: unknown;
+  /** `Member must have length less than or equal to 64`. */
+  rule: string;
+}
 
 /** An input problem found while decoding, before any handler runs. */
 export type InputProblem =
   | { kind: 'missing'; member: string }
-  | { kind: 'type'; member: string; expected: string; value: unknown };
+  | { kind: 'type'; member: string; expected: string; value: unknown }
+  | { kind: 'constraints'; violations: Violation[] };
 
 export interface ServiceDefinition {
   /** Short name used in logs and metrics (`sqs`). */
@@ -38,7 +63,7 @@ export interface ServiceDefinition {
   model: ServiceModel;
   /** The protocols this service answers; the first is its primary one. Defaults to the model's. */
   protocols?: Protocol[];
-  handlers: Partial<Record<string, Handler>>;
+  handlers: Partial<Record<string, AnyHandler>>;
   /** Maps an input problem to this service's error; the codec's generic error otherwise. */
   inputError?: (problem: InputProblem, protocol: Protocol) => ServiceError | undefined;
   /** Query-compatible services' JSON errors: the Query code for an error code, when it differs. */

@@ -4,9 +4,12 @@
 import type { Protocol, ServiceDefinition } from '../contract/index.ts';
 import { ShapeResolver } from '../contract/index.ts';
 import { type CodecService, codecs, type EdgeRequest, queryParameters, targetOf } from './codecs/index.ts';
+import { InputValidator } from './validate.ts';
 
 export interface RegisteredService extends CodecService {
   protocols: Protocol[];
+  /** The model's constraints on each operation's input. */
+  validator: InputValidator;
 }
 
 export interface Route {
@@ -33,11 +36,15 @@ export class Router {
   private readonly bySigningName = new Map<string, RegisteredService>();
 
   constructor(definitions: ServiceDefinition[]) {
-    this.services = definitions.map((definition) => ({
-      definition,
-      resolver: new ShapeResolver(definition.model.shapes),
-      protocols: protocolsOf(definition),
-    }));
+    this.services = definitions.map((definition) => {
+      const resolver = new ShapeResolver(definition.model.shapes);
+      return {
+        definition,
+        resolver,
+        protocols: protocolsOf(definition),
+        validator: new InputValidator(resolver),
+      };
+    });
     for (const service of this.services) {
       const metadata = service.definition.model.metadata;
       const clash = metadata.targetPrefix && this.byTarget.get(metadata.targetPrefix);

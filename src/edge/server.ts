@@ -285,6 +285,11 @@ export function createEdge(options: EdgeOptions): Edge {
     let context: HandlerContext | undefined;
     try {
       const input = codec.decodeInput(request, service, operation);
+      const violations = service.validator.violations(
+        service.definition.model.operations[operation]?.input,
+        input,
+      );
+      if (violations.length > 0) throw new InputProblemError({ kind: 'constraints', violations });
       context = new HandlerContext(
         {
           requestId,
@@ -299,7 +304,8 @@ export function createEdge(options: EdgeOptions): Edge {
         res,
         inFlight,
       );
-      const output = (await handler(input, context)) ?? {};
+      // The input was decoded and checked against the operation's model: it is the handler's type.
+      const output = (await handler(input as never, context)) ?? {};
       if (res.destroyed) return;
       finish(codec.encodeOutput(service, operation, output, { requestId, operation }));
     } catch (error) {

@@ -1,7 +1,7 @@
 // AWS JSON 1.0 / 1.1: the operation comes from `X-Amz-Target`, input and output are JSON documents.
 
 import type { Input, InputProblem } from '../../contract/index.ts';
-import { ServiceError } from '../../contract/index.ts';
+import { ServiceError, violationMessage } from '../../contract/index.ts';
 import { decodeJson, encodeJson, parseJsonObject } from './json-values.ts';
 import type { Codec, CodecService, EdgeRequest, EdgeResponse, ResponseMeta } from './types.ts';
 
@@ -86,6 +86,8 @@ export const jsonRpcCodec: Codec = {
   },
 
   inputError(problem: InputProblem): ServiceError {
+    if (problem.kind === 'constraints')
+      return new ServiceError('ValidationException', violationMessage(problem.violations));
     if (problem.kind === 'missing') {
       return new ServiceError(
         'ValidationException',

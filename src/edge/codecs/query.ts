@@ -1,7 +1,7 @@
 // AWS Query: form-encoded parameters in (`Action`, `Version`, `Member.N`, `Map.N.key`), XML out.
 
 import type { Input, InputProblem, ResolvedShape, ShapeResolver } from '../../contract/index.ts';
-import { ServiceError } from '../../contract/index.ts';
+import { ServiceError, violationMessage } from '../../contract/index.ts';
 import { scalarFromText } from './scalars.ts';
 import type { Codec, CodecService, EdgeRequest, EdgeResponse, ResponseMeta } from './types.ts';
 import { InputProblemError } from './types.ts';
@@ -173,6 +173,8 @@ export const queryCodec: Codec = {
   },
 
   inputError(problem: InputProblem): ServiceError {
+    if (problem.kind === 'constraints')
+      return new ServiceError('ValidationError', violationMessage(problem.violations));
     if (problem.kind === 'missing') {
       return new ServiceError(
         'MissingParameter',

@@ -9,7 +9,7 @@ import type {
   Shape,
   ShapeResolver,
 } from '../../contract/index.ts';
-import { ServiceError } from '../../contract/index.ts';
+import { ServiceError, violationMessage } from '../../contract/index.ts';
 import { describeValue } from './json-rpc.ts';
 import { decodeJsonMembers, encodeJson, encodeJsonMembers, parseJsonObject } from './json-values.ts';
 import { formatTimestamp, parseTimestamp, scalarFromText, scalarToText, toBase64 } from './scalars.ts';
@@ -271,6 +271,8 @@ const jsonBody: BodyFormat = {
     };
   },
   inputError(problem) {
+    if (problem.kind === 'constraints')
+      return new ServiceError('ValidationException', violationMessage(problem.violations));
     if (problem.kind === 'missing')
       return new ServiceError('ValidationException', `Member '${problem.member}' must not be null.`);
     return new ServiceError(
@@ -325,6 +327,13 @@ const xmlBody: BodyFormat = {
     };
   },
   inputError(problem) {
+    if (problem.kind === 'constraints') {
+      const [first] = problem.violations;
+      return new ServiceError(
+        'InvalidArgument',
+        `${first?.member ?? 'A member'}: ${first?.rule ?? 'invalid'}.`,
+      );
+    }
     if (problem.kind === 'missing')
       return new ServiceError('InvalidArgument', `${problem.member} must be specified.`);
     return new ServiceError('InvalidArgument', `${problem.member} must be ${problem.expected}.`);

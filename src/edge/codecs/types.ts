@@ -38,7 +38,11 @@ export interface CodecService {
 /** Thrown while decoding input; the server turns it into the service's error for that problem. */
 export class InputProblemError extends Error {
   constructor(readonly problem: InputProblem) {
-    super(problem.kind === 'missing' ? `missing ${problem.member}` : `bad ${problem.member}`);
+    super(
+      problem.kind === 'constraints'
+        ? `${problem.violations.length} constraint(s) broken`
+        : `${problem.kind} ${problem.member}`,
+    );
   }
 }
 

@@ -75,6 +75,7 @@ export function eventsService(runtime: Runtime): ServiceModule {
         ...connectionHandlers(connections, invoker),
       },
       inputError(problem) {
+        if (problem.kind === 'constraints') return undefined;
         if (problem.kind === 'missing') {
           return new ServiceError(
             'ValidationException',

@@ -27,7 +27,7 @@
 //   fail with a retryable `ServiceUnavailableException`.
 
 import type { ServiceModule } from '../../contract/index.ts';
-import { loadModel, ServiceError } from '../../contract/index.ts';
+import { loadModel, ServiceError, violationMessage } from '../../contract/index.ts';
 import { DeliveryError, formatArn, parseArn, type Runtime } from '../../runtime/index.ts';
 import { LOG_GROUP_NAME_PATTERN, LOG_STREAM_NAME_PATTERN } from './errors.ts';
 import { eventHandlers } from './event-handlers.ts';
@@ -121,7 +121,10 @@ export function logsService(
         ...eventHandlers(registry, events, runtime.store, runtime.clock),
       },
       inputError(problem) {
-        // CloudWatch Logs reports a missing member as InvalidParameterException; type errors keep the codec's.
+        // CloudWatch Logs reports broken constraints and a missing member as InvalidParameterException;
+        // type errors keep the codec's.
+        if (problem.kind === 'constraints')
+          return new ServiceError('InvalidParameterException', violationMessage(problem.violations));
         if (problem.kind !== 'missing') return undefined;
         return new ServiceError(
           'InvalidParameterException',

@@ -1,7 +1,7 @@
 // The queues service: Amazon SQS on AWS JSON 1.0 and the Query protocol, durable in the store.
 
 import type { ServiceModule } from '../../contract/index.ts';
-import { ServiceError } from '../../contract/index.ts';
+import { ServiceError, violationMessage } from '../../contract/index.ts';
 import { type Delivery, DeliveryError, type Runtime } from '../../runtime/index.ts';
 import { MessageEngine } from './engine.ts';
 import { QUERY_ERROR_CODES } from './errors.ts';
@@ -79,6 +79,8 @@ export function queuesService(runtime: Runtime): ServiceModule {
       queryErrorCodes: QUERY_ERROR_CODES,
       queryPathMember: 'QueueUrl',
       inputError(problem) {
+        if (problem.kind === 'constraints')
+          return new ServiceError('InvalidParameterValue', violationMessage(problem.violations));
         if (problem.kind === 'missing') {
           return new ServiceError(
             'MissingParameter',

@@ -4,7 +4,7 @@
 // bus's ECS target kind (`arn:aws:ecs:…:cluster/NAME`) through the targets port.
 
 import type { ServiceModule } from '../../contract/index.ts';
-import { loadModel, ServiceError } from '../../contract/index.ts';
+import { loadModel, ServiceError, violationMessage } from '../../contract/index.ts';
 import type { Runner } from '../../runners/index.ts';
 import type { Runtime } from '../../runtime/index.ts';
 import { awslogsSink } from './awslogs.ts';
@@ -95,6 +95,9 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
         ...serviceHandlers(services, clusters, definitions, now),
       },
       inputError(problem) {
+        // ECS has no ValidationException: its front end's constraint checks answer InvalidParameterException.
+        if (problem.kind === 'constraints')
+          return new ServiceError('InvalidParameterException', violationMessage(problem.violations));
         if (problem.kind === 'missing') {
           return new ServiceError('InvalidParameterException', `${problem.member} can not be null.`);
         }

@@ -60,6 +60,7 @@ export function topicsService(runtime: Runtime): ServiceModule {
       model: loadModel('sns-2010-03-31'),
       handlers,
       inputError(problem) {
+        if (problem.kind === 'constraints') return undefined;
         if (problem.kind === 'missing') {
           return new ServiceError(
             'InvalidParameter',
