@@ -1,8 +1,16 @@
 // One handler per SQS operation: read the input, check it as AWS does, call the domain, shape the output.
-import type { Handler, Input, RequestContext, ServiceError } from '../../contract/index.ts';
+import { type Handler, type Input, type RequestContext, ServiceError } from '../../contract/index.ts';
 import { knownAttributeNames } from './attributes.ts';
-import type { MessageEngine, SendEntry } from './engine.ts';
-import { invalidParameter, sqsError } from './errors.ts';
+import {
+  type MessageEngine,
+  type PreparedMessage,
+  type Receipt,
+  ReceiptInvalid,
+  receiptOf,
+  type VisibilityChange,
+} from './engine/index.ts';
+import { invalidParameter, rethrow, sqsError, sqsErrorOf } from './errors.ts';
+import type { MessagePreparer, SendEntry } from './handlers/send-rules.ts';
 import type { MessageAttributes } from './messages.ts';
 import type { MoveTasks } from './move-tasks.ts';
 import type { Permission, Queue, QueueRegistry } from './registry.ts';
@@ -11,6 +19,7 @@ const MAX_BATCH_ENTRIES = 10;
 const MAX_BATCH_BYTES = 1_048_576;
 const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
 const MAX_TAGS = 50;
+const MAX_VISIBILITY_SECONDS = 43_200;
 const PERMISSION_ACTIONS = new Set([
   '*',
   'SendMessage',
@@ -105,6 +114,25 @@ function sendEntry(input: Input): SendEntry {
   };
 }
 
+/**
+ * A visibility change as the engine takes it, or the error it gets: a receipt handle not of this
+ * queue first, then a timeout beyond 12 hours.
+ */
+function visibilityChangeOf(
+  queue: Queue,
+  receiptHandle: string,
+  visibilityTimeout: number,
+): VisibilityChange | ServiceError {
+  const receipt = receiptOf(queue, receiptHandle);
+  if (receipt instanceof ReceiptInvalid) return sqsErrorOf(receipt);
+  if (visibilityTimeout < 0 || visibilityTimeout > MAX_VISIBILITY_SECONDS) {
+    return invalidParameter(
+      `Value ${visibilityTimeout} for parameter VisibilityTimeout is invalid. Reason: VisibilityTimeout must be an integer between 0 and ${MAX_VISIBILITY_SECONDS}.`,
+    );
+  }
+  return { receipt, visibilityTimeout };
+}
+
 function checkTags(tags: Record<string, string>): void {
   for (const [key, value] of Object.entries(tags)) {
     if (key.length === 0 || key.length > 128)
@@ -132,6 +160,7 @@ export function queueHandlers(
   registry: QueueRegistry,
   engine: MessageEngine,
   moveTasks: MoveTasks,
+  preparer: MessagePreparer,
 ): Record<string, Handler> {
   const queueOf = (input: Input, context: RequestContext) =>
     registry.fromUrl(string(input, 'QueueUrl') ?? '', context.region);
@@ -207,7 +236,7 @@ export function queueHandlers(
 
     async SendMessage(input, context) {
       const queue = queueOf(input, context);
-      const prepared = engine.prepare(queue, sendEntry(input));
+      const prepared = preparer.prepare(queue, sendEntry(input));
       const [result] = await engine.send(queue, [prepared], context.accessKeyId ?? context.accountId);
       return result;
     },
@@ -217,15 +246,16 @@ export function queueHandlers(
       const entries = (input.Entries as Array<Input & BatchEntry> | undefined) ?? [];
       checkBatch(entries, 'SendMessageBatchRequestEntry');
       const failed: ReturnType<typeof failure>[] = [];
-      const accepted: Array<{ id: string; prepared: ReturnType<MessageEngine['prepare']> }> = [];
+      const accepted: Array<{ id: string; prepared: PreparedMessage }> = [];
       let total = 0;
       for (const entry of entries) {
         try {
-          const prepared = engine.prepare(queue, sendEntry(entry));
+          const prepared = preparer.prepare(queue, sendEntry(entry));
           total += prepared.size;
           accepted.push({ id: entry.Id, prepared });
         } catch (error) {
-          failed.push(failure(entry.Id, error as ServiceError));
+          if (!(error instanceof ServiceError)) throw error;
+          failed.push(failure(entry.Id, error));
         }
       }
       if (total > MAX_BATCH_BYTES) {
@@ -288,30 +318,36 @@ export function queueHandlers(
 
     async DeleteMessage(input, context) {
       const queue = queueOf(input, context);
-      const [error] = await engine.delete(queue, [string(input, 'ReceiptHandle') ?? '']);
-      if (error) throw error;
+      const receipt = receiptOf(queue, string(input, 'ReceiptHandle') ?? '');
+      if (receipt instanceof ReceiptInvalid) throw sqsErrorOf(receipt);
+      await engine.delete(queue, [receipt]);
     },
 
     async DeleteMessageBatch(input, context) {
       const queue = queueOf(input, context);
       const entries = (input.Entries as Array<BatchEntry & { ReceiptHandle: string }> | undefined) ?? [];
       checkBatch(entries, 'DeleteMessageBatchRequestEntry');
-      const errors = await engine.delete(
-        queue,
-        entries.map((entry) => entry.ReceiptHandle),
-      );
+      const receipts: Receipt[] = [];
+      const errors = entries.map((entry) => {
+        const receipt = receiptOf(queue, entry.ReceiptHandle);
+        if (receipt instanceof ReceiptInvalid) return sqsErrorOf(receipt);
+        receipts.push(receipt);
+        return undefined;
+      });
+      await engine.delete(queue, receipts);
       return batchResult(entries, errors);
     },
 
     async ChangeMessageVisibility(input, context) {
       const queue = queueOf(input, context);
-      const [error] = await engine.changeVisibility(queue, [
-        {
-          receiptHandle: string(input, 'ReceiptHandle') ?? '',
-          visibilityTimeout: integer(input, 'VisibilityTimeout') ?? 0,
-        },
-      ]);
-      if (error) throw error;
+      const change = visibilityChangeOf(
+        queue,
+        string(input, 'ReceiptHandle') ?? '',
+        integer(input, 'VisibilityTimeout') ?? 0,
+      );
+      if (change instanceof ServiceError) throw change;
+      const [refused] = await engine.changeVisibility(queue, [change]);
+      if (refused) throw sqsErrorOf(refused);
     },
 
     async ChangeMessageVisibilityBatch(input, context) {
@@ -321,18 +357,26 @@ export function queueHandlers(
           | Array<BatchEntry & { ReceiptHandle: string; VisibilityTimeout?: number }>
           | undefined) ?? [];
       checkBatch(entries, 'ChangeMessageVisibilityBatchRequestEntry');
-      const errors = await engine.changeVisibility(
-        queue,
-        entries.map((entry) => ({
-          receiptHandle: entry.ReceiptHandle,
-          visibilityTimeout: entry.VisibilityTimeout ?? 0,
-        })),
-      );
+      const changes: VisibilityChange[] = [];
+      const errors: Array<ServiceError | undefined> = entries.map((entry) => {
+        const change = visibilityChangeOf(queue, entry.ReceiptHandle, entry.VisibilityTimeout ?? 0);
+        if (change instanceof ServiceError) return change;
+        changes.push(change);
+        return undefined;
+      });
+      // The engine answers the valid changes in order; they fill the entries that had no error yet.
+      const refused = await engine.changeVisibility(queue, changes);
+      let next = 0;
+      for (let index = 0; index < errors.length; index++) {
+        if (errors[index] !== undefined) continue;
+        const outcome = refused[next++];
+        if (outcome) errors[index] = sqsErrorOf(outcome);
+      }
       return batchResult(entries, errors);
     },
 
     async PurgeQueue(input, context) {
-      await engine.purge(queueOf(input, context));
+      await engine.purge(queueOf(input, context)).catch(rethrow);
     },
 
     async TagQueue(input, context) {

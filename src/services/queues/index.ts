@@ -3,10 +3,10 @@
 import type { ServiceModule } from '../../contract/index.ts';
 import { ServiceError, violationMessage } from '../../contract/index.ts';
 import { type Delivery, DeliveryError, type Runtime } from '../../runtime/index.ts';
-import { MessageEngine } from './engine.ts';
+import { MessageEngine } from './engine/index.ts';
 import { QUERY_ERROR_CODES } from './errors.ts';
+import { MessagePreparer } from './handlers/send-rules.ts';
 import { queueHandlers } from './handlers.ts';
-import type { MessageAttributes } from './messages.ts';
 import { QueueMetrics } from './metrics.ts';
 import { loadQueuesModel } from './model.ts';
 import { MoveTasks } from './move-tasks.ts';
@@ -20,6 +20,7 @@ export function queuesService(runtime: Runtime): ServiceModule {
   const registry = new QueueRegistry(runtime.store, () => runtime.clock.now());
   const engine = new MessageEngine(runtime.store, runtime.clock, registry);
   const moveTasks = new MoveTasks(runtime, registry, engine);
+  const preparer = new MessagePreparer();
   const metrics = new QueueMetrics(runtime, registry, engine);
   let cancelMinutely: (() => void) | undefined;
 
@@ -40,9 +41,9 @@ export function queuesService(runtime: Runtime): ServiceModule {
     const queue = registry.fromArn(arn);
     if (!queue) throw new DeliveryError('QueueDoesNotExist', `Queue ${arn} does not exist.`, false);
     try {
-      const prepared = engine.prepare(queue, {
+      const prepared = preparer.prepare(queue, {
         body: delivery.body,
-        attributes: delivery.attributes as MessageAttributes | undefined,
+        attributes: delivery.attributes,
         groupId: queue.fifo ? (delivery.groupId ?? 'default') : delivery.groupId,
         dedupId: queue.fifo ? delivery.deduplicationId : undefined,
       });
@@ -75,7 +76,7 @@ export function queuesService(runtime: Runtime): ServiceModule {
       name: 'sqs',
       model: loadQueuesModel(),
       protocols: ['json', 'query'],
-      handlers: queueHandlers(registry, engine, moveTasks),
+      handlers: queueHandlers(registry, engine, moveTasks, preparer),
       queryErrorCodes: QUERY_ERROR_CODES,
       queryPathMember: 'QueueUrl',
       inputError(problem) {

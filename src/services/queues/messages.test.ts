@@ -6,8 +6,9 @@ import {
   validateAttributes as validateQueueAttributes,
   validateQueueName,
 } from './attributes.ts';
-import { decodeReceipt, encodeReceipt } from './engine.ts';
-import { firstInvalidCharacter, md5OfAttributes, selectAttributes, validateAttributes } from './messages.ts';
+import { decodeReceipt, encodeReceipt } from './engine/index.ts';
+import { validateAttributes } from './handlers/send-rules.ts';
+import { firstInvalidCharacter, md5OfAttributes, selectAttributes } from './messages.ts';
 
 describe('message rules', () => {
   it('allows the documented body characters and names the first invalid one', () => {

@@ -2,7 +2,7 @@
 // and depth gauges sampled once a minute. Auto Scaling reads them through runtime.cloudMetrics;
 // /_eddy/metrics exports the latest sample.
 import { aggregate, type MetricQuery, type Runtime } from '../../runtime/index.ts';
-import type { MessageEngine } from './engine.ts';
+import type { MessageEngine } from './engine/index.ts';
 import type { QueueRegistry } from './registry.ts';
 
 const COLUMNS: Record<string, string> = {

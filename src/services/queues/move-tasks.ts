@@ -2,7 +2,7 @@
 // queue) at a rate, on the durable timer service, so a task survives a restart and resumes.
 import type { Runtime, Timer } from '../../runtime/index.ts';
 import type { Tx } from '../../store/index.ts';
-import type { MessageEngine, MessageRow } from './engine.ts';
+import type { MessageEngine, MessageRow } from './engine/index.ts';
 import { sqsError } from './errors.ts';
 import type { Queue, QueueRegistry } from './registry.ts';
 

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { systemClock } from '../../runtime/index.ts';
-import { SqliteStore } from '../../store/index.ts';
-import { MessageEngine, type ReceiveOptions } from './engine.ts';
-import { QueueRegistry } from './registry.ts';
-import { queueMigrations } from './schema.ts';
+import { systemClock } from '../../../runtime/index.ts';
+import { SqliteStore } from '../../../store/index.ts';
+import { MessagePreparer } from '../handlers/send-rules.ts';
+import { QueueRegistry } from '../registry.ts';
+import { queueMigrations } from '../schema.ts';
+import { MessageEngine, type ReceiveOptions } from './index.ts';
+
+const preparer = new MessagePreparer();
 
 async function setUp() {
   const store = new SqliteStore({ path: ':memory:' });
@@ -33,13 +36,13 @@ test('a message handed to a long poll whose client left before the commit is vis
   // A send rolled back hands nothing over: the poll waits on.
   await assert.rejects(
     store.write(async (tx) => {
-      await engine.sendIn(tx, queue, [engine.prepare(queue, { body: 'rolled back' })], 'test');
+      await engine.sendIn(tx, queue, [preparer.prepare(queue, { body: 'rolled back' })], 'test');
       throw new Error('the caller fails after the send');
     }),
     /the caller fails/,
   );
   await store.write(async (tx) => {
-    await engine.sendIn(tx, queue, [engine.prepare(queue, { body: 'kept' })], 'test');
+    await engine.sendIn(tx, queue, [preparer.prepare(queue, { body: 'kept' })], 'test');
     gone.abort(); // the client leaves while the send is still committing
   });
   assert.deepEqual(await polling, []);

@@ -8,7 +8,7 @@
 // Other sends wake as many receives as they left messages, and each woken receive claims in its
 // own transaction. A receive that leaves with a wake it did not use passes it on.
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../../runtime/index.ts';
+import type { Clock } from '../../../runtime/index.ts';
 
 /** What a send needs to write a message in flight for a waiting receive. */
 export interface Claim {

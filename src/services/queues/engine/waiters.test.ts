@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock } from '../../runtime/index.ts';
+import { ManualClock } from '../../../runtime/index.ts';
 import { Waiters } from './waiters.ts';
 
 const QUEUE = 7;
