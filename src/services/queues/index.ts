@@ -5,8 +5,7 @@ import { ServiceError, violationMessage } from '../../contract/index.ts';
 import { type Delivery, DeliveryError, type Runtime } from '../../runtime/index.ts';
 import { MessageEngine } from './engine/index.ts';
 import { QUERY_ERROR_CODES } from './errors.ts';
-import { MessagePreparer } from './handlers/send-rules.ts';
-import { queueHandlers } from './handlers.ts';
+import { MessagePreparer, queueHandlers } from './handlers/index.ts';
 import { QueueMetrics } from './metrics.ts';
 import { loadQueuesModel } from './model.ts';
 import { MoveTasks } from './move-tasks.ts';
@@ -76,7 +75,7 @@ export function queuesService(runtime: Runtime): ServiceModule {
       name: 'sqs',
       model: loadQueuesModel(),
       protocols: ['json', 'query'],
-      handlers: queueHandlers(registry, engine, moveTasks, preparer),
+      handlers: queueHandlers({ registry, engine, moveTasks, preparer }),
       queryErrorCodes: QUERY_ERROR_CODES,
       queryPathMember: 'QueueUrl',
       inputError(problem) {

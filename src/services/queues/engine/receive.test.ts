@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { systemClock } from '../../../runtime/index.ts';
 import { SqliteStore } from '../../../store/index.ts';
-import { MessagePreparer } from '../handlers/send-rules.ts';
+import { MessagePreparer } from '../handlers/index.ts';
 import { QueueRegistry } from '../registry.ts';
 import { queueMigrations } from '../schema.ts';
 import { MessageEngine, type ReceiveOptions } from './index.ts';
