@@ -4,7 +4,8 @@
 // retried with back-off on the durable timer service, and finally sent to its dead-letter queue.
 import { type Delivery, DeliveryError, extend, type Runtime, type Timer } from '../../runtime/index.ts';
 import type { Tx } from '../../store/index.ts';
-import { type Bus, type EventRegistry, matchingRules, type Rule, type Target } from './registry.ts';
+import type { EventRegistry } from './registry.ts';
+import { type Bus, matchingRules, type Rule, type Target } from './resources.ts';
 import { EventTraces, type TraceAttempt } from './traces.ts';
 import { transformInput } from './transform.ts';
 
