@@ -1,6 +1,6 @@
 // The topic, subscription, policy and tag operations: SNS's checks, then the registry.
 import type { Handlers, Sns } from '../../contract/index.ts';
-import { snsError } from './errors.ts';
+import { invalidParameter, snsError } from './errors.ts';
 import { page } from './paging.ts';
 import { checkDataProtectionPolicy, withoutPermission, withPermission } from './policy.ts';
 import type { Publisher } from './publish.ts';
@@ -26,6 +26,9 @@ type TopicOperations =
   | 'RemovePermission'
   | 'PutDataProtectionPolicy'
   | 'GetDataProtectionPolicy';
+
+/** Confirmation tokens are long hexadecimal strings. */
+const TOKEN = /^[0-9a-f]{64,}$/i;
 
 const tagsToMap = (tags: Sns.Tag[] | undefined) =>
   Object.fromEntries((tags ?? []).map((tag) => [tag.Key, tag.Value]));
@@ -129,12 +132,24 @@ export function topicHandlers(
     },
 
     async ConfirmSubscription(input) {
-      const subscription = await registry.confirm(registry.topic(input.TopicArn), input.Token);
+      // SNS judges the token first: a malformed one, then one no subscription of the topic holds.
+      if (!TOKEN.test(input.Token)) throw snsError('InvalidParameter', 'Invalid token');
+      const topic = registry.findTopic(input.TopicArn);
+      if (!topic) throw invalidParameter('Token');
+      const subscription = await registry.confirm(topic, input.Token);
       return { SubscriptionArn: subscription.arn };
     },
 
     async Unsubscribe(input) {
-      await registry.unsubscribe(registry.subscription(input.SubscriptionArn));
+      const elements = input.SubscriptionArn.split(':').length;
+      if (elements < 6)
+        throw invalidParameter(
+          `SubscriptionArn Reason: An ARN must have at least 6 elements, not ${elements}`,
+        );
+      if (elements < 7) throw invalidParameter('SubscriptionId');
+      // Unsubscribing from a subscription that is gone already succeeds, as in SNS.
+      const subscription = registry.findSubscription(input.SubscriptionArn);
+      if (subscription) await registry.unsubscribe(subscription);
     },
 
     ListSubscriptions(input, context) {

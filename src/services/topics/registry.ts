@@ -145,6 +145,10 @@ export class TopicRegistry {
     return subscription;
   }
 
+  findSubscription(arn: string): Subscription | undefined {
+    return this.subscriptions.get(arn);
+  }
+
   allSubscriptions(account: string, region: string): Subscription[] {
     return [...this.subscriptions.values()].filter(
       (subscription) => subscription.topic.account === account && subscription.topic.region === region,
