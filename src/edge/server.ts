@@ -16,7 +16,14 @@ import {
   type MetricsRegistry,
   newRequestId,
 } from '../runtime/index.ts';
-import { AuthError, authErrorFor, authenticate, readSignature, type SignatureParts } from './auth/index.ts';
+import {
+  AuthError,
+  authErrorFor,
+  authenticate,
+  readSignature,
+  type SignatureParts,
+  SigningKeyCache,
+} from './auth/index.ts';
 import {
   type Codec,
   codecs,
@@ -143,6 +150,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 export function createEdge(options: EdgeOptions): Edge {
   const router = new Router(options.services);
+  const signingKeys = new SigningKeyCache();
   const requests = options.metrics.counter(
     'eddy_requests_total',
     'Requests answered, by service, operation and status.',
@@ -257,6 +265,7 @@ export function createEdge(options: EdgeOptions): Edge {
         defaultAccountId: options.defaultAccountId,
         defaultRegion: options.defaultRegion,
         now: options.clock.now(),
+        signingKeys,
       });
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
