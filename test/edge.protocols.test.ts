@@ -383,7 +383,7 @@ describe("eddy's own endpoints", () => {
     );
     assert.match(
       text,
-      /eddy_request_duration_seconds_bucket\{service="events",operation="ListEventBuses",le="\+Inf"\} [1-9]/,
+      /eddy_request_duration_seconds_bucket\{le="\+Inf",service="events",operation="ListEventBuses"\} [1-9]/,
     );
   });
 });

@@ -154,10 +154,12 @@ export function createEdge(options: EdgeOptions): Edge {
   const requests = options.metrics.counter(
     'eddy_requests_total',
     'Requests answered, by service, operation and status.',
+    ['service', 'operation', 'status'],
   );
   const latency = options.metrics.histogram(
     'eddy_request_duration_seconds',
     'Time from a request arriving to its answer, by service and operation.',
+    ['service', 'operation'],
   );
   /** Aborted when the edge closes: the long polls waiting. */
   const inFlight = new Set<AbortController>();
@@ -167,7 +169,10 @@ export function createEdge(options: EdgeOptions): Edge {
     {
       method: 'GET',
       path: 'metrics',
-      handle: () => ({ body: options.metrics.render(), contentType: 'text/plain; version=0.0.4' }),
+      handle: async () => ({
+        body: await options.metrics.render(),
+        contentType: options.metrics.contentType,
+      }),
     },
     ...options.services.flatMap((service) => service.internalRoutes ?? []),
   ]);
