@@ -14,15 +14,9 @@ export function inRange(value: number, lower: Bound | undefined, upper: Bound | 
 
 export function excluded(exclude: AnythingBut, value: Scalar): boolean {
   if (exclude.values.some((item) => equal(item, value))) return true;
-  if (typeof value !== 'string') {
-    // The string forms of anything-but (prefix, suffix, wildcard, ignore-case) say nothing of other types.
-    return (
-      exclude.prefix !== undefined ||
-      exclude.suffix !== undefined ||
-      exclude.wildcards !== undefined ||
-      exclude.ignoreCase !== undefined
-    );
-  }
+  // The string forms (prefix, suffix, wildcard, ignoring case) exclude strings only: a number, a boolean or
+  // null is anything but a string that starts with the prefix, as in AWS's event-ruler.
+  if (typeof value !== 'string') return false;
   if (exclude.prefix !== undefined && value.startsWith(exclude.prefix)) return true;
   if (exclude.suffix !== undefined && value.endsWith(exclude.suffix)) return true;
   if (exclude.wildcards?.some((regex) => regex.test(value))) return true;
@@ -54,7 +48,8 @@ export function holds(condition: Condition, value: Scalar): boolean {
     case 'wildcard':
       return typeof value === 'string' && condition.regex.test(value);
     case 'anything-but':
-      return value !== null && !excluded(condition.exclude, value);
+      // null is a value, and anything but the values listed.
+      return !excluded(condition.exclude, value);
     case 'numeric':
       return typeof value === 'number' && inRange(value, condition.lower, condition.upper);
     case 'exists':

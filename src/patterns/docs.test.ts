@@ -19,6 +19,19 @@ const EC2 = {
   detail: { 'instance-id': 'i-1234567890abcdef0', state: 'terminated' },
 };
 
+/** The example event of "Matching null values and empty strings in Amazon EventBridge event patterns". */
+const NULL_VALUES = {
+  version: '0',
+  id: '3e3c153a-8339-4e30-8c35-687ebef853fe',
+  'detail-type': 'EC2 Instance Launch Successful',
+  source: 'aws.autoscaling',
+  account: '123456789012',
+  time: '2015-11-11T21:31:47Z',
+  region: 'us-east-1',
+  resources: [],
+  detail: { eventVersion: '', responseElements: null },
+};
+
 const eventbridge: Row[] = [
   [
     'EC2 termination pattern',
@@ -259,6 +272,43 @@ const eventbridge: Row[] = [
     '$or nested with a field',
     { source: ['aws.ec2'], $or: [{ 'detail-type': ['x'] }, { detail: { state: ['terminated'] } }] },
     EC2,
+    true,
+  ],
+  // anything-but and values that are not strings: the operator matches "anything except what's provided in
+  // the rule"; null is a value that is none of the strings listed, and a number (x-limit in the event-ruler
+  // README's example event) is not a string that starts, ends or matches as the string forms say.
+  ...(
+    [
+      ['a string', { 'anything-but': 'initializing' }],
+      ['a list of strings', { 'anything-but': ['stopped', 'overloaded'] }],
+      ['a number', { 'anything-but': 123 }],
+      ['prefix', { 'anything-but': { prefix: 'init' } }],
+      ['suffix', { 'anything-but': { suffix: '.txt' } }],
+      ['equals-ignore-case', { 'anything-but': { 'equals-ignore-case': ['Stopped', 'OverLoaded'] } }],
+      ['wildcard', { 'anything-but': { wildcard: '*/lib/*' } }],
+    ] as const
+  ).flatMap(([name, condition]): Row[] => [
+    [`anything-but ${name} matches null`, { detail: { responseElements: [condition] } }, NULL_VALUES, true],
+    [`anything-but ${name} needs the field`, { detail: { absent: [condition] } }, NULL_VALUES, false],
+  ]),
+  ...(['prefix', 'suffix', 'wildcard', 'equals-ignore-case'] as const).map(
+    (form): Row => [
+      `anything-but ${form} matches a number`,
+      { detail: { 'x-limit': [{ 'anything-but': { [form]: form === 'wildcard' ? '3*' : '301.8' } }] } },
+      { detail: { 'x-limit': 301.8 } },
+      true,
+    ],
+  ),
+  [
+    'anything-but prefix still refuses the string',
+    { detail: { 'x-limit': [{ 'anything-but': { prefix: '301' } }] } },
+    { detail: { 'x-limit': '301.8' } },
+    false,
+  ],
+  [
+    'anything-but prefix matches a boolean',
+    { detail: { enabled: [{ 'anything-but': { prefix: 'tr' } }] } },
+    { detail: { enabled: true } },
     true,
   ],
   ['null values', { detail: { responseElements: [null] } }, { detail: { responseElements: null } }, true],

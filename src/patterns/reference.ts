@@ -57,10 +57,11 @@ function matchesOne(condition: Json, value: Json): boolean {
     case 'wildcard':
       return isString && wildcard(operand as string, value);
     case 'anything-but': {
-      if (value === null) return false;
+      // Anything but the values listed: null too, and any value that is not a string is anything but a
+      // string form (prefix, suffix, wildcard, ignoring case).
       if (Array.isArray(operand)) return !operand.includes(value);
       if (typeof operand !== 'object' || operand === null) return operand !== value;
-      if (!isString) return false;
+      if (!isString) return true;
       const [kind, text] = Object.entries(operand)[0]!;
       if (kind === 'prefix') return !value.startsWith(text as string);
       if (kind === 'suffix') return !value.endsWith(text as string);
