@@ -17,8 +17,8 @@ export interface Bound {
 
 export interface AnythingBut {
   values: Scalar[];
-  prefix?: string;
-  suffix?: string;
+  prefixes?: string[];
+  suffixes?: string[];
   wildcards?: RegExp[];
   /** Lower-cased values excluded whatever their case. */
   ignoreCase?: string[];
@@ -207,7 +207,7 @@ function isScalar(value: unknown): value is Scalar {
 }
 
 function compileCondition(item: unknown, place: Place, context: Context): Condition {
-  const { fail, dialect } = context;
+  const { fail } = context;
   if (isScalar(item)) {
     if (typeof item === 'number') checkNumber(item, place, context);
     return { kind: 'exact', value: item };
@@ -225,17 +225,8 @@ function compileCondition(item: unknown, place: Place, context: Context): Condit
       place,
     );
   }
-  if (
-    dialect !== 'eventbridge' &&
-    (condition.kind === 'wildcard' || isStringAnythingBut(condition, 'wildcards'))
-  ) {
-    fail(`Unrecognized match type wildcard`, place);
-  }
   return condition;
 }
-
-const isStringAnythingBut = (condition: Condition, key: keyof AnythingBut) =>
-  condition.kind === 'anything-but' && condition.exclude[key] !== undefined;
 
 function compileOperator(operator: string, operand: unknown, place: Place, context: Context): Condition {
   const { fail } = context;
@@ -266,6 +257,8 @@ function compileOperator(operator: string, operand: unknown, place: Place, conte
         value: needString(operand, 'equals-ignore-case match pattern must be a string'),
       };
     case 'wildcard': {
+      // SNS's operator set has no wildcard.
+      if (context.dialect !== 'eventbridge') fail('Unrecognized match type wildcard', place);
       const pattern = needString(operand, 'wildcard match pattern must be a string');
       checkWildcard(pattern, place, fail);
       return { kind: 'wildcard', pattern, regex: wildcardRegex(pattern) };
@@ -330,38 +323,74 @@ function compileAnythingBut(operand: unknown, place: Place, context: Context): A
   const inner = Object.entries(operand as Record<string, unknown>);
   if (inner.length === 0) fail('Anything-But expression name not found', place);
   const [operator, value] = inner[0]!;
-  if (!['prefix', 'suffix', 'equals-ignore-case', 'wildcard'].includes(operator)) {
+  if (!ANYTHING_BUT_FORMS[context.dialect].includes(operator)) {
     fail(`Unsupported anything-but pattern: ${operator}`, place);
   }
-  if (inner.length > 1) fail('Only one key allowed in match expression', place);
-  const candidates = Array.isArray(value) ? (value as unknown[]) : [value];
-  if (candidates.length === 0) fail('Empty arrays are not allowed', place);
-  if (candidates.some((candidate) => candidate === null || typeof candidate === 'boolean')) {
+  const exclude =
+    context.dialect === 'eventbridge'
+      ? anythingButForm(operator, value, place, fail)
+      : snsAnythingButPrefix(value, place, fail);
+  // event-ruler reads the operand before it finds the object has another member, and words that as it
+  // words a numeric expression with too many members.
+  if (inner.length > 1) {
+    fail(
+      context.dialect === 'eventbridge'
+        ? 'Too many elements in numeric expression'
+        : 'Only one key allowed in match expression',
+      place,
+    );
+  }
+  return exclude;
+}
+
+/** The forms anything-but takes an object of: SNS's operator set has the prefix form only. */
+const ANYTHING_BUT_FORMS: Record<Dialect, readonly string[]> = {
+  eventbridge: ['prefix', 'suffix', 'equals-ignore-case', 'wildcard'],
+  'sns-attributes': ['prefix'],
+  'sns-body': ['prefix'],
+};
+
+/**
+ * EventBridge's `{"anything-but": {form: operand}}`: the operand is a string or a list of strings. Anything
+ * else that is not a number is refused as an operand of anything-but; a number, or a list member that is
+ * not a string, is refused in the words of the form.
+ */
+function anythingButForm(operator: string, operand: unknown, place: Place, fail: Fail): AnythingBut {
+  if (typeof operand !== 'string' && typeof operand !== 'number' && !Array.isArray(operand)) {
     fail('Value of anything-but must be an array or single string/number value.', place);
   }
+  const items: unknown[] = Array.isArray(operand) ? operand : [operand];
+  if (items.length === 0) fail('Empty arrays are not allowed', place);
+  const notString =
+    operator === 'equals-ignore-case'
+      ? 'Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.'
+      : operator === 'wildcard'
+        ? 'wildcard match pattern must be a string'
+        : 'prefix/suffix match pattern must be a string';
+  for (const item of items) {
+    if (typeof item !== 'string') fail(notString, place);
+    if (item === '' && (operator === 'prefix' || operator === 'suffix'))
+      fail('Null prefix/suffix not allowed', place);
+  }
+  const strings = items as string[];
   switch (operator) {
     case 'prefix':
-    case 'suffix': {
-      if (typeof value !== 'string') fail('prefix/suffix match pattern must be a string', place);
-      if (value === '') fail('Null prefix/suffix not allowed', place);
-      return { values: [], [operator]: value as string };
-    }
+      return { values: [], prefixes: strings };
+    case 'suffix':
+      return { values: [], suffixes: strings };
     case 'equals-ignore-case':
-      if (!candidates.every((candidate) => typeof candidate === 'string')) {
-        fail(
-          'Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.',
-          place,
-        );
-      }
-      return { values: [], ignoreCase: (candidates as string[]).map((item) => item.toLowerCase()) };
-    default: {
-      for (const candidate of candidates) {
-        if (typeof candidate !== 'string') fail('wildcard match pattern must be a string', place);
-        checkWildcard(candidate as string, place, fail);
-      }
-      return { values: [], wildcards: (candidates as string[]).map(wildcardRegex) };
-    }
+      return { values: [], ignoreCase: strings.map((item) => item.toLowerCase()) };
+    default:
+      for (const item of strings) checkWildcard(item, place, fail);
+      return { values: [], wildcards: strings.map(wildcardRegex) };
   }
+}
+
+/** SNS's `{"anything-but": {"prefix": "x"}}`: one prefix, checked as the prefix operator checks its operand. */
+function snsAnythingButPrefix(operand: unknown, place: Place, fail: Fail): AnythingBut {
+  if (typeof operand !== 'string') return fail('prefix match pattern must be a string', place);
+  if (operand === '') fail('Null prefix/suffix not allowed', place);
+  return { values: [], prefixes: [operand] };
 }
 
 const OPERATOR_NAMES: Record<string, string> = { '=': 'equals', '>': '>', '>=': '>=', '<': '<', '<=': '<=' };

@@ -17,8 +17,8 @@ export function excluded(exclude: AnythingBut, value: Scalar): boolean {
   // The string forms (prefix, suffix, wildcard, ignoring case) exclude strings only: a number, a boolean or
   // null is anything but a string that starts with the prefix, as in AWS's event-ruler.
   if (typeof value !== 'string') return false;
-  if (exclude.prefix !== undefined && value.startsWith(exclude.prefix)) return true;
-  if (exclude.suffix !== undefined && value.endsWith(exclude.suffix)) return true;
+  if (exclude.prefixes?.some((prefix) => value.startsWith(prefix))) return true;
+  if (exclude.suffixes?.some((suffix) => value.endsWith(suffix))) return true;
   if (exclude.wildcards?.some((regex) => regex.test(value))) return true;
   if (exclude.ignoreCase?.includes(value.toLowerCase())) return true;
   return false;
@@ -80,9 +80,11 @@ export function describe(condition: Condition): string {
     case 'wildcard':
       return `wildcard ${JSON.stringify(condition.pattern)}`;
     case 'anything-but': {
-      const { values, prefix, suffix, wildcards, ignoreCase } = condition.exclude;
-      if (prefix !== undefined) return `anything but a string starting with ${JSON.stringify(prefix)}`;
-      if (suffix !== undefined) return `anything but a string ending with ${JSON.stringify(suffix)}`;
+      const { values, prefixes, suffixes, wildcards, ignoreCase } = condition.exclude;
+      const oneOf = (items: string[]) =>
+        items.length === 1 ? JSON.stringify(items[0]) : `one of ${JSON.stringify(items)}`;
+      if (prefixes) return `anything but a string starting with ${oneOf(prefixes)}`;
+      if (suffixes) return `anything but a string ending with ${oneOf(suffixes)}`;
       if (wildcards)
         return `anything but a string matching ${wildcards.map((regex) => regex.source).join(', ')}`;
       if (ignoreCase) return `anything but ${JSON.stringify(ignoreCase)} (ignoring case)`;

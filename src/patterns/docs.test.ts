@@ -138,6 +138,32 @@ const eventbridge: Row[] = [
     { detail: { FileName: 'notes.txt' } },
     false,
   ],
+  // Lists of prefixes and of suffixes, from the event-ruler README ("Anything-but prefix list",
+  // "Anything-but suffix list"): the value starts (ends) with none of them.
+  [
+    'anything-but a list of prefixes',
+    { detail: { state: [{ 'anything-but': { prefix: ['init', 'error'] } }] } },
+    { detail: { state: 'error-recovery' } },
+    false,
+  ],
+  [
+    'anything-but a list of prefixes, other',
+    { detail: { state: [{ 'anything-but': { prefix: ['init', 'error'] } }] } },
+    { detail: { state: 'running' } },
+    true,
+  ],
+  [
+    'anything-but a list of suffixes',
+    { detail: { 'instance-id': [{ 'anything-but': { suffix: ['1234', '6789'] } }] } },
+    { detail: { 'instance-id': 'i-000000aaaaaa06789' } },
+    false,
+  ],
+  [
+    'anything-but a list of suffixes, other',
+    { detail: { 'instance-id': [{ 'anything-but': { suffix: ['1234', '6789'] } }] } },
+    { detail: { 'instance-id': 'i-000000aaaaaa00000' } },
+    true,
+  ],
   [
     'anything-but ignoring case',
     { detail: { state: [{ 'anything-but': { 'equals-ignore-case': ['Stopped', 'OverLoaded'] } }] } },

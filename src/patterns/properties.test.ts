@@ -61,6 +61,9 @@ const condition: fc.Arbitrary<Json> = fc.oneof(
     .map((values) => ({ 'anything-but': values })),
   text.map((value) => ({ 'anything-but': { prefix: value } })),
   text.map((value) => ({ 'anything-but': { suffix: value } })),
+  fc
+    .uniqueArray(text, { minLength: 1, maxLength: 3 })
+    .map((values) => ({ 'anything-but': { [values.length % 2 ? 'prefix' : 'suffix']: values } })),
   text.map((value) => ({ 'anything-but': { 'equals-ignore-case': value } })),
   fc.constantFrom('a*', '*b', '*.png').map((value) => ({ 'anything-but': { wildcard: value } })),
   fc.constantFrom(...NUMBERS).map((value) => ({ numeric: ['=', value] })),

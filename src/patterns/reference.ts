@@ -63,9 +63,9 @@ function matchesOne(condition: Json, value: Json): boolean {
       if (typeof operand !== 'object' || operand === null) return operand !== value;
       if (!isString) return true;
       const [kind, text] = Object.entries(operand)[0]!;
-      if (kind === 'prefix') return !value.startsWith(text as string);
-      if (kind === 'suffix') return !value.endsWith(text as string);
       const list = (Array.isArray(text) ? text : [text]) as string[];
+      if (kind === 'prefix') return !list.some((item) => value.startsWith(item));
+      if (kind === 'suffix') return !list.some((item) => value.endsWith(item));
       if (kind === 'wildcard') return !list.some((item) => wildcard(item, value));
       return !list.some((item) => item.toLowerCase() === value.toLowerCase());
     }

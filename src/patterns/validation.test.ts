@@ -88,12 +88,40 @@ test('anything-but', () => {
   );
   refused('{"a": [{"anything-but": {"numeric": [">", 1]}}]}', 'Unsupported anything-but pattern: numeric');
   refused('{"a": [{"anything-but": {"prefix": ""}}]}', 'Null prefix/suffix not allowed');
+  refused('{"a": [{"anything-but": {"suffix": ["x", ""]}}]}', 'Null prefix/suffix not allowed');
   refused('{"a": [{"anything-but": {"prefix": 1}}]}', 'prefix/suffix match pattern must be a string');
   refused(
     '{"a": [{"anything-but": {"equals-ignore-case": [1]}}]}',
     'Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.',
   );
   refused('{"a": [{"anything-but": {"wildcard": "a**"}}]}', 'Consecutive wildcard characters at pos 2');
+  // event-ruler reads the operand of a form as a string, a number or a list; anything else (an object,
+  // null, a boolean) is not an operand of anything-but at all.
+  for (const operand of ['{"equals-ignore-case": "x"}', 'null', 'true']) {
+    for (const form of ['prefix', 'suffix', 'wildcard', 'equals-ignore-case']) {
+      refused(
+        `{"a": [{"anything-but": {"${form}": ${operand}}}]}`,
+        'Value of anything-but must be an array or single string/number value.',
+      );
+    }
+  }
+  // A list member that is not a string is refused in the form's own words.
+  refused(
+    '{"a": [{"anything-but": {"suffix": ["x", null]}}]}',
+    'prefix/suffix match pattern must be a string',
+  );
+  refused('{"a": [{"anything-but": {"prefix": ["x", 1]}}]}', 'prefix/suffix match pattern must be a string');
+  refused('{"a": [{"anything-but": {"wildcard": ["x", null]}}]}', 'wildcard match pattern must be a string');
+  refused(
+    '{"a": [{"anything-but": {"equals-ignore-case": ["x", null]}}]}',
+    'Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.',
+  );
+  refused(
+    '{"a": [{"anything-but": {"prefix": "x", "suffix": "y"}}]}',
+    'Too many elements in numeric expression',
+  );
+  parsePattern('{"a": [{"anything-but": {"prefix": ["init", "error"]}}]}');
+  parsePattern('{"a": [{"anything-but": {"suffix": ["1234", "6789"]}}]}');
 });
 
 test('numeric', () => {
@@ -159,6 +187,33 @@ test('SNS filter policies have their own limits and dialect', () => {
     'sns-body',
   );
   refused('{"a": [{"wildcard": "x*"}]}', 'Unrecognized match type wildcard', 'sns-attributes');
+  // SNS's operators: anything-but of values, and of a prefix ("String matching using a prefix with the
+  // anything-but operator"); EventBridge's suffix, wildcard and ignore-case forms are not among them.
+  parsePattern('{"event": [{"anything-but": {"prefix": "order-"}}]}', 'sns-attributes');
+  for (const form of ['suffix', 'wildcard', 'equals-ignore-case']) {
+    for (const dialect of ['sns-attributes', 'sns-body'] as const) {
+      refused(
+        `{"a": [{"anything-but": {"${form}": "test"}}]}`,
+        `Unsupported anything-but pattern: ${form}`,
+        dialect,
+      );
+    }
+  }
+  refused(
+    '{"a": [{"anything-but": {"exists": false}}]}',
+    'Unsupported anything-but pattern: exists',
+    'sns-body',
+  );
+  refused(
+    '{"a": [{"anything-but": {"prefix": false}}]}',
+    'prefix match pattern must be a string',
+    'sns-body',
+  );
+  refused(
+    '{"a": [{"anything-but": {"prefix": ["a", "b"]}}]}',
+    'prefix match pattern must be a string',
+    'sns-body',
+  );
   refused(
     '{"a": [{"numeric": [">", 2e9]}]}',
     'Value 2000000000 is out of the range of numbers a pattern can hold (-1000000000 to 1000000000)',
