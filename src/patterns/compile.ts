@@ -6,9 +6,11 @@ import { type CidrBlock, parseCidr, type Scalar, wildcardRegex } from './values.
 
 export type Dialect = 'eventbridge' | 'sns-attributes' | 'sns-body';
 
-/** Joins the keys of a field's path; keys may hold dots (SNS attribute names), never this. */
-export const PATH_SEPARATOR = '\u0000';
-export const displayPath = (path: string) => path.split(PATH_SEPARATOR).join('.');
+/**
+ * Joins the keys of a field's path. AWS compares paths joined with dots, so a key that holds dots names
+ * the same field as the keys it spells: `{"a": {"b": …}}` and `{"a.b": …}`, in a pattern or in an event.
+ */
+export const PATH_SEPARATOR = '.';
 
 export interface Bound {
   value: number;
@@ -98,7 +100,7 @@ export function compilePattern(text: string, dialect: Dialect = 'eventbridge'): 
   const limits = LIMITS[dialect];
   const fail: Fail = (reason, place) => {
     const position = place?.offset === undefined ? {} : lineAndColumn(text, place.offset);
-    const path = place && place.path !== '' ? displayPath(place.path) : undefined;
+    const path = place && place.path !== '' ? place.path : undefined;
     throw new PatternError(`${PREFIX[dialect]}${reason}`, { ...position, path }, reason);
   };
   if (text.length > limits.maxLength) {

@@ -337,6 +337,42 @@ const eventbridge: Row[] = [
     { detail: { enabled: true } },
     true,
   ],
+  // Keys with dots: paths are joined with dots before they are compared, so these two rules and these two
+  // events are the same to the matcher (event-ruler README, "Compiled rules and JSON keys with dots").
+  ...[{ detail: { state: { status: ['running'] } } }, { detail: { 'state.status': ['running'] } }].flatMap(
+    (pattern, index): Row[] => [
+      [
+        `dotted keys: rule ${index + 1}, nested event`,
+        pattern,
+        { detail: { state: { status: 'running' } } },
+        true,
+      ],
+      [
+        `dotted keys: rule ${index + 1}, dotted event`,
+        pattern,
+        { detail: { 'state.status': 'running' } },
+        true,
+      ],
+      [
+        `dotted keys: rule ${index + 1}, other value`,
+        pattern,
+        { detail: { 'state.status': 'stopped' } },
+        false,
+      ],
+    ],
+  ),
+  [
+    'dotted keys across arrays',
+    { 'detail.items.id': [2] },
+    { detail: [{ 'items.id': 1 }, { items: [{ id: 2 }] }] },
+    true,
+  ],
+  [
+    'a dotted key is not a prefix of its name',
+    { detail: { state: ['running'] } },
+    { detail: { 'state.status': 'running' } },
+    false,
+  ],
   ['null values', { detail: { responseElements: [null] } }, { detail: { responseElements: null } }, true],
   ['null is not absent', { detail: { responseElements: [null] } }, { detail: {} }, false],
   ['empty string', { detail: { eventVersion: [''] } }, { detail: { eventVersion: '' } }, true],
@@ -414,6 +450,12 @@ const snsAttributeRows: Row[] = [
     true,
   ],
   ['$or', { $or: [{ store: ['other'] }, { price_usd: [{ numeric: ['>', 200] }] }] }, snsMessage, true],
+  [
+    'an attribute name with dots',
+    { 'store.name': ['example_corp'] },
+    attributes({ 'store.name': ['String', 'example_corp'] }),
+    true,
+  ],
 ];
 
 describe('SNS attribute-scope documentation examples', () => run(snsAttributeRows, 'sns-attributes'));
@@ -435,6 +477,15 @@ const snsBodyRows: Row[] = [
     true,
   ],
   ['nested policy, no match', { Customer: { Name: ['Jane'] } }, snsBody, false],
+  // A dotted key names the nested property, as in the event patterns SNS shares its matcher with.
+  ['dotted key for a nested property', { 'Customer.Interests': ['rugby'] }, snsBody, true],
+  ['dotted key, no match', { 'Customer.Name': ['Jane'] }, snsBody, false],
+  [
+    'nested policy, dotted property',
+    { Customer: { Interests: ['rugby'] } },
+    { 'Customer.Interests': ['rugby', 'soccer'] },
+    true,
+  ],
   ['nested exists false', { Customer: { Age: [{ exists: false }] } }, snsBody, true],
 ];
 

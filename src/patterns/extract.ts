@@ -1,5 +1,7 @@
 // Reads only the fields some pattern mentions out of an event's JSON text, skipping everything
-// else without building it; arrays contribute each of their elements to the same path. Pure.
+// else without building it; arrays contribute each of their elements to the same path. Keys are
+// compared as AWS compares them, by the dotted path they join into: an event key "a.b" is the field
+// b of a. Pure.
 import { PATH_SEPARATOR } from './compile.ts';
 import type { Scalar } from './values.ts';
 
@@ -39,6 +41,19 @@ export class PathTree {
     }
     if (--node.pathUsers === 0) node.path = undefined;
   }
+
+  /** The node an event key leads to from here: its child, or for a key holding dots, the child of each part in turn. */
+  child(key: string): PathTree | undefined {
+    const child = this.children.get(key);
+    // Tree keys never hold a dot, so only a key that does can name a deeper node.
+    if (child !== undefined || key.indexOf(PATH_SEPARATOR) < 0) return child;
+    let node: PathTree | undefined = this;
+    for (const part of key.split(PATH_SEPARATOR)) {
+      node = node.children.get(part);
+      if (node === undefined) return undefined;
+    }
+    return node;
+  }
 }
 
 /** Field values by path; a path with no entry has no leaf value in the event. */
@@ -73,8 +88,9 @@ export function extractFromValue(value: unknown, tree: PathTree): Extracted {
     if (Array.isArray(item)) {
       for (const element of item) visit(element, node);
     } else if (item !== null && typeof item === 'object') {
-      for (const [key, child] of node.children) {
-        if (Object.hasOwn(item, key)) visit((item as Record<string, unknown>)[key], child);
+      for (const key of Object.keys(item)) {
+        const child = node.child(key);
+        if (child !== undefined) visit((item as Record<string, unknown>)[key], child);
       }
     } else if (node.path !== undefined && item !== undefined) {
       push(out, node.path, item as Scalar);
@@ -152,7 +168,7 @@ class Scanner {
       this.whitespace();
       this.expect(58);
       this.whitespace();
-      this.value(node.children.get(key));
+      this.value(node.child(key));
       this.whitespace();
       const code = this.text.charCodeAt(this.position++);
       if (code === 125) return;

@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { PatternSet } from './index.ts';
 import { type Json, referenceMatches } from './reference.ts';
 
-const KEYS = ['a', 'b', 'c'];
+// 'a.b' is the field b of a wherever it is written: in the pattern or in the event.
+const KEYS = ['a', 'b', 'c', 'a.b'];
 const STRINGS = [
   '',
   'a',
