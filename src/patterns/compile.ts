@@ -40,6 +40,8 @@ export type Condition =
 /** A field passes when any of its conditions holds for any of its values. */
 export interface FieldTest {
   path: string;
+  /** How many objects deep the pattern writes the key (1 at the top); SNS weighs complexity by it. */
+  depth: number;
   conditions: Condition[];
 }
 
@@ -49,6 +51,7 @@ export interface CompiledPattern {
 }
 
 interface Limits {
+  /** The longest text: in characters for EventBridge, in UTF-8 bytes for SNS. */
   maxLength: number;
   numericRange: number;
   decimals: number;
@@ -57,8 +60,8 @@ interface Limits {
   maxConjunctions: number;
 }
 
-// SNS filter policy constraints: 256 KB, numbers within ±1e9 with five digits after the point, at
-// most five keys and 150 combinations.
+// SNS filter policy constraints: 256 KB of UTF-8, numbers within ±1e9 with five digits after the
+// point, at most five keys and 150 combinations.
 const SNS_LIMITS: Limits = {
   maxLength: 256 * 1024,
   numericRange: 1e9,
@@ -75,6 +78,10 @@ const LIMITS: Record<Dialect, Limits> = {
   'sns-attributes': SNS_LIMITS,
   'sns-body': SNS_LIMITS,
 };
+
+/** SNS's reason for a nested attribute policy (SNS words it without the "FilterPolicy: " of the others). */
+export const NESTED_ATTRIBUTE_POLICY =
+  'Filter policy scope MessageAttributes does not support nested filter policy';
 
 const PREFIX: Record<Dialect, string> = {
   eventbridge: 'Event pattern is not valid. Reason: ',
@@ -103,8 +110,12 @@ export function compilePattern(text: string, dialect: Dialect = 'eventbridge'): 
     const path = place && place.path !== '' ? place.path : undefined;
     throw new PatternError(`${PREFIX[dialect]}${reason}`, { ...position, path }, reason);
   };
-  if (text.length > limits.maxLength) {
+  if (dialect === 'eventbridge' && text.length > limits.maxLength) {
     fail(`The pattern is ${text.length} characters long; the limit is ${limits.maxLength} characters`);
+  }
+  const bytes = dialect === 'eventbridge' ? 0 : Buffer.byteLength(text);
+  if (bytes > limits.maxLength) {
+    fail(`The filter policy is ${bytes} bytes long; the limit is ${limits.maxLength} bytes (256 KB)`);
   }
   let parsed: { value: unknown; offsets: Offsets };
   try {
@@ -119,26 +130,57 @@ export function compilePattern(text: string, dialect: Dialect = 'eventbridge'): 
   const context: Context = { dialect, offsets: parsed.offsets, fail };
   const root = value as Record<string, unknown>;
   if (Object.keys(root).length === 0) fail('Empty objects are not allowed');
-  const conjunctions = compileObject(root, '', context, limits.maxConjunctions);
-  if (limits.maxKeys !== undefined) {
-    // SNS counts the keys that hold values: the top-level keys of an attribute policy, the leaves of a
-    // nested body policy.
-    const keys = new Set(conjunctions.flatMap((fields) => fields.map((field) => field.path)));
-    if (keys.size > limits.maxKeys) fail(`Filter policy can not have more than ${limits.maxKeys} keys`);
-  }
-  if (limits.maxCombinations !== undefined) {
-    const combinations = conjunctions.reduce(
-      (sum, fields) => sum + fields.reduce((product, field) => product * field.conditions.length, 1),
-      0,
-    );
-    if (combinations > limits.maxCombinations) fail('Filter policy is too complex');
-  }
+  const conjunctions = compileObject(root, '', 1, context, limits.maxConjunctions);
+  if (dialect !== 'eventbridge') checkSnsLimits(root, conjunctions, dialect, limits, fail);
   return { conjunctions };
+}
+
+/**
+ * SNS's limits, checked once the whole policy has parsed (so a fault inside a nested attribute policy is
+ * reported first), and reported without a place, as SNS reports them:
+ * - an attribute policy cannot nest;
+ * - at most five keys: the names of an attribute policy, the top-level keys of a body policy (nested keys
+ *   do not count; the keys of a top-level `$or`'s alternatives are top-level keys);
+ * - at most 150 combinations: summed over the alternatives `$or`s make, the product over the fields of
+ *   the number of values times the depth of the key ("multiplying the number of nested keys with the
+ *   values in each array": `{"a": {"b": {"c": [4 values]}}, "d": {"e": [3 values]}}` is 3×4 × 2×3 = 72).
+ */
+function checkSnsLimits(
+  root: Record<string, unknown>,
+  conjunctions: FieldTest[][],
+  dialect: Dialect,
+  limits: Limits,
+  fail: Fail,
+): void {
+  if (
+    dialect === 'sns-attributes' &&
+    conjunctions.some((fields) => fields.some((field) => field.depth > 1))
+  ) {
+    fail(NESTED_ATTRIBUTE_POLICY);
+  }
+  const keys = new Set<string>();
+  const topLevel = (object: Record<string, unknown>) => {
+    for (const [key, value] of Object.entries(object)) {
+      if (key === '$or' && Array.isArray(value))
+        for (const item of value) topLevel(item as Record<string, unknown>);
+      else keys.add(key);
+    }
+  };
+  topLevel(root);
+  if (keys.size > limits.maxKeys!) fail(`Filter policy can not have more than ${limits.maxKeys} keys`);
+  let combinations = 0;
+  for (const fields of conjunctions) {
+    let product = 1;
+    for (const field of fields) product *= field.conditions.length * field.depth;
+    combinations += product;
+  }
+  if (combinations > limits.maxCombinations!) fail('Filter policy is too complex');
 }
 
 function compileObject(
   pattern: Record<string, unknown>,
   prefix: string,
+  depth: number,
   context: Context,
   maxConjunctions: number,
 ): FieldTest[][] {
@@ -170,7 +212,7 @@ function compileObject(
           return fail('Only JSON object is allowed in array of $or relationship.', place);
         const members = alternative as Record<string, unknown>;
         if (Object.keys(members).length === 0) return fail('Empty objects are not allowed', place);
-        return compileObject(members, prefix, context, maxConjunctions);
+        return compileObject(members, prefix, depth, context, maxConjunctions);
       });
       grow(
         conjunctions.flatMap((fields) => alternatives.map((alternative) => [...fields, ...alternative])),
@@ -184,15 +226,19 @@ function compileObject(
       if (value.length === 0) fail('Empty arrays are not allowed', place);
       const field: FieldTest = {
         path,
+        depth,
         conditions: value.map((item) => compileCondition(item, place, context)),
       };
       conjunctions = conjunctions.map((fields) => [...fields, field]);
     } else if (value !== null && typeof value === 'object') {
-      if (context.dialect === 'sns-attributes') {
-        fail('Filter policy scope MessageAttributes does not support nested filter policy', place);
-      }
       if (Object.keys(value).length === 0) fail('Empty objects are not allowed', place);
-      const nested = compileObject(value as Record<string, unknown>, path, context, maxConjunctions);
+      const nested = compileObject(
+        value as Record<string, unknown>,
+        path,
+        depth + 1,
+        context,
+        maxConjunctions,
+      );
       grow(
         conjunctions.flatMap((fields) => nested.map((more) => [...fields, ...more])),
         place,
