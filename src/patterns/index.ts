@@ -7,6 +7,7 @@ import { type Explanation, explainPattern } from './explain.ts';
 import { extractFromValue, PathTree } from './extract.ts';
 
 export type { CompiledPattern, Condition, Dialect } from './compile.ts';
+export { NESTED_ATTRIBUTE_POLICY } from './compile.ts';
 export { PatternSet } from './engine.ts';
 export { PatternError } from './errors.ts';
 export type { Explanation } from './explain.ts';
