@@ -1,9 +1,11 @@
 // Filter policies through @aws-sdk/client-sns against a real server, as SNS's documentation describes
-// them: refusals worded per call, and body policies whose keys hold dots.
+// them: refusals worded per call, FilterPolicyScope as GetSubscriptionAttributes shows it, and body
+// policies whose keys hold dots.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   CreateTopicCommand,
+  GetSubscriptionAttributesCommand,
   InvalidParameterException,
   PublishCommand,
   SetSubscriptionAttributesCommand,
@@ -168,6 +170,35 @@ describe('filter policy refusals', () => {
       ),
       second,
     );
+  });
+});
+
+describe('FilterPolicyScope', () => {
+  const shownScope = async (SubscriptionArn: string) =>
+    (await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn }))).Attributes?.FilterPolicyScope;
+
+  test('is shown beside a filter policy only, as MessageAttributes when none was set', async () => {
+    const TopicArn = await topic('scopes');
+    const plain = await subscribe(TopicArn);
+    assert.equal(await shownScope(plain), undefined);
+    // A scope set before any policy is kept, but not shown until there is a policy.
+    await setAttribute(plain, 'FilterPolicyScope', 'MessageBody');
+    assert.equal(await shownScope(plain), undefined);
+    await setAttribute(plain, 'FilterPolicy', JSON.stringify({ order: { status: ['paid'] } }));
+    assert.equal(await shownScope(plain), 'MessageBody');
+    await setAttribute(plain, 'FilterPolicy', '');
+    assert.equal(await shownScope(plain), undefined);
+
+    // A policy without a scope is an attribute policy, and says so.
+    const filtered = await subscribe(TopicArn, { FilterPolicy: JSON.stringify({ store: ['example_corp'] }) });
+    assert.equal(await shownScope(filtered), 'MessageAttributes');
+    const body = await subscribe(TopicArn, {
+      FilterPolicyScope: 'MessageBody',
+      FilterPolicy: JSON.stringify({ store: ['example_corp'] }),
+    });
+    assert.equal(await shownScope(body), 'MessageBody');
+    const scopeOnly = await subscribe(TopicArn, { FilterPolicyScope: 'MessageAttributes' });
+    assert.equal(await shownScope(scopeOnly), undefined);
   });
 });
 

@@ -91,6 +91,17 @@ function compactJson(text: string): string | undefined {
   }
 }
 
+/**
+ * A subscription's filter attributes as GetSubscriptionAttributes shows them: FilterPolicyScope only
+ * beside a FilterPolicy, and then `MessageAttributes` when no scope was set. A scope set before any
+ * policy is kept but not shown.
+ */
+export function shownFilterAttributes(attributes: Record<string, string>): Record<string, string> {
+  const { FilterPolicyScope, ...shown } = attributes;
+  if (shown.FilterPolicy) shown.FilterPolicyScope = FilterPolicyScope ?? 'MessageAttributes';
+  return shown;
+}
+
 /** Message attributes as the filter sees them: strings, numbers, and String.Array values as arrays. */
 export function attributesForFilter(attributes: Record<string, PublishedAttribute>): Record<string, unknown> {
   const values: Record<string, unknown> = {};
