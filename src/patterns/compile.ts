@@ -199,7 +199,8 @@ function compileObject(
     conjunctions = next;
   };
   for (const [key, value] of Object.entries(pattern)) {
-    const path = prefix === '' ? key : `${prefix}${PATH_SEPARATOR}${key}`;
+    // The depth, not the prefix, tells the top level: an empty key is a key, and `{"": {"a": …}}` is ".a".
+    const path = depth === 1 ? key : `${prefix}${PATH_SEPARATOR}${key}`;
     const place: Place = { path: key === '$or' ? prefix : path, offset: where?.get(key) };
     if (
       key === '$or' &&

@@ -367,6 +367,8 @@ const eventbridge: Row[] = [
     { detail: [{ 'items.id': 1 }, { items: [{ id: 2 }] }] },
     true,
   ],
+  ['an empty key is a key', { '': { a: ['x'] } }, { '': { a: 'x' } }, true],
+  ['an empty key is not the top level', { '': { a: ['x'] } }, { a: 'x' }, false],
   [
     'a dotted key is not a prefix of its name',
     { detail: { state: ['running'] } },
