@@ -97,13 +97,29 @@ interface Place {
 
 type Fail = (reason: string, place?: Place) => never;
 
+export interface CompileOptions {
+  /**
+   * The pattern was stored by an earlier eddy that accepted it: compile it to match as it did, without
+   * the acceptance rules that have since grown stricter (SNS's weighted complexity and key count, its
+   * anything-but forms, its 256 KB counted in bytes), so that a stored filter policy cannot stop a
+   * restart. Syntax and operands are still checked.
+   */
+  stored?: boolean;
+}
+
 interface Context {
   dialect: Dialect;
+  stored: boolean;
   offsets: Offsets;
   fail: Fail;
 }
 
-export function compilePattern(text: string, dialect: Dialect = 'eventbridge'): CompiledPattern {
+export function compilePattern(
+  text: string,
+  dialect: Dialect = 'eventbridge',
+  options: CompileOptions = {},
+): CompiledPattern {
+  const stored = options.stored === true;
   const limits = LIMITS[dialect];
   const fail: Fail = (reason, place) => {
     const position = place?.offset === undefined ? {} : lineAndColumn(text, place.offset);
@@ -113,7 +129,7 @@ export function compilePattern(text: string, dialect: Dialect = 'eventbridge'): 
   if (dialect === 'eventbridge' && text.length > limits.maxLength) {
     fail(`The pattern is ${text.length} characters long; the limit is ${limits.maxLength} characters`);
   }
-  const bytes = dialect === 'eventbridge' ? 0 : Buffer.byteLength(text);
+  const bytes = dialect === 'eventbridge' || stored ? 0 : Buffer.byteLength(text);
   if (bytes > limits.maxLength) {
     fail(`The filter policy is ${bytes} bytes long; the limit is ${limits.maxLength} bytes (256 KB)`);
   }
@@ -127,11 +143,11 @@ export function compilePattern(text: string, dialect: Dialect = 'eventbridge'): 
   }
   const { value } = parsed;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('Filter is not an object');
-  const context: Context = { dialect, offsets: parsed.offsets, fail };
+  const context: Context = { dialect, stored, offsets: parsed.offsets, fail };
   const root = value as Record<string, unknown>;
   if (Object.keys(root).length === 0) fail('Empty objects are not allowed');
   const conjunctions = compileObject(root, '', 1, context, limits.maxConjunctions);
-  if (dialect !== 'eventbridge') checkSnsLimits(root, conjunctions, dialect, limits, fail);
+  if (dialect !== 'eventbridge' && !stored) checkSnsLimits(root, conjunctions, dialect, limits, fail);
   return { conjunctions };
 }
 
@@ -372,11 +388,15 @@ function compileAnythingBut(operand: unknown, place: Place, context: Context): A
   const inner = Object.entries(operand as Record<string, unknown>);
   if (inner.length === 0) fail('Anything-But expression name not found', place);
   const [operator, value] = inner[0]!;
-  if (!ANYTHING_BUT_FORMS[context.dialect].includes(operator)) {
+  const forms =
+    context.stored && context.dialect !== 'eventbridge'
+      ? STORED_SNS_FORMS
+      : ANYTHING_BUT_FORMS[context.dialect];
+  if (!forms.includes(operator)) {
     fail(`Unsupported anything-but pattern: ${operator}`, place);
   }
   const exclude =
-    context.dialect === 'eventbridge'
+    context.dialect === 'eventbridge' || context.stored
       ? anythingButForm(operator, value, place, fail)
       : snsAnythingButPrefix(value, place, fail);
   // event-ruler reads the operand before it finds the object has another member, and words that as it
@@ -398,6 +418,8 @@ const ANYTHING_BUT_FORMS: Record<Dialect, readonly string[]> = {
   'sns-attributes': ['prefix'],
   'sns-body': ['prefix'],
 };
+/** The forms earlier eddys accepted in filter policies. */
+const STORED_SNS_FORMS = ['prefix', 'suffix', 'equals-ignore-case'];
 
 /**
  * EventBridge's `{"anything-but": {form: operand}}`: the operand is a string or a list of strings. Anything

@@ -131,7 +131,15 @@ export class TopicFilters {
   set(subscriptionArn: string, policy: string | undefined, scope: FilterScope): void {
     this.delete(subscriptionArn);
     if (policy === undefined || policy === '') return;
-    this.sets[scope].add(subscriptionArn, policy);
+    const set = this.sets[scope];
+    try {
+      set.add(subscriptionArn, policy);
+    } catch (error) {
+      if (!(error instanceof PatternError)) throw error;
+      // A policy an earlier eddy accepted and the rules now refuse (SNS's weighted complexity, say):
+      // it keeps filtering as it did, rather than stopping the topics from loading.
+      set.addCompiled(subscriptionArn, policy, parsePattern(policy, DIALECT[scope], { stored: true }));
+    }
     this.filtered.set(subscriptionArn, scope);
   }
 
