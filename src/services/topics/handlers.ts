@@ -5,7 +5,7 @@ import type { Clock } from '../../runtime/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { Deliveries } from './delivery.ts';
 import { invalidParameter, notFound, snsError } from './errors.ts';
-import type { PublishedAttribute } from './filter.ts';
+import { type PublishedAttribute, shownFilterAttributes } from './filter.ts';
 import { checkPublish, type PublishInput, type StoredMessage } from './message.ts';
 import type { Subscription, Topic, TopicRegistry } from './registry.ts';
 
@@ -248,7 +248,7 @@ export function topicHandlers({ registry, deliveries, store, clock }: TopicServi
       const subscription = registry.subscription(string(input, 'SubscriptionArn') ?? '');
       return {
         Attributes: {
-          ...subscription.attributes,
+          ...shownFilterAttributes(subscription.attributes),
           SubscriptionArn: subscription.arn,
           TopicArn: subscription.topic.arn,
           Owner: subscription.owner,
