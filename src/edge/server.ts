@@ -16,7 +16,14 @@ import {
   type MetricsRegistry,
   newRequestId,
 } from '../runtime/index.ts';
-import { AuthError, authErrorFor, authenticate, readSignature, type SignatureParts } from './auth/index.ts';
+import {
+  AuthError,
+  authErrorFor,
+  authenticate,
+  readSignature,
+  type SignatureParts,
+  SigningKeyCache,
+} from './auth/index.ts';
 import {
   type Codec,
   codecs,
@@ -143,13 +150,16 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 export function createEdge(options: EdgeOptions): Edge {
   const router = new Router(options.services);
+  const signingKeys = new SigningKeyCache();
   const requests = options.metrics.counter(
     'eddy_requests_total',
     'Requests answered, by service, operation and status.',
+    ['service', 'operation', 'status'],
   );
   const latency = options.metrics.histogram(
     'eddy_request_duration_seconds',
     'Time from a request arriving to its answer, by service and operation.',
+    ['service', 'operation'],
   );
   /** Aborted when the edge closes: the long polls waiting. */
   const inFlight = new Set<AbortController>();
@@ -159,7 +169,10 @@ export function createEdge(options: EdgeOptions): Edge {
     {
       method: 'GET',
       path: 'metrics',
-      handle: () => ({ body: options.metrics.render(), contentType: 'text/plain; version=0.0.4' }),
+      handle: async () => ({
+        body: await options.metrics.render(),
+        contentType: options.metrics.contentType,
+      }),
     },
     ...options.services.flatMap((service) => service.internalRoutes ?? []),
   ]);
@@ -257,6 +270,7 @@ export function createEdge(options: EdgeOptions): Edge {
         defaultAccountId: options.defaultAccountId,
         defaultRegion: options.defaultRegion,
         now: options.clock.now(),
+        signingKeys,
       });
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;

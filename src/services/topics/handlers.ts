@@ -1,6 +1,7 @@
 // The topic, subscription, policy and tag operations: SNS's checks, then the registry.
 import type { Handlers, Sns } from '../../contract/index.ts';
 import { invalidParameter, snsError } from './errors.ts';
+import { shownFilterAttributes } from './filter.ts';
 import { page } from './paging.ts';
 import { checkDataProtectionPolicy, withoutPermission, withPermission } from './policy.ts';
 import type { Publisher } from './publish.ts';
@@ -170,7 +171,7 @@ export function topicHandlers(
       const subscription = registry.subscription(input.SubscriptionArn);
       return {
         Attributes: {
-          ...subscription.attributes,
+          ...shownFilterAttributes(subscription.attributes),
           SubscriptionArn: subscription.arn,
           TopicArn: subscription.topic.arn,
           Owner: subscription.owner,

@@ -280,7 +280,8 @@ export class TopicRegistry {
     }
     checkEndpoint(topic.fifo, protocol, endpoint);
     for (const [name, value] of Object.entries(attributes)) checkSubscriptionAttribute(name, value, protocol);
-    if (attributes.FilterPolicy) validateFilterPolicy(attributes.FilterPolicy, scopeOf(attributes));
+    if (attributes.FilterPolicy)
+      validateFilterPolicy(attributes.FilterPolicy, scopeOf(attributes), 'Subscribe');
     const existing = [...topic.subscriptions.values()].find(
       (subscription) => subscription.protocol === protocol && subscription.endpoint === endpoint,
     );
