@@ -9,29 +9,13 @@ import {
   CreateQueueCommand,
   DeleteMessageCommand,
   GetQueueUrlCommand,
-  type Message,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { type EddyProcess, spawnEddy, tempDataDir } from './harness.ts';
-
-async function receiveAll(
-  sqs: SQSClient,
-  url: string,
-  options: Record<string, unknown> = {},
-): Promise<Message[]> {
-  const all: Message[] = [];
-  for (let i = 0; i < 20; i++) {
-    const { Messages } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, ...options }),
-    );
-    if (!Messages?.length) break;
-    all.push(...Messages);
-  }
-  return all;
-}
+import { drain } from './helpers.ts';
 
 test('kill -9: acknowledged messages survive, in-flight ones reappear, FIFO order and dedup hold', async () => {
   const dataDir = tempDataDir();
@@ -88,7 +72,9 @@ test('kill -9: acknowledged messages survive, in-flight ones reappear, FIFO orde
     }
 
     // Some in flight, two of them deleted (acknowledged: must stay gone).
-    const inFlight = await receiveAll(sqs, standard, { MaxNumberOfMessages: 5 }).then((m) => m.slice(0, 5));
+    const inFlight = await drain(sqs, standard, { receive: { MaxNumberOfMessages: 5 } }).then((m) =>
+      m.slice(0, 5),
+    );
     const { Messages: fifoInFlight } = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: fifo, MaxNumberOfMessages: 3 }),
     );
@@ -114,10 +100,12 @@ test('kill -9: acknowledged messages survive, in-flight ones reappear, FIFO orde
     const wait = receivedAt + 2_500 - Date.now();
     if (wait > 0) await sleep(wait);
 
-    const survivors = await receiveAll(again, standardUrl, {
-      VisibilityTimeout: 30,
-      MessageAttributeNames: ['All'],
-      MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+    const survivors = await drain(again, standardUrl, {
+      receive: {
+        VisibilityTimeout: 30,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      },
     });
     const bodies = survivors.map((m) => m.Body!);
     assert.equal(new Set(bodies).size, bodies.length, 'no duplicates');
@@ -133,7 +121,7 @@ test('kill -9: acknowledged messages survive, in-flight ones reappear, FIFO orde
     assert.equal(single7?.MessageAttributes?.i?.StringValue, '7', 'attributes survive');
 
     // FIFO: the in-flight head comes back first, the group in order.
-    const fifoMessages = await receiveAll(again, fifoUrl, { VisibilityTimeout: 30 });
+    const fifoMessages = await drain(again, fifoUrl, { receive: { VisibilityTimeout: 30 } });
     assert.deepEqual(
       fifoMessages.map((m) => m.Body),
       Array.from({ length: 10 }, (_, i) => `fifo ${i}`),
@@ -159,7 +147,7 @@ test('kill -9: acknowledged messages survive, in-flight ones reappear, FIFO orde
       }),
     );
     assert.ok(BigInt(fresh.SequenceNumber!) > lastSequence, 'sequence numbers keep increasing');
-    const after = await receiveAll(again, fifoUrl);
+    const after = await drain(again, fifoUrl);
     assert.deepEqual(
       after.map((m) => m.Body),
       ['new'],
