@@ -200,6 +200,29 @@ export async function drain(
   return all;
 }
 
+/**
+ * Receives and deletes until `expected` distinct bodies came (or the bound passed), and resolves with
+ * them: for at-least-once deliveries, where a repeat must not count twice.
+ */
+export async function distinctBodies(
+  sqs: SQSClient,
+  url: string,
+  expected: number,
+  options: { timeoutMs?: number } = {},
+): Promise<Set<string>> {
+  const bodies = new Set<string>();
+  const deadline = Date.now() + (options.timeoutMs ?? EVENTUALLY_MS);
+  while (bodies.size < expected) {
+    const batch = await receive(sqs, url);
+    if (batch.length > 0) await deleteAll(sqs, url, batch);
+    for (const message of batch) bodies.add(message.Body ?? '');
+    if (batch.length > 0) continue;
+    if (Date.now() > deadline) break;
+    await sleep(20);
+  }
+  return bodies;
+}
+
 async function deleteAll(sqs: SQSClient, url: string, messages: Message[]): Promise<void> {
   const { Failed = [] } = await sqs.send(
     new DeleteMessageBatchCommand({
