@@ -7,7 +7,17 @@
 // failure's timeout, not a measurement, so it is generous and costs nothing when the test passes.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DescribeTasksCommand, type ECSClient, type Task } from '@aws-sdk/client-ecs';
+import {
+  DeleteServiceCommand,
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  type ECSClient,
+  ListClustersCommand,
+  ListServicesCommand,
+  ListTasksCommand,
+  StopTaskCommand,
+  type Task,
+} from '@aws-sdk/client-ecs';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -159,18 +169,20 @@ export interface ReceiveAllOptions {
 }
 
 /**
- * Short-polls until `expected` messages arrived or the bound passed, and resolves with what came;
- * the test asserts on it. Short polls, so it works on a ManualClock as well as on the real one.
+ * Short-polls until `expected` messages arrived (or `expected` says what came is enough) or the bound
+ * passed, and resolves with what came; the test asserts on it. Short polls, so it works on a
+ * ManualClock as well as on the real one.
  */
 export async function receiveAll(
   sqs: SQSClient,
   url: string,
-  expected: number,
+  expected: number | ((got: Message[]) => boolean),
   options: ReceiveAllOptions = {},
 ): Promise<Message[]> {
   const messages: Message[] = [];
+  const enough = typeof expected === 'number' ? () => messages.length >= expected : () => expected(messages);
   const deadline = Date.now() + (options.timeoutMs ?? EVENTUALLY_MS);
-  while (messages.length < expected) {
+  while (!enough()) {
     const batch = await receive(sqs, url, { MessageAttributeNames: ['All'], ...options.receive });
     if (options.delete && batch.length > 0) await deleteAll(sqs, url, batch);
     messages.push(...batch);
@@ -276,4 +288,44 @@ export async function taskWhen(
     },
     { timeoutMs: options.timeoutMs ?? 20_000, intervalMs: 50, what: 'the task' },
   );
+}
+
+/**
+ * Ends what a test file left running: every service deleted, every task stopped and its processes
+ * gone. A task's process holds pipes to the test's process, which would otherwise wait for it to
+ * end by itself (a `sleep 60` kept a file alive a minute after its last test).
+ */
+export async function stopEveryTask(ecs: ECSClient): Promise<void> {
+  const { clusterArns = [] } = await ecs.send(new ListClustersCommand({}));
+  for (const cluster of clusterArns) {
+    const { serviceArns = [] } = await ecs.send(new ListServicesCommand({ cluster }));
+    if (serviceArns.length > 0) {
+      const { services = [] } = await ecs.send(
+        new DescribeServicesCommand({ cluster, services: serviceArns }),
+      );
+      for (const service of services.filter((candidate) => candidate.status === 'ACTIVE'))
+        await ecs.send(new DeleteServiceCommand({ cluster, service: service.serviceArn, force: true }));
+    }
+    await eventually(
+      async () => {
+        const { taskArns: running = [] } = await ecs.send(
+          new ListTasksCommand({ cluster, desiredStatus: 'RUNNING' }),
+        );
+        for (const task of running)
+          await ecs.send(new StopTaskCommand({ cluster, task, reason: 'the test file ended' }));
+        if (running.length > 0) return false;
+        const { taskArns: ending = [] } = await ecs.send(
+          new ListTasksCommand({ cluster, desiredStatus: 'STOPPED', maxResults: 100 }),
+        );
+        for (let at = 0; at < ending.length; at += 100) {
+          const { tasks = [] } = await ecs.send(
+            new DescribeTasksCommand({ cluster, tasks: ending.slice(at, at + 100) }),
+          );
+          if (tasks.some((task) => task.lastStatus !== 'STOPPED')) return false;
+        }
+        return true;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: `every task of ${cluster} stopped` },
+    );
+  }
 }

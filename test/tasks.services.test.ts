@@ -18,13 +18,9 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { startTestEddy, type TestEddy } from './harness.ts';
+import { eventually, queueWithArn, receiveAll, stopEveryTask } from './helpers.ts';
 
 let eddy: TestEddy;
 let ecs: ECSClient;
@@ -35,6 +31,7 @@ before(async () => {
   ecs = eddy.client(ECSClient);
 });
 after(async () => {
+  if (ecs) await stopEveryTask(ecs);
   ecs?.destroy();
   await eddy?.stop();
 });
@@ -58,19 +55,16 @@ async function describe(name: string): Promise<Service> {
   return services![0]!;
 }
 
-async function waitFor(
-  name: string,
-  done: (service: Service) => boolean,
-  timeoutMs = 20_000,
-): Promise<Service> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const service = await describe(name);
-    if (done(service)) return service;
-    if (Date.now() > deadline)
-      throw new Error(`service never got there: ${JSON.stringify(service, null, 1)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Polls DescribeServices until the service satisfies `done`. */
+function waitFor(name: string, done: (service: Service) => boolean): Promise<Service> {
+  let last: Service | undefined;
+  return eventually(
+    async () => {
+      last = await describe(name);
+      return done(last) ? last : undefined;
+    },
+    { timeoutMs: 20_000, intervalMs: 100, what: () => `service got there: ${JSON.stringify(last, null, 1)}` },
+  );
 }
 
 const taskArns = async (serviceName: string) =>
@@ -97,21 +91,20 @@ test('a service keeps desiredCount tasks running, replaces a stopped one, and sc
 
   await ecs.send(new StopTaskCommand({ task: first[0]!, reason: 'testing replacement' }));
   // Counts are the scheduler's last look, as in ECS: wait for the replacement in ListTasks.
-  const replacedBy = Date.now() + 10_000;
-  let second = await taskArns('workers');
-  while ((second.length !== 3 || second.includes(first[0]!)) && Date.now() < replacedBy) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    second = await taskArns('workers');
-  }
+  const second = await eventually(
+    async () => {
+      const arns = await taskArns('workers');
+      return arns.length === 3 && !arns.includes(first[0]!) && arns;
+    },
+    { intervalMs: 100 },
+  ).catch(() => taskArns('workers'));
   assert.equal(second.length, 3);
   assert.ok(!second.includes(first[0]!), 'the stopped task was replaced by a new one');
   await waitFor('workers', (candidate) => candidate.runningCount === 3 && candidate.pendingCount === 0);
 
   await ecs.send(new UpdateServiceCommand({ service: 'workers', desiredCount: 1 }));
   await waitFor('workers', (candidate) => candidate.runningCount === 1 && candidate.pendingCount === 0);
-  const deadline = Date.now() + 10_000;
-  while ((await taskArns('workers')).length !== 1 && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 100));
+  await eventually(async () => (await taskArns('workers')).length === 1, { intervalMs: 100 }).catch(() => {});
   assert.equal((await taskArns('workers')).length, 1);
 });
 
@@ -211,10 +204,7 @@ test('errors: unknown service, a second service of the same name', async () => {
 test('a service reaching a steady state is an "ECS Service Action" event on the default bus', async () => {
   const sqs = eddy.client(SQSClient);
   const events = eddy.client(EventBridgeClient);
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'service-actions' }));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
+  const { url: QueueUrl, arn: queueArn } = await queueWithArn(sqs, 'service-actions');
   await events.send(
     new PutRuleCommand({
       Name: 'service-actions',
@@ -222,7 +212,7 @@ test('a service reaching a steady state is an "ECS Service Action" event on the 
     }),
   );
   await events.send(
-    new PutTargetsCommand({ Rule: 'service-actions', Targets: [{ Id: 'q', Arn: Attributes!.QueueArn }] }),
+    new PutTargetsCommand({ Rule: 'service-actions', Targets: [{ Id: 'q', Arn: queueArn }] }),
   );
   const sleeper = await register('steady', ['sleep', '60']);
   const { service } = await ecs.send(
@@ -234,7 +224,7 @@ test('a service reaching a steady state is an "ECS Service Action" event on the 
       networkConfiguration,
     }),
   );
-  const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 10 }));
+  const Messages = await receiveAll(sqs, QueueUrl, 1);
   const event = JSON.parse(Messages![0]!.Body!) as {
     resources: string[];
     detail: { eventName: string; eventType: string };
