@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateQueueCommand,
   DeleteMessageCommand,
@@ -15,7 +14,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { type EddyProcess, spawnEddy, tempDataDir } from './harness.ts';
-import { drain } from './helpers.ts';
+import { counts, drain, eventually } from './helpers.ts';
 
 test('kill -9: acknowledged messages survive, in-flight ones reappear, FIFO order and dedup hold', async () => {
   const dataDir = tempDataDir();
@@ -82,7 +81,6 @@ test('kill -9: acknowledged messages survive, in-flight ones reappear, FIFO orde
       fifoInFlight?.map((m) => m.Body),
       ['fifo 0', 'fifo 1', 'fifo 2'],
     );
-    const receivedAt = Date.now();
     const deleted = new Set<string>();
     for (const message of inFlight.slice(0, 2)) {
       await sqs.send(new DeleteMessageCommand({ QueueUrl: standard, ReceiptHandle: message.ReceiptHandle }));
@@ -96,9 +94,11 @@ test('kill -9: acknowledged messages survive, in-flight ones reappear, FIFO orde
     const standardUrl = (await again.send(new GetQueueUrlCommand({ QueueName: 'crash-standard' }))).QueueUrl!;
     const fifoUrl = (await again.send(new GetQueueUrlCommand({ QueueName: 'crash-fifo.fifo' }))).QueueUrl!;
 
-    // Wait until the in-flight messages' 2 s visibility timeout has ended.
-    const wait = receivedAt + 2_500 - Date.now();
-    if (wait > 0) await sleep(wait);
+    // The in-flight messages' 2 s visibility timeout ends on the new process's (system) clock.
+    const inFlightNow = async (url: string) => (await counts(again, url)).notVisible;
+    await eventually(async () => (await inFlightNow(standardUrl)) + (await inFlightNow(fifoUrl)) === 0, {
+      what: 'no message is in flight any more',
+    });
 
     const survivors = await drain(again, standardUrl, {
       receive: {
