@@ -7,6 +7,7 @@ import {
   CreateServiceCommand,
   DeleteServiceCommand,
   DescribeServicesCommand,
+  DescribeTasksCommand,
   ECSClient,
   InvalidParameterException,
   ListServicesCommand,
@@ -19,6 +20,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { ManualClock } from '../src/runtime/index.ts';
 import { startTestEddy, type TestEddy } from './harness.ts';
 import { eventually, queueWithArn, receiveAll, stopEveryTask } from './helpers.ts';
 
@@ -36,8 +38,8 @@ after(async () => {
   await eddy?.stop();
 });
 
-async function register(family: string, command: string[]): Promise<string> {
-  const { taskDefinition } = await ecs.send(
+async function register(family: string, command: string[], client = ecs): Promise<string> {
+  const { taskDefinition } = await client.send(
     new RegisterTaskDefinitionCommand({
       family,
       networkMode: 'awsvpc',
@@ -50,8 +52,8 @@ async function register(family: string, command: string[]): Promise<string> {
   return taskDefinition!.taskDefinitionArn!;
 }
 
-async function describe(name: string): Promise<Service> {
-  const { services } = await ecs.send(new DescribeServicesCommand({ services: [name] }));
+async function describe(name: string, client = ecs): Promise<Service> {
+  const { services } = await client.send(new DescribeServicesCommand({ services: [name] }));
   return services![0]!;
 }
 
@@ -135,23 +137,59 @@ test('a new task definition rolls out and the old deployment drains', async () =
 });
 
 test('tasks that keep failing trip the deployment circuit breaker', async () => {
-  const failing = await register('crasher', ['sh', '-c', 'exit 3']);
-  await ecs.send(
-    new CreateServiceCommand({
-      serviceName: 'crasher',
-      taskDefinition: failing,
-      desiredCount: 2,
-      launchType: 'FARGATE',
-      networkConfiguration,
-      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
-    }),
-  );
-  const failed = await waitFor(
-    'crasher',
-    (candidate) => candidate.deployments?.[0]?.rolloutState === 'FAILED',
-  );
-  assert.ok((failed.deployments?.[0]?.failedTasks ?? 0) >= 3);
-  assert.ok(failed.events?.some((event) => /deployment failed: tasks failed to start/.test(event.message!)));
+  // On a ManualClock the scheduler looks once per second the test moves it, so each start of a task
+  // shows, in clock time, how long the back-off held it.
+  const timed = await startTestEddy({ clock: new ManualClock(Date.UTC(2025, 0, 1)) });
+  const tecs = timed.client(ECSClient);
+  try {
+    const failing = await register('crasher', ['sh', '-c', 'exit 3'], tecs);
+    await tecs.send(
+      new CreateServiceCommand({
+        serviceName: 'crasher',
+        taskDefinition: failing,
+        desiredCount: 2,
+        launchType: 'FARGATE',
+        networkConfiguration,
+        deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
+      }),
+    );
+    const tasksOf = async (desiredStatus: 'RUNNING' | 'STOPPED') =>
+      (await tecs.send(new ListTasksCommand({ serviceName: 'crasher', desiredStatus }))).taskArns ?? [];
+    const failed = await eventually(
+      async () => {
+        // The crashing tasks end (real processes) before the scheduler's next look counts them.
+        await eventually(async () => (await tasksOf('RUNNING')).length === 0);
+        await timed.advance(1_000);
+        const service = await describe('crasher', tecs);
+        return service.deployments?.[0]?.rolloutState === 'FAILED' && service;
+      },
+      { timeoutMs: 60_000 },
+    );
+    assert.ok((failed.deployments?.[0]?.failedTasks ?? 0) >= 3);
+    assert.ok(
+      failed.events?.some((event) => /deployment failed: tasks failed to start/.test(event.message!)),
+    );
+
+    // Back-off: after the second failure in a row no task starts for 2 s.
+    const failures = (failed.events ?? [])
+      .filter((event) => /task \w+ failed:/.test(event.message!))
+      .map((event) => event.createdAt!.getTime())
+      .sort((a, b) => a - b);
+    const { tasks = [] } = await tecs.send(new DescribeTasksCommand({ tasks: await tasksOf('STOPPED') }));
+    const starts = [...new Set(tasks.map((task) => task.createdAt!.getTime()))].sort((a, b) => a - b);
+    assert.ok(failures.length >= 2 && starts.length >= 2, `failures at ${failures}, starts at ${starts}`);
+    const secondFailure = failures[1]!;
+    const nextStart = starts.find((start) => start > secondFailure);
+    assert.ok(nextStart !== undefined, `a start after the failures at ${failures}: ${starts}`);
+    assert.ok(
+      nextStart - secondFailure >= 2_000,
+      `started again ${nextStart - secondFailure} ms after the second failure, not after a 2 s back-off`,
+    );
+  } finally {
+    await stopEveryTask(tecs);
+    tecs.destroy();
+    await timed.stop();
+  }
 });
 
 test('delete: refused while scaled above 0 unless forced; then the service drains to INACTIVE', async () => {
