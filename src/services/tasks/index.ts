@@ -12,8 +12,9 @@ import type { Runtime } from '../../runtime/index.ts';
 import { AccountSettings, accountSettingHandlers } from './account-settings.ts';
 import type { EcsHandlers } from './api.ts';
 import { awslogsSink } from './awslogs.ts';
+import { capacityProviderHandlers } from './capacity-provider-handlers.ts';
 import { CapacityProviders } from './capacity-providers.ts';
-import { clusterHandlers, type ServiceCounts } from './cluster-handlers.ts';
+import { clusterHandlers, clusterPresenter, type ServiceCounts } from './cluster-handlers.ts';
 import { Clusters } from './clusters.ts';
 import { definitionHandlers } from './definition-handlers.ts';
 import { TaskDefinitions } from './definitions.ts';
@@ -114,6 +115,13 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
 
   const handlers: Partial<EcsHandlers> = {
     ...clusterHandlers({ clusters, tasks, capacityProviders, accountSettings, serviceCounts }),
+    ...capacityProviderHandlers({
+      capacityProviders,
+      clusters,
+      tasks,
+      services: () => services.all(),
+      present: clusterPresenter({ tasks, serviceCounts }),
+    }),
     ...accountSettingHandlers(accountSettings),
     ...definitionHandlers(definitions),
     ...taskHandlers(deps),
