@@ -32,6 +32,7 @@ import { StateEvents } from './state-events.ts';
 import { Supervisor, type TaskLogSink } from './supervisor.ts';
 import { tagHandlers } from './tag-handlers.ts';
 import { taskHandlers } from './task-handlers.ts';
+import { taskProtectionHandlers } from './task-protection.ts';
 import { TaskStore } from './task-store.ts';
 
 export { taskStateEnvelope } from './state-events.ts';
@@ -125,6 +126,7 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
     ...accountSettingHandlers(accountSettings),
     ...definitionHandlers(definitions),
     ...taskHandlers(deps),
+    ...taskProtectionHandlers({ clusters, tasks, supervisor, clock }),
     ...serviceHandlers({ ...lookup, deployments, now }),
     ...tagHandlers({ clusters, definitions, tasks, supervisor, services, capacityProviders }),
   };
