@@ -25,6 +25,7 @@ import { metadataRoutes } from './metadata.ts';
 import { type RunTaskDeps, runTask } from './run-task.ts';
 import { chooseRunner } from './runner-choice.ts';
 import { tasksMigrations } from './schema.ts';
+import { serviceDeploymentHandlers } from './service-deployment-handlers.ts';
 import { ServiceDeployments } from './service-deployments.ts';
 import { serviceHandlers } from './service-handlers.ts';
 import { ServiceStore } from './service-records.ts';
@@ -128,6 +129,7 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
     ...taskHandlers(deps),
     ...taskProtectionHandlers({ clusters, tasks, supervisor, clock }),
     ...serviceHandlers({ ...lookup, deployments, now }),
+    ...serviceDeploymentHandlers({ ...lookup, deployments, now }),
     ...tagHandlers({ clusters, definitions, tasks, supervisor, services, capacityProviders }),
   };
 
