@@ -34,6 +34,7 @@ import { Supervisor, type TaskLogSink } from './supervisor.ts';
 import { tagHandlers } from './tag-handlers.ts';
 import { taskHandlers } from './task-handlers.ts';
 import { taskProtectionHandlers } from './task-protection.ts';
+import { taskSetHandlers } from './task-set-handlers.ts';
 import { TaskStore } from './task-store.ts';
 
 export { taskStateEnvelope } from './state-events.ts';
@@ -130,6 +131,7 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
     ...taskProtectionHandlers({ clusters, tasks, supervisor, clock }),
     ...serviceHandlers({ ...lookup, deployments, now }),
     ...serviceDeploymentHandlers({ ...lookup, deployments, now }),
+    ...taskSetHandlers({ ...lookup, now }),
     ...tagHandlers({ clusters, definitions, tasks, supervisor, services, capacityProviders }),
   };
 
