@@ -10,12 +10,14 @@ import { loadModel, ServiceError, violationMessage } from '../../contract/index.
 import type { Runner } from '../../runners/index.ts';
 import type { Runtime } from '../../runtime/index.ts';
 import { AccountSettings, accountSettingHandlers } from './account-settings.ts';
+import { agentHandlers } from './agent-apis.ts';
 import type { EcsHandlers } from './api.ts';
 import { awslogsSink } from './awslogs.ts';
 import { capacityProviderHandlers } from './capacity-provider-handlers.ts';
 import { CapacityProviders } from './capacity-providers.ts';
 import { clusterHandlers, clusterPresenter, type ServiceCounts } from './cluster-handlers.ts';
 import { Clusters } from './clusters.ts';
+import { containerInstanceHandlers } from './container-instances.ts';
 import { definitionHandlers } from './definition-handlers.ts';
 import { TaskDefinitions } from './definitions.ts';
 import { EcsServices } from './ecs-services.ts';
@@ -133,6 +135,8 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
     ...serviceDeploymentHandlers({ ...lookup, deployments, now }),
     ...taskSetHandlers({ ...lookup, now }),
     ...tagHandlers({ clusters, definitions, tasks, supervisor, services, capacityProviders }),
+    ...containerInstanceHandlers({ clusters, definitions }),
+    ...agentHandlers({ clusters, tasks, endpoint: runtime.endpoint }),
   };
 
   return {
