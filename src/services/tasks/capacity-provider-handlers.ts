@@ -22,6 +22,8 @@ export interface CapacityProviderDeps {
   tasks: TaskStore;
   /** Every service of every account (the scheduler's list). */
   services: () => Promise<ServiceRecord[]>;
+  /** The ARNs of the capacity providers the scope's daemons run on. */
+  daemonProviders: (scope: { account: string; region: string }) => Promise<string[]>;
   present: ReturnType<typeof clusterPresenter>;
 }
 
@@ -172,6 +174,10 @@ export function capacityProviderHandlers(deps: CapacityProviderDeps) {
       const scope = scopeOf(context);
       const provider = await ownProvider(input, context);
       checkCluster(provider, input.cluster);
+      if ((await deps.daemonProviders(scope)).includes(provider.capacityProviderArn))
+        throw clientException(
+          'The specified capacity provider is in use by a daemon. Delete the daemon or update it to other capacity providers, and try again.',
+        );
       if (await usedByServices(scope, provider.name))
         throw clientException(
           'The specified capacity provider is in use by a service. Remove it from the capacity provider strategy of every service and try again.',

@@ -1,6 +1,6 @@
 // The tasks service: Amazon ECS (AWS JSON 1.1, `AmazonEC2ContainerServiceV20141113.*`) — clusters,
 // task definitions, tasks that run for real on a runner (a local process by default), services
-// with deployments and task sets, capacity providers and account settings, with "ECS Task State
+// with deployments and task sets, capacity providers, account settings and daemons, with "ECS Task State
 // Change" events on the default bus, a task metadata endpoint, and the event bus's ECS target kind
 // (`arn:aws:ecs:…:cluster/NAME`) through the targets port. docs/operations/ecs.md lists every
 // operation and the file that implements it.
@@ -18,6 +18,9 @@ import { CapacityProviders } from './capacity-providers.ts';
 import { clusterHandlers, clusterPresenter, type ServiceCounts } from './cluster-handlers.ts';
 import { Clusters } from './clusters.ts';
 import { containerInstanceHandlers } from './container-instances.ts';
+import { daemonHandlers } from './daemon-handlers.ts';
+import { DaemonDefinitions, daemonDefinitionHandlers } from './daemon-task-definitions.ts';
+import { Daemons } from './daemons.ts';
 import { definitionHandlers } from './definition-handlers.ts';
 import { TaskDefinitions } from './definitions.ts';
 import { EcsServices } from './ecs-services.ts';
@@ -61,6 +64,8 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
   const capacityProviders = new CapacityProviders(store);
   const accountSettings = new AccountSettings(store);
   const deployments = new ServiceDeployments(store, definitions);
+  const daemons = new Daemons(store);
+  const daemonDefinitions = new DaemonDefinitions(store, now);
   const logSink: TaskLogSink = options.logSink ?? awslogsSink(runtime.targets, definitions, runtime.log);
   const stateEvents = new StateEvents(runtime.targets, runtime.log);
   const supervisor = new Supervisor(runner, tasks, stateEvents, clock, runtime.log, logSink);
@@ -125,6 +130,8 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
       clusters,
       tasks,
       services: () => services.all(),
+      daemonProviders: async (scope) =>
+        (await daemons.list(scope)).flatMap((daemon) => daemon.capacityProviderArns),
       present: clusterPresenter({ tasks, serviceCounts }),
     }),
     ...accountSettingHandlers(accountSettings),
@@ -134,9 +141,25 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
     ...serviceHandlers({ ...lookup, deployments, now }),
     ...serviceDeploymentHandlers({ ...lookup, deployments, now }),
     ...taskSetHandlers({ ...lookup, now }),
-    ...tagHandlers({ clusters, definitions, tasks, supervisor, services, capacityProviders }),
+    ...tagHandlers({
+      clusters,
+      definitions,
+      tasks,
+      supervisor,
+      services,
+      capacityProviders,
+      daemons,
+      daemonDefinitions,
+    }),
     ...containerInstanceHandlers({ clusters, definitions }),
     ...agentHandlers({ clusters, tasks, endpoint: runtime.endpoint }),
+    ...daemonDefinitionHandlers({
+      definitions: daemonDefinitions,
+      now,
+      inUse: async (scope, arn) =>
+        (await daemons.list(scope)).some((daemon) => daemon.daemonTaskDefinitionArn === arn),
+    }),
+    ...daemonHandlers({ daemons, definitions: daemonDefinitions, clusters, capacityProviders, now }),
   };
 
   return {

@@ -1,10 +1,13 @@
 // TagResource, UntagResource and ListTagsForResource on every kind of ECS resource eddy keeps:
-// clusters, task definitions, tasks, services, task sets and capacity providers. Container
-// instances can be named but never found (eddy registers none), as in an account without them.
+// clusters, task definitions, tasks, services, task sets, capacity providers, daemons and daemon
+// task definitions. Container instances can be named but never found (eddy registers none), as in
+// an account without them.
 import { parseArn } from '../../runtime/index.ts';
 import { type EcsHandlers, scopeOf } from './api.ts';
 import { type CapacityProviders, FARGATE_PROVIDERS } from './capacity-providers.ts';
 import type { Clusters } from './clusters.ts';
+import type { DaemonDefinitions } from './daemon-task-definitions.ts';
+import type { Daemons } from './daemons.ts';
 import type { TaskDefinitions } from './definitions.ts';
 import type { EcsServices } from './ecs-services.ts';
 import { clusterNotFound, ecsError, invalidParameter } from './errors.ts';
@@ -21,6 +24,8 @@ export interface TagDeps {
   supervisor: Supervisor;
   services: EcsServices;
   capacityProviders: CapacityProviders;
+  daemons: Daemons;
+  daemonDefinitions: DaemonDefinitions;
 }
 
 const notFound = () => ecsError('ResourceNotFoundException', 'The specified resource wasn’t found.');
@@ -90,6 +95,19 @@ export function tagHandlers(deps: TagDeps) {
         return {
           tags: provider.tags,
           save: (tags) => deps.capacityProviders.save(scope, { ...provider, tags }),
+        };
+      }
+      case 'daemon': {
+        const daemon = await deps.daemons.find(arn);
+        if (!daemon || daemon.status === 'DELETED') throw notFound();
+        return { tags: daemon.tags, save: (tags) => deps.daemons.save({ ...daemon, tags }) };
+      }
+      case 'daemon-task-definition': {
+        const definition = await deps.daemonDefinitions.find(scope, arn);
+        if (!definition || definition.status === 'DELETED') throw notFound();
+        return {
+          tags: definition.tags,
+          save: (tags) => deps.daemonDefinitions.save(scope, { ...definition, tags }),
         };
       }
       case 'container-instance':
