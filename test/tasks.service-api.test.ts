@@ -1,15 +1,19 @@
 // The ECS service API around the scheduler, with no tasks to run: tags on services, Service
 // Connect namespaces and ListServicesByNamespace, a cluster counting (and keeping) its services,
-// DAEMON services on a cluster without container instances, and the controllers eddy refuses.
+// DAEMON services on a cluster without container instances, the controllers eddy refuses, and
+// Express services (which need load balancers eddy does not have).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   ClusterContainsServicesException,
   CreateClusterCommand,
+  CreateExpressGatewayServiceCommand,
   CreateServiceCommand,
   DeleteClusterCommand,
+  DeleteExpressGatewayServiceCommand,
   DeleteServiceCommand,
   DescribeClustersCommand,
+  DescribeExpressGatewayServiceCommand,
   DescribeServicesCommand,
   ECSClient,
   InvalidParameterException,
@@ -18,7 +22,10 @@ import {
   ListTagsForResourceCommand,
   NamespaceNotFoundException,
   RegisterTaskDefinitionCommand,
+  ResourceNotFoundException,
+  ServiceNotFoundException,
   TagResourceCommand,
+  UnsupportedFeatureException,
   UntagResourceCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
@@ -165,5 +172,28 @@ test('a DAEMON service runs a task per container instance: none here; CODE_DEPLO
   await assert.rejects(
     create('coded', { deploymentController: { type: 'CODE_DEPLOY' } }),
     (error: Error) => error instanceof InvalidParameterException && /CODE_DEPLOY/.test(error.message),
+  );
+});
+
+test('Express services need load balancers: creating one is unsupported here, and none is ever found', async () => {
+  await assert.rejects(
+    ecs.send(
+      new CreateExpressGatewayServiceCommand({
+        executionRoleArn: 'arn:aws:iam::000000000000:role/exec',
+        infrastructureRoleArn: 'arn:aws:iam::000000000000:role/infra',
+        primaryContainer: { image: 'web' },
+      }),
+    ),
+    (error: Error) =>
+      error instanceof UnsupportedFeatureException && /not supported in this Region/.test(error.message),
+  );
+  const { service } = await create('not-express');
+  await assert.rejects(
+    ecs.send(new DescribeExpressGatewayServiceCommand({ serviceArn: service!.serviceArn! })),
+    (error: Error) => error instanceof ResourceNotFoundException,
+  );
+  await assert.rejects(
+    ecs.send(new DeleteExpressGatewayServiceCommand({ serviceArn: service!.serviceArn! })),
+    (error: Error) => error instanceof ServiceNotFoundException,
   );
 });

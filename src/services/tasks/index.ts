@@ -25,6 +25,7 @@ import { definitionHandlers } from './definition-handlers.ts';
 import { TaskDefinitions } from './definitions.ts';
 import { EcsServices } from './ecs-services.ts';
 import { deliverToCluster } from './ecs-target.ts';
+import { expressGatewayHandlers } from './express-gateway.ts';
 import { interruptRoute } from './interrupt.ts';
 import { metadataRoutes } from './metadata.ts';
 import { type RunTaskDeps, runTask } from './run-task.ts';
@@ -123,7 +124,8 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
     deliverToCluster(arn, delivery, (account, region, input) => runTask(deps, { account, region }, input)),
   );
 
-  const handlers: Partial<EcsHandlers> = {
+  // Every operation of the model, each typed by it: tsc reports one missing or mistyped.
+  const handlers: EcsHandlers = {
     ...clusterHandlers({ clusters, tasks, capacityProviders, accountSettings, serviceCounts }),
     ...capacityProviderHandlers({
       capacityProviders,
@@ -160,6 +162,7 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
         (await daemons.list(scope)).some((daemon) => daemon.daemonTaskDefinitionArn === arn),
     }),
     ...daemonHandlers({ daemons, definitions: daemonDefinitions, clusters, capacityProviders, now }),
+    ...expressGatewayHandlers({ clusters }),
   };
 
   return {
