@@ -50,8 +50,6 @@ export function containerInstanceHandlers(deps: { clusters: Clusters; definition
         throw invalidParameter(
           `Attribute name '${attribute.name}' can contain up to 128 letters, numbers, hyphens, underscores, periods, at signs, slashes, back slashes, colons and spaces.`,
         );
-      if (attribute.targetType !== undefined && attribute.targetType !== 'container-instance')
-        throw invalidParameter('The target type of an attribute must be container-instance.');
       if (attribute.targetId === undefined)
         throw invalidParameter(`Attribute '${attribute.name}' must name its target (targetId).`);
     }
