@@ -1,7 +1,15 @@
 // The `eddy` command as a user meets it: version, help, start, refusals and a clean stop.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -15,12 +23,12 @@ const BIN = join(ROOT, 'bin/eddy.js');
 function eddy(
   args: string[],
   env: NodeJS.ProcessEnv = {},
-  options: { nodeArgs?: string[] } = {},
+  options: { bin?: string; nodeArgs?: string[] } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [...(options.nodeArgs ?? []), BIN, ...args],
+      [...(options.nodeArgs ?? []), options.bin ?? BIN, ...args],
       { env: { ...process.env, ...env }, timeout: 20_000 },
       (error, stdout, stderr) => {
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
@@ -73,6 +81,39 @@ test('--version and --help load the CLI alone: not the server, the store or the 
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+test('bin/eddy.js runs dist/ when it is up to date, and refuses a stale one when tsx is not there', async () => {
+  // A package of its own, outside this checkout: no node_modules, so no tsx to fall back to.
+  const root = mkdtempSync(join(tmpdir(), 'eddy-cli-dist-'));
+  try {
+    mkdirSync(join(root, 'bin'));
+    mkdirSync(join(root, 'src/cli'), { recursive: true });
+    mkdirSync(join(root, 'dist/cli'), { recursive: true });
+    copyFileSync(BIN, join(root, 'bin/eddy.js'));
+    writeFileSync(join(root, 'package.json'), '{"type":"module"}');
+    writeFileSync(join(root, 'src/cli/main.ts'), '');
+    writeFileSync(join(root, 'dist/cli/main.js'), "process.stdout.write('compiled\\n');");
+    const bin = join(root, 'bin/eddy.js');
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(join(root, 'src/cli/main.ts'), past, past);
+    const fresh = await eddy(['--version'], {}, { bin });
+    assert.deepEqual([fresh.code, fresh.stdout, fresh.stderr], [0, 'compiled\n', '']);
+
+    writeFileSync(join(root, 'src/cli/main.ts'), '// edited after the build');
+    utimesSync(join(root, 'src/cli/main.ts'), new Date(), new Date(Date.now() + 1000));
+    const stale = await eddy(['--version'], {}, { bin });
+    assert.equal(stale.code, 1);
+    assert.equal(stale.stdout, '');
+    assert.equal(stale.stderr, 'eddy: src/cli/main.ts is newer than dist/; run `npm run build` first\n');
+
+    rmSync(join(root, 'dist'), { recursive: true });
+    const missing = await eddy(['--version'], {}, { bin });
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, 'eddy: dist/ is missing; run `npm run build` first\n');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });
 
