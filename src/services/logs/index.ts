@@ -29,13 +29,16 @@
 import type { ServiceModule } from '../../contract/index.ts';
 import { loadModel, ServiceError, violationMessage } from '../../contract/index.ts';
 import { DeliveryError, formatArn, parseArn, type Runtime } from '../../runtime/index.ts';
+import type { LogsHandlers } from './api.ts';
 import { LOG_GROUP_NAME_PATTERN, LOG_STREAM_NAME_PATTERN } from './errors.ts';
 import { eventHandlers } from './event-handlers.ts';
 import { LogEvents } from './events.ts';
+import { groupHandlers } from './groups.ts';
 import { LogRegistry } from './registry.ts';
-import { resourceHandlers } from './resource-handlers.ts';
 import { Retention } from './retention.ts';
 import { logsMigrations } from './schema.ts';
+import { streamHandlers } from './streams.ts';
+import { tagHandlers } from './tags.ts';
 import { DEFAULT_WRITER_OPTIONS, LogWriter, type WriterOptions } from './writer.ts';
 
 export { compileFilterPattern, FilterPatternError, type LogFilter } from './filter.ts';
@@ -112,14 +115,18 @@ export function logsService(
     return {};
   });
 
+  const handlers: Partial<LogsHandlers> = {
+    ...groupHandlers(registry, retention, runtime.clock),
+    ...streamHandlers(registry, runtime.clock),
+    ...tagHandlers(registry),
+    ...eventHandlers(registry, events, runtime.store, runtime.clock),
+  };
+
   return {
     definition: {
       name: 'logs',
       model: loadModel('logs-2014-03-28'),
-      handlers: {
-        ...resourceHandlers(registry, retention, runtime.clock),
-        ...eventHandlers(registry, events, runtime.store, runtime.clock),
-      },
+      handlers,
       inputError(problem) {
         // CloudWatch Logs reports broken constraints and a missing member as InvalidParameterException;
         // type errors keep the codec's.

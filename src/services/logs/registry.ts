@@ -1,4 +1,5 @@
 // Log groups and log streams in the store: create, find, list with keyset paging, retention, tags.
+import type { CloudWatchLogs } from '../../contract/index.ts';
 import { formatArn } from '../../runtime/index.ts';
 import type { SqlValue, Store, Tx } from '../../store/index.ts';
 import { groupNotFound, logsError, streamNotFound } from './errors.ts';
@@ -11,7 +12,7 @@ export interface LogGroup {
   createdAt: number;
   retentionDays: number | undefined;
   kmsKeyId: string | undefined;
-  logGroupClass: string;
+  logGroupClass: CloudWatchLogs.LogGroupClass;
   tags: Record<string, string>;
   storedBytes: number;
 }
@@ -60,7 +61,7 @@ const toGroup = (row: GroupRow): LogGroup => ({
   createdAt: row.created_at,
   retentionDays: row.retention_days ?? undefined,
   kmsKeyId: row.kms_key_id ?? undefined,
-  logGroupClass: row.class,
+  logGroupClass: row.class as CloudWatchLogs.LogGroupClass,
   tags: JSON.parse(row.tags) as Record<string, string>,
   storedBytes: row.stored_bytes,
 });
@@ -112,7 +113,7 @@ export interface StreamQuery {
 export interface NewGroup {
   name: string;
   kmsKeyId?: string;
-  logGroupClass?: string;
+  logGroupClass?: CloudWatchLogs.LogGroupClass;
   tags?: Record<string, string>;
 }
 
