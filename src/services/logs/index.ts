@@ -34,7 +34,9 @@ import { LOG_GROUP_NAME_PATTERN, LOG_STREAM_NAME_PATTERN } from './errors.ts';
 import { eventHandlers } from './event-handlers.ts';
 import { LogEvents } from './events.ts';
 import { groupHandlers } from './groups.ts';
+import { metricFilterHandlers } from './metric-filters.ts';
 import { LogRegistry } from './registry.ts';
+import { Resources } from './resources.ts';
 import { Retention } from './retention.ts';
 import { logsMigrations } from './schema.ts';
 import { streamHandlers } from './streams.ts';
@@ -104,7 +106,9 @@ export function logsService(
   runtime: Runtime,
   writerOptions: WriterOptions = DEFAULT_WRITER_OPTIONS,
 ): ServiceModule {
-  const registry = new LogRegistry(runtime.store);
+  const { store, clock } = runtime;
+  const registry = new LogRegistry(store);
+  const resources = new Resources(store);
   const events = new LogEvents(runtime.store);
   const retention = new Retention(registry, events, runtime.clock, runtime.log);
   const writer = new LogWriter(runtime.store, registry, events, runtime.clock, writerOptions);
@@ -116,10 +120,11 @@ export function logsService(
   });
 
   const handlers: Partial<LogsHandlers> = {
-    ...groupHandlers(registry, retention, runtime.clock),
-    ...streamHandlers(registry, runtime.clock),
-    ...tagHandlers(registry),
-    ...eventHandlers(registry, events, runtime.store, runtime.clock),
+    ...groupHandlers(registry, resources, store, retention, clock),
+    ...streamHandlers(registry, clock),
+    ...tagHandlers(registry, resources, store),
+    ...eventHandlers(registry, events, store, clock),
+    ...metricFilterHandlers(registry, resources, store, clock),
   };
 
   return {
