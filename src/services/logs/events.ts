@@ -77,6 +77,9 @@ export interface StreamRead {
 }
 
 export class LogEvents {
+  /** Called after a write that appended events has committed (subscription delivery wakes on it). */
+  onCommitted: (() => void) | undefined;
+
   constructor(private readonly store: Store) {}
 
   /**
@@ -99,6 +102,12 @@ export class LogEvents {
       await tx.run(chunk.length === INSERT_CHUNK ? FULL_INSERT : insertSql(chunk.length), params);
     }
     const hasEvents = events.length > 0;
+    if (hasEvents && this.onCommitted) {
+      const listener = this.onCommitted;
+      tx.whenSettled((committed) => {
+        if (committed) listener();
+      });
+    }
     const row = await tx.get<{ uploads: number }>(
       `UPDATE logs_streams SET
          first_event_at = CASE WHEN ? = 0 THEN first_event_at

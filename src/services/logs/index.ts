@@ -30,6 +30,7 @@ import type { ServiceModule } from '../../contract/index.ts';
 import { loadModel, ServiceError, violationMessage } from '../../contract/index.ts';
 import { DeliveryError, formatArn, parseArn, type Runtime } from '../../runtime/index.ts';
 import type { LogsHandlers } from './api.ts';
+import { destinationHandlers } from './destinations.ts';
 import { LOG_GROUP_NAME_PATTERN, LOG_STREAM_NAME_PATTERN } from './errors.ts';
 import { eventHandlers } from './event-handlers.ts';
 import { LogEvents } from './events.ts';
@@ -40,6 +41,8 @@ import { Resources } from './resources.ts';
 import { Retention } from './retention.ts';
 import { logsMigrations } from './schema.ts';
 import { streamHandlers } from './streams.ts';
+import { subscriptionFilterHandlers } from './subscription-filters.ts';
+import { SubscriptionPump } from './subscriptions.ts';
 import { tagHandlers } from './tags.ts';
 import { DEFAULT_WRITER_OPTIONS, LogWriter, type WriterOptions } from './writer.ts';
 
@@ -112,6 +115,8 @@ export function logsService(
   const events = new LogEvents(runtime.store);
   const retention = new Retention(registry, events, runtime.clock, runtime.log);
   const writer = new LogWriter(runtime.store, registry, events, runtime.clock, writerOptions);
+  const subscriptions = new SubscriptionPump(store, resources, runtime.targets, clock, runtime.log);
+  events.onCommitted = () => subscriptions.wake();
 
   runtime.targets.register('logs', async (arn, delivery) => {
     const { target, timestamp } = lineTarget(arn, delivery.parameters);
@@ -125,6 +130,8 @@ export function logsService(
     ...tagHandlers(registry, resources, store),
     ...eventHandlers(registry, events, store, clock),
     ...metricFilterHandlers(registry, resources, store, clock),
+    ...subscriptionFilterHandlers(registry, resources, store, runtime.targets, clock),
+    ...destinationHandlers(resources, clock),
   };
 
   return {
@@ -147,9 +154,11 @@ export function logsService(
     migrations: logsMigrations,
     async start() {
       retention.start();
+      subscriptions.start();
     },
     async stop() {
       await writer.stop();
+      await subscriptions.stop();
       await retention.stop();
     },
   };
