@@ -136,7 +136,7 @@ export function eventHandlers(registry: LogRegistry, events: LogEvents, store: S
       const uploads = await store.write(async (tx) => {
         const stream = await registry.stream(tx, group.id, streamName);
         if (!stream) throw streamNotFound();
-        return events.append(tx, group.id, stream.id, accepted, now);
+        return events.append(tx, group, stream.id, accepted, now);
       });
       return { nextSequenceToken: sequenceToken(uploads + 1), rejectedLogEventsInfo: rejected };
     },
@@ -170,7 +170,7 @@ export function eventHandlers(registry: LogRegistry, events: LogEvents, store: S
       return {
         events: page.map((event) => ({
           timestamp: event.ts,
-          message: event.message,
+          message: input.unmask === true ? event.message : event.shown,
           ingestionTime: event.ingestedAt,
         })),
         nextForwardToken: formatStreamToken({ direction: 'f', position: last ? positionOf(last) : anchor }),
@@ -212,7 +212,7 @@ export function eventHandlers(registry: LogRegistry, events: LogEvents, store: S
         for (const [index, event] of slice.entries()) {
           cursor = positionOf(event);
           scanned++;
-          if (!matches(event.message)) continue;
+          if (!matches(input.unmask === true ? event.message : event.shown)) continue;
           bytes += event.bytes + EVENT_OVERHEAD_BYTES;
           if (found.length > 0 && bytes > MAX_READ_BYTES) {
             // This event does not fit: the next page starts at it.
@@ -234,7 +234,7 @@ export function eventHandlers(registry: LogRegistry, events: LogEvents, store: S
         events: found.map((event) => ({
           logStreamName: event.stream,
           timestamp: event.ts,
-          message: event.message,
+          message: input.unmask === true ? event.message : event.shown,
           ingestionTime: event.ingestedAt,
           eventId: eventId(positionOf(event)),
         })),

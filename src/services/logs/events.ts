@@ -8,6 +8,8 @@ export interface NewEvent {
   message: string;
   /** UTF-8 length of the message. */
   bytes: number;
+  /** The message with its sensitive data masked, when a data protection policy found some. */
+  masked?: string | undefined;
 }
 
 export interface StoredEvent {
@@ -15,6 +17,8 @@ export interface StoredEvent {
   ts: number;
   ingestedAt: number;
   message: string;
+  /** What readers see unless they unmask: the masked copy, or the message when nothing was masked. */
+  shown: string;
   bytes: number;
   /** The stream's name (group scans only). */
   stream: string;
@@ -25,6 +29,7 @@ interface EventRow {
   ts: number;
   ingested_at: number;
   message: string;
+  masked: string | null;
   bytes: number;
   stream?: string;
 }
@@ -34,6 +39,7 @@ const toEvent = (row: EventRow): StoredEvent => ({
   ts: row.ts,
   ingestedAt: row.ingested_at,
   message: row.message,
+  shown: row.masked ?? row.message,
   bytes: row.bytes,
   stream: row.stream ?? '',
 });
@@ -46,8 +52,8 @@ export const positionOf = (event: Pick<StoredEvent, 'ts' | 'seq'>): Position => 
 /** Rows per INSERT: many rows to a statement is what makes a large batch cheap. */
 const INSERT_CHUNK = 64;
 const insertSql = (rows: number) =>
-  `INSERT INTO logs_events (group_id, stream_id, ts, ingested_at, bytes, message) VALUES ${Array(rows)
-    .fill('(?, ?, ?, ?, ?, ?)')
+  `INSERT INTO logs_events (group_id, stream_id, ts, ingested_at, bytes, message, masked) VALUES ${Array(rows)
+    .fill('(?, ?, ?, ?, ?, ?, ?)')
     .join(', ')}`;
 const FULL_INSERT = insertSql(INSERT_CHUNK);
 
@@ -76,9 +82,23 @@ export interface StreamRead {
   limit: number;
 }
 
+/** The group events are appended to, as ingestion needs it. */
+export interface TargetGroup {
+  id: number;
+  account: string;
+  region: string;
+  name: string;
+  logGroupClass: string;
+}
+
+/** Masks a message's sensitive data; undefined when there is none. */
+export type Masker = (message: string) => string | undefined;
+
 export class LogEvents {
   /** Called after a write that appended events has committed (subscription delivery wakes on it). */
   onCommitted: (() => void) | undefined;
+  /** The masker of a group's data protection, looked up in the appending write. */
+  maskerFor: ((tx: Tx, group: TargetGroup) => Promise<Masker | undefined>) | undefined;
 
   constructor(private readonly store: Store) {}
 
@@ -86,7 +106,16 @@ export class LogEvents {
    * Appends events (already in the order they should be read) to a stream inside a write, and keeps
    * the stream's and group's first/last timestamps and byte counts. Returns the stream's upload count.
    */
-  async append(tx: Tx, groupId: number, streamId: number, events: NewEvent[], now: number): Promise<number> {
+  async append(
+    tx: Tx,
+    group: TargetGroup,
+    streamId: number,
+    events: NewEvent[],
+    now: number,
+  ): Promise<number> {
+    const groupId = group.id;
+    const masker = events.length > 0 ? await this.maskerFor?.(tx, group) : undefined;
+    if (masker) for (const event of events) event.masked = masker(event.message);
     let first = Number.POSITIVE_INFINITY;
     let last = Number.NEGATIVE_INFINITY;
     let bytes = 0;
@@ -94,7 +123,7 @@ export class LogEvents {
       const chunk = events.slice(start, start + INSERT_CHUNK);
       const params: SqlValue[] = [];
       for (const event of chunk) {
-        params.push(groupId, streamId, event.ts, now, event.bytes, event.message);
+        params.push(groupId, streamId, event.ts, now, event.bytes, event.message, event.masked ?? null);
         first = Math.min(first, event.ts);
         last = Math.max(last, event.ts);
         bytes += event.bytes;
@@ -161,7 +190,7 @@ export class LogEvents {
     params.push(read.limit);
     return this.store.read(async (tx) => {
       const rows = await tx.all<EventRow>(
-        `SELECT seq, ts, ingested_at, message, bytes FROM logs_events WHERE ${where.join(' AND ')}
+        `SELECT seq, ts, ingested_at, message, masked, bytes FROM logs_events WHERE ${where.join(' AND ')}
          ORDER BY ${order} LIMIT ?`,
         params,
       );
@@ -196,7 +225,7 @@ export class LogEvents {
     return this.store.read(async (tx) =>
       (
         await tx.all<EventRow>(
-          `SELECT e.seq, e.ts, e.ingested_at, e.message, e.bytes, s.name AS stream
+          `SELECT e.seq, e.ts, e.ingested_at, e.message, e.masked, e.bytes, s.name AS stream
            FROM logs_events e JOIN logs_streams s ON s.id = e.stream_id
            WHERE ${where.join(' AND ')} ORDER BY e.ts, e.seq LIMIT ?`,
           params,

@@ -29,14 +29,19 @@
 import type { ServiceModule } from '../../contract/index.ts';
 import { loadModel, ServiceError, violationMessage } from '../../contract/index.ts';
 import { DeliveryError, formatArn, parseArn, type Runtime } from '../../runtime/index.ts';
+import { accountPolicyHandlers } from './account-policies.ts';
 import type { LogsHandlers } from './api.ts';
+import { dataProtectionHandlers, maskerIn } from './data-protection.ts';
 import { destinationHandlers } from './destinations.ts';
 import { LOG_GROUP_NAME_PATTERN, LOG_STREAM_NAME_PATTERN } from './errors.ts';
 import { eventHandlers } from './event-handlers.ts';
 import { LogEvents } from './events.ts';
 import { groupHandlers } from './groups.ts';
+import { indexPolicyHandlers } from './index-policies.ts';
 import { metricFilterHandlers } from './metric-filters.ts';
+import { queryDefinitionHandlers } from './query-definitions.ts';
 import { LogRegistry } from './registry.ts';
+import { resourcePolicyHandlers } from './resource-policies.ts';
 import { Resources } from './resources.ts';
 import { Retention } from './retention.ts';
 import { logsMigrations } from './schema.ts';
@@ -117,6 +122,8 @@ export function logsService(
   const writer = new LogWriter(runtime.store, registry, events, runtime.clock, writerOptions);
   const subscriptions = new SubscriptionPump(store, resources, runtime.targets, clock, runtime.log);
   events.onCommitted = () => subscriptions.wake();
+  events.maskerFor = (tx, group) =>
+    maskerIn(tx, resources, { accountId: group.account, region: group.region }, group);
 
   runtime.targets.register('logs', async (arn, delivery) => {
     const { target, timestamp } = lineTarget(arn, delivery.parameters);
@@ -132,6 +139,11 @@ export function logsService(
     ...metricFilterHandlers(registry, resources, store, clock),
     ...subscriptionFilterHandlers(registry, resources, store, runtime.targets, clock),
     ...destinationHandlers(resources, clock),
+    ...resourcePolicyHandlers(registry, resources, store, clock),
+    ...queryDefinitionHandlers(resources, store, clock),
+    ...dataProtectionHandlers(registry, resources, clock),
+    ...accountPolicyHandlers(resources, store, clock),
+    ...indexPolicyHandlers(registry, resources, store, clock),
   };
 
   return {

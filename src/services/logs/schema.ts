@@ -83,4 +83,9 @@ export const logsMigrations: Migration[] = [
          );
          CREATE INDEX logs_queries_by_time ON logs_queries (account, region, created_at);`,
   },
+  {
+    // The copy of an event with its sensitive data masked, stored when a data protection policy applied at ingestion.
+    id: 'logs/003-masked-events',
+    up: 'ALTER TABLE logs_events ADD COLUMN masked TEXT;',
+  },
 ];
