@@ -38,7 +38,9 @@ import { eventHandlers } from './event-handlers.ts';
 import { LogEvents } from './events.ts';
 import { groupHandlers } from './groups.ts';
 import { indexPolicyHandlers } from './index-policies.ts';
+import { logRecordHandlers } from './log-records.ts';
 import { metricFilterHandlers } from './metric-filters.ts';
+import { Queries } from './queries.ts';
 import { queryDefinitionHandlers } from './query-definitions.ts';
 import { LogRegistry } from './registry.ts';
 import { resourcePolicyHandlers } from './resource-policies.ts';
@@ -121,6 +123,7 @@ export function logsService(
   const retention = new Retention(registry, events, runtime.clock, runtime.log);
   const writer = new LogWriter(runtime.store, registry, events, runtime.clock, writerOptions);
   const subscriptions = new SubscriptionPump(store, resources, runtime.targets, clock, runtime.log);
+  const queries = new Queries(store, registry, resources, clock, runtime.log);
   events.onCommitted = () => subscriptions.wake();
   events.maskerFor = (tx, group) =>
     maskerIn(tx, resources, { accountId: group.account, region: group.region }, group);
@@ -144,6 +147,8 @@ export function logsService(
     ...dataProtectionHandlers(registry, resources, clock),
     ...accountPolicyHandlers(resources, store, clock),
     ...indexPolicyHandlers(registry, resources, store, clock),
+    ...queries.handlers(),
+    ...logRecordHandlers(registry, store, clock),
   };
 
   return {
@@ -165,12 +170,14 @@ export function logsService(
     },
     migrations: logsMigrations,
     async start() {
+      await queries.start();
       retention.start();
       subscriptions.start();
     },
     async stop() {
       await writer.stop();
       await subscriptions.stop();
+      await queries.stop();
       await retention.stop();
     },
   };
