@@ -10,6 +10,8 @@ export interface NewEvent {
   bytes: number;
   /** The message with its sensitive data masked, when a data protection policy found some. */
   masked?: string | undefined;
+  /** The message as the group's transformer made it, when it has one. */
+  transformed?: string | undefined;
 }
 
 export interface StoredEvent {
@@ -52,8 +54,10 @@ export const positionOf = (event: Pick<StoredEvent, 'ts' | 'seq'>): Position => 
 /** Rows per INSERT: many rows to a statement is what makes a large batch cheap. */
 const INSERT_CHUNK = 64;
 const insertSql = (rows: number) =>
-  `INSERT INTO logs_events (group_id, stream_id, ts, ingested_at, bytes, message, masked) VALUES ${Array(rows)
-    .fill('(?, ?, ?, ?, ?, ?, ?)')
+  `INSERT INTO logs_events (group_id, stream_id, ts, ingested_at, bytes, message, masked, transformed) VALUES ${Array(
+    rows,
+  )
+    .fill('(?, ?, ?, ?, ?, ?, ?, ?)')
     .join(', ')}`;
 const FULL_INSERT = insertSql(INSERT_CHUNK);
 
@@ -99,6 +103,8 @@ export class LogEvents {
   onCommitted: (() => void) | undefined;
   /** The masker of a group's data protection, looked up in the appending write. */
   maskerFor: ((tx: Tx, group: TargetGroup) => Promise<Masker | undefined>) | undefined;
+  /** The group's transformer, looked up in the appending write. */
+  transformerFor: ((tx: Tx, group: TargetGroup) => Promise<Masker | undefined>) | undefined;
 
   constructor(private readonly store: Store) {}
 
@@ -115,7 +121,12 @@ export class LogEvents {
   ): Promise<number> {
     const groupId = group.id;
     const masker = events.length > 0 ? await this.maskerFor?.(tx, group) : undefined;
-    if (masker) for (const event of events) event.masked = masker(event.message);
+    const transform = events.length > 0 ? await this.transformerFor?.(tx, group) : undefined;
+    for (const event of masker || transform ? events : []) {
+      if (masker) event.masked = masker(event.message);
+      const transformed = transform?.(event.message);
+      if (transformed !== undefined) event.transformed = masker?.(transformed) ?? transformed;
+    }
     let first = Number.POSITIVE_INFINITY;
     let last = Number.NEGATIVE_INFINITY;
     let bytes = 0;
@@ -123,7 +134,16 @@ export class LogEvents {
       const chunk = events.slice(start, start + INSERT_CHUNK);
       const params: SqlValue[] = [];
       for (const event of chunk) {
-        params.push(groupId, streamId, event.ts, now, event.bytes, event.message, event.masked ?? null);
+        params.push(
+          groupId,
+          streamId,
+          event.ts,
+          now,
+          event.bytes,
+          event.message,
+          event.masked ?? null,
+          event.transformed ?? null,
+        );
         first = Math.min(first, event.ts);
         last = Math.max(last, event.ts);
         bytes += event.bytes;

@@ -30,15 +30,20 @@ import type { ServiceModule } from '../../contract/index.ts';
 import { loadModel, ServiceError, violationMessage } from '../../contract/index.ts';
 import { DeliveryError, formatArn, parseArn, type Runtime } from '../../runtime/index.ts';
 import { accountPolicyHandlers } from './account-policies.ts';
+import { anomalyDetectorHandlers } from './anomaly-detectors.ts';
 import type { LogsHandlers } from './api.ts';
 import { dataProtectionHandlers, maskerIn } from './data-protection.ts';
+import { dataSourceHandlers } from './data-sources.ts';
+import { deliveryHandlers } from './deliveries.ts';
 import { destinationHandlers } from './destinations.ts';
 import { LOG_GROUP_NAME_PATTERN, LOG_STREAM_NAME_PATTERN } from './errors.ts';
 import { eventHandlers } from './event-handlers.ts';
 import { LogEvents } from './events.ts';
 import { groupHandlers } from './groups.ts';
 import { indexPolicyHandlers } from './index-policies.ts';
+import { integrationHandlers } from './integrations.ts';
 import { logRecordHandlers } from './log-records.ts';
+import { lookupTableHandlers } from './lookup-tables.ts';
 import { metricFilterHandlers } from './metric-filters.ts';
 import { Queries } from './queries.ts';
 import { queryDefinitionHandlers } from './query-definitions.ts';
@@ -46,11 +51,14 @@ import { LogRegistry } from './registry.ts';
 import { resourcePolicyHandlers } from './resource-policies.ts';
 import { Resources } from './resources.ts';
 import { Retention } from './retention.ts';
+import { scheduledQueryHandlers } from './scheduled-queries.ts';
 import { logsMigrations } from './schema.ts';
 import { streamHandlers } from './streams.ts';
 import { subscriptionFilterHandlers } from './subscription-filters.ts';
 import { SubscriptionPump } from './subscriptions.ts';
 import { tagHandlers } from './tags.ts';
+import { transferTaskHandlers } from './transfer-tasks.ts';
+import { transformerHandlers, transformerIn } from './transformers.ts';
 import { DEFAULT_WRITER_OPTIONS, LogWriter, type WriterOptions } from './writer.ts';
 
 export { compileFilterPattern, FilterPatternError, type LogFilter } from './filter.ts';
@@ -127,6 +135,8 @@ export function logsService(
   events.onCommitted = () => subscriptions.wake();
   events.maskerFor = (tx, group) =>
     maskerIn(tx, resources, { accountId: group.account, region: group.region }, group);
+  events.transformerFor = (tx, group) =>
+    transformerIn(tx, resources, { accountId: group.account, region: group.region }, group);
 
   runtime.targets.register('logs', async (arn, delivery) => {
     const { target, timestamp } = lineTarget(arn, delivery.parameters);
@@ -149,6 +159,14 @@ export function logsService(
     ...indexPolicyHandlers(registry, resources, store, clock),
     ...queries.handlers(),
     ...logRecordHandlers(registry, store, clock),
+    ...transformerHandlers(registry, resources, clock),
+    ...deliveryHandlers(registry, resources, clock),
+    ...anomalyDetectorHandlers(registry, resources, clock),
+    ...lookupTableHandlers(resources, store, clock),
+    ...scheduledQueryHandlers(resources, store, clock),
+    ...integrationHandlers(),
+    ...transferTaskHandlers(registry),
+    ...dataSourceHandlers(),
   };
 
   return {

@@ -24,13 +24,14 @@ export interface EventRow {
   ingested_at: number;
   message: string;
   masked: string | null;
+  transformed: string | null;
   bytes: number;
   group_id: number;
   stream: string;
 }
 
 export const EVENT_COLUMNS =
-  'e.seq, e.ts, e.ingested_at, e.message, e.masked, e.bytes, e.group_id, s.name AS stream';
+  'e.seq, e.ts, e.ingested_at, e.message, e.masked, e.transformed, e.bytes, e.group_id, s.name AS stream';
 
 /** An event's pointer: where GetLogRecord finds it again. */
 export const pointerOf = (groupId: number, seq: number) =>
@@ -68,9 +69,12 @@ export function jsonFields(message: string): Array<[string, LogValue]> {
   return fields;
 }
 
-/** The record Insights reads for an event; `unmask` shows what data protection masked. */
+/**
+ * The record Insights reads for an event: its transformed version when a transformer made one, else
+ * the message, masked unless `unmask`.
+ */
 export function recordOf(row: EventRow, account: string, group: string, unmask = false): LogRecord {
-  const message = unmask ? row.message : (row.masked ?? row.message);
+  const message = row.transformed ?? (unmask ? row.message : (row.masked ?? row.message));
   const record: LogRecord = new Map<string, LogValue>([
     ['@timestamp', { time: Number(row.ts) }],
     ['@message', message],

@@ -88,4 +88,9 @@ export const logsMigrations: Migration[] = [
     id: 'logs/003-masked-events',
     up: 'ALTER TABLE logs_events ADD COLUMN masked TEXT;',
   },
+  {
+    // The version of an event a transformer made at ingestion (what Insights reads).
+    id: 'logs/004-transformed-events',
+    up: 'ALTER TABLE logs_events ADD COLUMN transformed TEXT;',
+  },
 ];

@@ -205,9 +205,9 @@ export class SubscriptionPump {
         [filter.id],
       );
       const from = Number(progress?.delivered_seq ?? 0);
-      // Destinations see masked data. `+e.group_id` keeps the planner on the primary key: the rows after a recent seq are few.
+      // Destinations see masked data (transformed with applyOnTransformedLogs). `+e.group_id` keeps the planner on the primary key: the rows after a recent seq are few.
       const found = await tx.all<EventRow>(
-        `SELECT e.seq, e.ts, e.ingested_at, COALESCE(e.masked, e.message) AS message, s.name AS stream
+        `SELECT e.seq, e.ts, e.ingested_at, ${filter.body.applyOnTransformedLogs ? 'COALESCE(e.transformed, e.masked, e.message)' : 'COALESCE(e.masked, e.message)'} AS message, s.name AS stream
          FROM logs_events e JOIN logs_streams s ON s.id = e.stream_id
          WHERE e.seq > ? AND +e.group_id = ? ORDER BY e.seq LIMIT ?`,
         [from, filter.groupId ?? -1, BATCH_EVENTS],
