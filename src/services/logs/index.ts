@@ -42,6 +42,7 @@ import { LogEvents } from './events.ts';
 import { groupHandlers } from './groups.ts';
 import { indexPolicyHandlers } from './index-policies.ts';
 import { integrationHandlers } from './integrations.ts';
+import { LiveTail } from './live-tail.ts';
 import { logRecordHandlers } from './log-records.ts';
 import { lookupTableHandlers } from './lookup-tables.ts';
 import { metricFilterHandlers } from './metric-filters.ts';
@@ -132,7 +133,11 @@ export function logsService(
   const writer = new LogWriter(runtime.store, registry, events, runtime.clock, writerOptions);
   const subscriptions = new SubscriptionPump(store, resources, runtime.targets, clock, runtime.log);
   const queries = new Queries(store, registry, resources, clock, runtime.log);
-  events.onCommitted = () => subscriptions.wake();
+  const liveTail = new LiveTail(store, registry, clock);
+  events.onCommitted = () => {
+    subscriptions.wake();
+    liveTail.wake();
+  };
   events.maskerFor = (tx, group) =>
     maskerIn(tx, resources, { accountId: group.account, region: group.region }, group);
   events.transformerFor = (tx, group) =>
@@ -144,7 +149,7 @@ export function logsService(
     return {};
   });
 
-  const handlers: Partial<LogsHandlers> = {
+  const handlers: LogsHandlers = {
     ...groupHandlers(registry, resources, store, retention, clock),
     ...streamHandlers(registry, clock),
     ...tagHandlers(registry, resources, store),
@@ -158,6 +163,7 @@ export function logsService(
     ...accountPolicyHandlers(resources, store, clock),
     ...indexPolicyHandlers(registry, resources, store, clock),
     ...queries.handlers(),
+    ...liveTail.handlers(),
     ...logRecordHandlers(registry, store, clock),
     ...transformerHandlers(registry, resources, clock),
     ...deliveryHandlers(registry, resources, clock),
@@ -193,6 +199,7 @@ export function logsService(
       subscriptions.start();
     },
     async stop() {
+      liveTail.stop();
       await writer.stop();
       await subscriptions.stop();
       await queries.stop();
