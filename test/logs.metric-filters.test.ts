@@ -13,7 +13,7 @@ import {
   PutMetricFilterCommand,
   TestMetricFilterCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { rejects } from './fixtures/logs.ts';
+import { groupWithEvents, putEvents, rejects } from './fixtures/logs.ts';
 import { startTestEddy, type TestEddy } from './harness.ts';
 
 let eddy: TestEddy;
@@ -254,5 +254,73 @@ describe('TestMetricFilter', () => {
       'InvalidParameterException',
       /at 'logEventMessages' failed to satisfy constraint/,
     );
+  });
+});
+
+describe('what metric filters publish', () => {
+  // eddy serves no CloudWatch metrics API yet: the datapoints are read where Auto Scaling and a future
+  // CloudWatch service read them, the runtime's cloudMetrics port.
+  const minute = Math.floor((Date.now() - 5 * 60_000) / 60_000) * 60_000;
+  const read = (
+    metricName: string,
+    statistic: 'Sum' | 'SampleCount' | 'Average' | 'Maximum',
+    dimensions = {},
+  ) =>
+    eddy.runtime.cloudMetrics.query({
+      namespace: 'Shop',
+      metricName,
+      dimensions,
+      start: minute - 60_000,
+      end: minute + 10 * 60_000,
+      periodSeconds: 3600,
+      statistic,
+    });
+
+  test('counts, JSON values with dimensions, delimited fields, and the default value', async () => {
+    await groupWithEvents(logs, 'mf/shop');
+    const put = (filterName: string, filterPattern: string, transformation: Partial<MetricTransformation>) =>
+      logs.send(
+        new PutMetricFilterCommand({
+          logGroupName: 'mf/shop',
+          filterName,
+          filterPattern,
+          metricTransformations: [
+            { metricName: filterName, metricNamespace: 'Shop', metricValue: '1', ...transformation },
+          ],
+        }),
+      );
+    await put('Orders', '{ $.type = "order" }', {
+      metricValue: '$.amount',
+      dimensions: { Region: '$.region' },
+    });
+    await put('Errors', 'ERROR', { defaultValue: 0 });
+    await put('Bytes', '[ip, status, bytes]', { metricValue: '$bytes' });
+    await putEvents(
+      logs,
+      'mf/shop',
+      'main',
+      [
+        '{"type":"order","amount":30,"region":"eu"}',
+        '{"type":"order","amount":12.5,"region":"eu"}',
+        '{"type":"order","amount":7,"region":"us"}',
+        '{"type":"order"}',
+        '10.0.0.1 200 512',
+        '10.0.0.2 404 128',
+      ],
+      minute,
+    );
+    assert.deepEqual(await read('Orders', 'Sum', { Region: 'eu' }), [
+      { timestamp: minute - 60_000, value: 42.5 },
+    ]);
+    assert.deepEqual(await read('Orders', 'SampleCount', { Region: 'us' }), [
+      { timestamp: minute - 60_000, value: 1 },
+    ]);
+    assert.deepEqual(await read('Bytes', 'Maximum'), [{ timestamp: minute - 60_000, value: 512 }]);
+    // No event matched ERROR in that minute: the default value is reported once.
+    assert.deepEqual(await read('Errors', 'Sum'), [{ timestamp: minute - 60_000, value: 0 }]);
+    await putEvents(logs, 'mf/shop', 'main', ['ERROR boom', 'ERROR again'], minute + 60_000);
+    assert.deepEqual(await read('Errors', 'SampleCount'), [{ timestamp: minute - 60_000, value: 3 }]);
+    assert.deepEqual(await read('Errors', 'Sum'), [{ timestamp: minute - 60_000, value: 2 }]);
+    assert.ok(eddy.runtime.cloudMetrics.namespaces().includes('Shop'));
   });
 });

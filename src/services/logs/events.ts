@@ -105,6 +105,8 @@ export class LogEvents {
   maskerFor: ((tx: Tx, group: TargetGroup) => Promise<Masker | undefined>) | undefined;
   /** The group's transformer, looked up in the appending write. */
   transformerFor: ((tx: Tx, group: TargetGroup) => Promise<Masker | undefined>) | undefined;
+  /** Called in the appending write with the events as stored (metric filters record their datapoints). */
+  onAppend: ((tx: Tx, group: TargetGroup, events: NewEvent[]) => Promise<void>) | undefined;
 
   constructor(private readonly store: Store) {}
 
@@ -127,6 +129,7 @@ export class LogEvents {
       const transformed = transform?.(event.message);
       if (transformed !== undefined) event.transformed = masker?.(transformed) ?? transformed;
     }
+    if (events.length > 0) await this.onAppend?.(tx, group, events);
     let first = Number.POSITIVE_INFINITY;
     let last = Number.NEGATIVE_INFINITY;
     let bytes = 0;

@@ -45,6 +45,7 @@ import { integrationHandlers } from './integrations.ts';
 import { LiveTail } from './live-tail.ts';
 import { logRecordHandlers } from './log-records.ts';
 import { lookupTableHandlers } from './lookup-tables.ts';
+import { MetricData } from './metric-data.ts';
 import { metricFilterHandlers } from './metric-filters.ts';
 import { Queries } from './queries.ts';
 import { queryDefinitionHandlers } from './query-definitions.ts';
@@ -134,6 +135,8 @@ export function logsService(
   const subscriptions = new SubscriptionPump(store, resources, runtime.targets, clock, runtime.log);
   const queries = new Queries(store, registry, resources, clock, runtime.log);
   const liveTail = new LiveTail(store, registry, clock);
+  const metricData = new MetricData(store, resources, runtime.cloudMetrics);
+  events.onAppend = (tx, group, appended) => metricData.record(tx, group, appended);
   events.onCommitted = () => {
     subscriptions.wake();
     liveTail.wake();
@@ -154,7 +157,7 @@ export function logsService(
     ...streamHandlers(registry, clock),
     ...tagHandlers(registry, resources, store),
     ...eventHandlers(registry, events, store, clock),
-    ...metricFilterHandlers(registry, resources, store, clock),
+    ...metricFilterHandlers(registry, resources, store, clock, metricData),
     ...subscriptionFilterHandlers(registry, resources, store, runtime.targets, clock),
     ...destinationHandlers(resources, clock),
     ...resourcePolicyHandlers(registry, resources, store, clock),
@@ -195,6 +198,7 @@ export function logsService(
     migrations: logsMigrations,
     async start() {
       await queries.start();
+      await metricData.start();
       retention.start();
       subscriptions.start();
     },

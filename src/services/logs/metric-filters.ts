@@ -1,6 +1,6 @@
 // Metric filters: stored per log group (at most 100), described across groups or by metric, and
 // tried against sample messages with TestMetricFilter through the same filter-pattern engine that
-// FilterLogEvents uses.
+// FilterLogEvents uses. What they publish as events arrive is metric-data.ts's.
 import type { CloudWatchLogs } from '../../contract/index.ts';
 import type { Clock } from '../../runtime/index.ts';
 import type { Store } from '../../store/index.ts';
@@ -8,20 +8,13 @@ import type { LogsHandlers } from './api.ts';
 import { invalidParameter, limitExceeded, notFound } from './errors.ts';
 import { compileFilter } from './event-handlers.ts';
 import { compileFilterExtractor, FilterPatternError } from './filter.ts';
+import type { MetricData, MetricFilterBody } from './metric-data.ts';
 import type { LogRegistry } from './registry.ts';
 import { pageOf, type Resource, type Resources } from './resources.ts';
 
 const MAX_FILTERS_PER_GROUP = 100;
 const MAX_DIMENSIONS = 3;
 const DESCRIBE_LIMIT = 50;
-
-export interface MetricFilterBody {
-  filterPattern: string;
-  metricTransformations: CloudWatchLogs.MetricTransformation[];
-  applyOnTransformedLogs?: boolean;
-  fieldSelectionCriteria?: string;
-  emitSystemFieldDimensions?: string[];
-}
 
 /** `$.path` (a JSON pattern's selector) or `$name` (a space-delimited pattern's field). */
 const FIELD_REFERENCE = /^\$(\.[\w.[\]*-]+|[A-Za-z_][A-Za-z0-9_]*)$/;
@@ -79,6 +72,7 @@ export function metricFilterHandlers(
   resources: Resources,
   store: Store,
   clock: Clock,
+  metricData: MetricData,
 ) {
   return {
     async PutMetricFilter(input, context) {
@@ -109,6 +103,8 @@ export function metricFilterHandlers(
           throw limitExceeded();
         await resources.putIn(tx, context, key, body, clock.now(), { scope: group.name, groupId: group.id });
       });
+      for (const transformation of input.metricTransformations)
+        metricData.serve(transformation.metricNamespace);
     },
 
     async DeleteMetricFilter(input, context) {

@@ -93,4 +93,22 @@ export const logsMigrations: Migration[] = [
     id: 'logs/004-transformed-events',
     up: 'ALTER TABLE logs_events ADD COLUMN transformed TEXT;',
   },
+  {
+    // The datapoints metric filters publish, per metric, dimensions and minute.
+    id: 'logs/005-metric-data',
+    up: `CREATE TABLE logs_metric_data (
+           account TEXT NOT NULL,
+           region TEXT NOT NULL,
+           namespace TEXT NOT NULL,
+           metric TEXT NOT NULL,
+           dimensions TEXT NOT NULL,
+           minute BIGINT NOT NULL,
+           unit TEXT NOT NULL,
+           sum DOUBLE PRECISION NOT NULL,
+           count BIGINT NOT NULL,
+           min DOUBLE PRECISION NOT NULL,
+           max DOUBLE PRECISION NOT NULL,
+           PRIMARY KEY (account, region, namespace, metric, dimensions, minute)
+         );`,
+  },
 ];
