@@ -7,11 +7,13 @@ import { after, before, describe, test } from 'node:test';
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
+  DeleteAccountPolicyCommand,
   DeleteDestinationCommand,
   DeleteSubscriptionFilterCommand,
   DescribeDestinationsCommand,
   DescribeSubscriptionFiltersCommand,
   ListTagsForResourceCommand,
+  PutAccountPolicyCommand,
   PutDestinationCommand,
   PutDestinationPolicyCommand,
   PutSubscriptionFilterCommand,
@@ -189,6 +191,54 @@ describe('subscription filters', () => {
       ),
       'ResourceNotFoundException',
       /log group does not exist/,
+    );
+  });
+});
+
+describe('the account’s subscription filter policy', () => {
+  test('delivers matching events of every group its selection criteria take in', async () => {
+    const target = await queue('account-wide');
+    await groupWithEvents(logs, 'acct/one');
+    await groupWithEvents(logs, 'acct/excluded');
+    const { accountPolicy } = await logs.send(
+      new PutAccountPolicyCommand({
+        policyName: 'alerts',
+        policyType: 'SUBSCRIPTION_FILTER_POLICY',
+        policyDocument: JSON.stringify({
+          DestinationArn: target.arn,
+          FilterPattern: 'ALERT',
+          Distribution: 'Random',
+        }),
+        selectionCriteria: 'LogGroupName NOT IN ["acct/excluded"]',
+      }),
+    );
+    assert.equal(accountPolicy?.policyType, 'SUBSCRIPTION_FILTER_POLICY');
+    await putEvents(logs, 'acct/excluded', 'main', ['ALERT not for this policy']);
+    await putEvents(logs, 'acct/one', 'main', ['ALERT disk full', 'quiet']);
+    const { data } = await receive(target.url, 1);
+    assert.equal(data.length, 1);
+    assert.equal(data[0]!.logGroup, 'acct/one');
+    assert.deepEqual(data[0]!.subscriptionFilters, ['alerts']);
+    assert.equal((data[0] as Payload & { policyLevel?: string }).policyLevel, 'ACCOUNT_LEVEL_POLICY');
+    assert.deepEqual(
+      data[0]!.logEvents.map((event) => event.message),
+      ['ALERT disk full'],
+    );
+    await logs.send(
+      new DeleteAccountPolicyCommand({ policyName: 'alerts', policyType: 'SUBSCRIPTION_FILTER_POLICY' }),
+    );
+    await rejects(
+      logs.send(
+        new PutAccountPolicyCommand({
+          policyName: 'to-kinesis',
+          policyType: 'SUBSCRIPTION_FILTER_POLICY',
+          policyDocument: JSON.stringify({
+            DestinationArn: `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/none`,
+          }),
+        }),
+      ),
+      'InvalidParameterException',
+      /Could not deliver test message to specified Kinesis stream/,
     );
   });
 });

@@ -1,13 +1,17 @@
 // Account-level policies, one table of them by type: data protection (which masks every Standard
-// group's new events, with the groups' own policies), subscription filter, field index, transformer and
-// metric extraction policies.
+// group's new events, with the groups' own policies), subscription filter (delivered by
+// subscriptions.ts for every group its selection criteria take in), field index, transformer (applied
+// at ingestion, transformers.ts) and metric extraction policies (stored and shown).
 import type { CloudWatchLogs } from '../../contract/index.ts';
-import type { Clock } from '../../runtime/index.ts';
+import { type Clock, formatArn } from '../../runtime/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { LogsHandlers } from './api.ts';
 import { compilePolicy } from './data-protection.ts';
 import { invalidParameter, limitExceeded, notFound } from './errors.ts';
+import { compileFilter } from './event-handlers.ts';
+import type { Caller } from './input.ts';
 import { pageOf, type Resource, type Resources } from './resources.ts';
+import { type SubscriptionDestinations, startProgress } from './subscription-filters.ts';
 
 const DESCRIBE_LIMIT = 50;
 
@@ -25,6 +29,10 @@ export interface AccountPolicyBody {
   policyType: CloudWatchLogs.PolicyType;
   scope?: CloudWatchLogs.Scope;
   selectionCriteria?: string;
+  /** Subscription filter policies: where events go, and whose the policy is (for delivery). */
+  targetArn?: string;
+  account?: string;
+  region?: string;
 }
 
 function parse(document: string): Record<string, unknown> {
@@ -67,10 +75,36 @@ export function toAccountPolicy(
   };
 }
 
-export function accountPolicyHandlers(resources: Resources, store: Store, clock: Clock) {
+export function accountPolicyHandlers(
+  resources: Resources,
+  store: Store,
+  destinations: SubscriptionDestinations,
+  clock: Clock,
+) {
+  /** A subscription filter policy's destination, checked as PutSubscriptionFilter checks one. */
+  async function subscriptionTarget(document: string, caller: Caller): Promise<string> {
+    const parsed = parse(document) as { DestinationArn: string; FilterPattern?: unknown };
+    if (parsed.FilterPattern !== undefined) compileFilter(String(parsed.FilterPattern));
+    const target = await destinations.targetOf(parsed.DestinationArn, caller);
+    await destinations.checkReachable(
+      target,
+      formatArn({
+        service: 'logs',
+        region: caller.region,
+        accountId: caller.accountId,
+        resource: 'log-group:*',
+      }),
+    );
+    return target;
+  }
+
   return {
     async PutAccountPolicy(input, context) {
       checkDocument(input.policyType, input.policyDocument);
+      const targetArn =
+        input.policyType === 'SUBSCRIPTION_FILTER_POLICY'
+          ? await subscriptionTarget(input.policyDocument, context)
+          : undefined;
       const key = { kind: 'account-policy', scope: input.policyType, name: input.policyName } as const;
       const saved = await store.write(async (tx) => {
         const current = await resources.getIn(tx, context, key);
@@ -78,7 +112,7 @@ export function accountPolicyHandlers(resources: Resources, store: Store, clock:
           await resources.listIn(tx, context, { kind: 'account-policy', scope: input.policyType })
         ).length;
         if (!current && count >= MAX_PER_TYPE[input.policyType]) throw limitExceeded();
-        return resources.putIn<AccountPolicyBody>(
+        const put = await resources.putIn<AccountPolicyBody>(
           tx,
           context,
           key,
@@ -87,10 +121,15 @@ export function accountPolicyHandlers(resources: Resources, store: Store, clock:
             policyType: input.policyType,
             scope: input.scope ?? 'ALL',
             ...(input.selectionCriteria !== undefined ? { selectionCriteria: input.selectionCriteria } : {}),
+            ...(targetArn !== undefined
+              ? { targetArn, account: context.accountId, region: context.region }
+              : {}),
           },
           clock.now(),
           { scope: input.policyType },
         );
+        if (targetArn !== undefined) await startProgress(tx, put.id);
+        return put;
       });
       return { accountPolicy: toAccountPolicy(context.accountId, saved) };
     },

@@ -11,6 +11,7 @@ import { invalidParameter, notFound } from './errors.ts';
 import { type Caller, identifiedGroup } from './input.ts';
 import type { LogGroup, LogRegistry } from './registry.ts';
 import type { Resource, Resources } from './resources.ts';
+import { selects } from './selection.ts';
 
 /** Events DescribeFieldIndexes reads per group, newest first. */
 const FIELD_SCAN_LIMIT = 100_000;
@@ -30,20 +31,6 @@ function fieldsOf(document: string): string[] {
   if (!Array.isArray(parsed.Fields) || !parsed.Fields.every((field) => typeof field === 'string'))
     throw invalidParameter('Invalid index policy: Fields must be a list of field names.');
   return parsed.Fields as string[];
-}
-
-/**
- * Whether an account policy's selection criteria take a group in: `LogGroupNamePrefix IN ["a", "b"]`,
- * `LogGroupName NOT IN ["c"]`; no criteria take every group.
- */
-export function selects(criteria: string | undefined, groupName: string): boolean {
-  if (criteria === undefined || criteria.trim() === '') return true;
-  const match = /^\s*(LogGroupName|LogGroupNamePrefix)\s+(NOT\s+IN|IN)\s*\[(.*)\]\s*$/i.exec(criteria);
-  if (!match) return false;
-  const values = [...match[3]!.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((value) => value[1]!);
-  const byPrefix = match[1]!.toLowerCase() === 'loggroupnameprefix';
-  const found = values.some((value) => (byPrefix ? groupName.startsWith(value) : groupName === value));
-  return /^not/i.test(match[2]!) ? !found : found;
 }
 
 export function indexPolicyHandlers(registry: LogRegistry, resources: Resources, store: Store, clock: Clock) {

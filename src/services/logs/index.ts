@@ -56,7 +56,7 @@ import { Retention } from './retention.ts';
 import { scheduledQueryHandlers } from './scheduled-queries.ts';
 import { logsMigrations } from './schema.ts';
 import { streamHandlers } from './streams.ts';
-import { subscriptionFilterHandlers } from './subscription-filters.ts';
+import { SubscriptionDestinations, subscriptionFilterHandlers } from './subscription-filters.ts';
 import { SubscriptionPump } from './subscriptions.ts';
 import { tagHandlers } from './tags.ts';
 import { transferTaskHandlers } from './transfer-tasks.ts';
@@ -133,6 +133,7 @@ export function logsService(
   const retention = new Retention(registry, events, runtime.clock, runtime.log);
   const writer = new LogWriter(runtime.store, registry, events, runtime.clock, writerOptions);
   const subscriptions = new SubscriptionPump(store, resources, runtime.targets, clock, runtime.log);
+  const destinations = new SubscriptionDestinations(resources, runtime.targets, clock);
   const queries = new Queries(store, registry, resources, clock, runtime.log);
   const liveTail = new LiveTail(store, registry, clock);
   const metricData = new MetricData(store, resources, runtime.cloudMetrics);
@@ -158,12 +159,12 @@ export function logsService(
     ...tagHandlers(registry, resources, store),
     ...eventHandlers(registry, events, store, clock),
     ...metricFilterHandlers(registry, resources, store, clock, metricData),
-    ...subscriptionFilterHandlers(registry, resources, store, runtime.targets, clock),
+    ...subscriptionFilterHandlers(registry, resources, store, destinations, clock),
     ...destinationHandlers(resources, clock),
     ...resourcePolicyHandlers(registry, resources, store, clock),
     ...queryDefinitionHandlers(resources, store, clock),
     ...dataProtectionHandlers(registry, resources, clock),
-    ...accountPolicyHandlers(resources, store, clock),
+    ...accountPolicyHandlers(resources, store, destinations, clock),
     ...indexPolicyHandlers(registry, resources, store, clock),
     ...queries.handlers(),
     ...liveTail.handlers(),

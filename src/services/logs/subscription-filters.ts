@@ -4,13 +4,13 @@
 // the destination to check it answers; delivery itself is subscriptions.ts's pump.
 import type { CloudWatchLogs } from '../../contract/index.ts';
 import { type Clock, DeliveryError, parseArn, type Targets } from '../../runtime/index.ts';
-import type { Store } from '../../store/index.ts';
+import type { Store, Tx } from '../../store/index.ts';
 import type { LogsHandlers } from './api.ts';
 import { type DestinationBody, destinationArn, destinationNotFound } from './destinations.ts';
 import { invalidParameter, limitExceeded, logsError, notFound } from './errors.ts';
 import { compileFilter } from './event-handlers.ts';
 import type { Caller } from './input.ts';
-import type { LogRegistry } from './registry.ts';
+import { groupArn, type LogRegistry } from './registry.ts';
 import { pageOf, type Resource, type Resources } from './resources.ts';
 import { controlMessage, deliveryFor, destinationKind, type SubscriptionBody } from './subscriptions.ts';
 
@@ -72,15 +72,16 @@ function toSubscriptionFilter(resource: Resource<SubscriptionBody>): CloudWatchL
   };
 }
 
-export function subscriptionFilterHandlers(
-  registry: LogRegistry,
-  resources: Resources,
-  store: Store,
-  targets: Targets,
-  clock: Clock,
-) {
+/** Where a subscription's events go, and whether that destination answers AWS's CONTROL_MESSAGE. */
+export class SubscriptionDestinations {
+  constructor(
+    private readonly resources: Resources,
+    private readonly targets: Targets,
+    private readonly clock: Clock,
+  ) {}
+
   /** The ARN events go to: the destination ARN, or the target of the CloudWatch Logs destination it names. */
-  async function targetOf(destination: string, caller: Caller): Promise<string> {
+  async targetOf(destination: string, caller: Caller): Promise<string> {
     const kind = destinationKind(destination);
     if (kind === undefined)
       throw invalidParameter(
@@ -90,7 +91,7 @@ export function subscriptionFilterHandlers(
     const parsed = parseArn(destination)!;
     const owner = { accountId: parsed.accountId, region: parsed.region };
     const name = parsed.resource.slice('destination:'.length);
-    const found = await resources.get<DestinationBody>(owner, { kind: 'destination', name });
+    const found = await this.resources.get<DestinationBody>(owner, { kind: 'destination', name });
     if (!found) throw destinationNotFound();
     if (owner.accountId !== caller.accountId && !allows(found.body.accessPolicy, caller.accountId))
       throw logsError(
@@ -101,19 +102,40 @@ export function subscriptionFilterHandlers(
   }
 
   /** Sends AWS's CONTROL_MESSAGE; what eddy cannot reach fails as AWS fails an account without it. */
-  async function checkReachable(target: string, sourceArn: string): Promise<void> {
+  async checkReachable(target: string, sourceArn: string): Promise<void> {
     const kind = destinationKind(target) ?? 'other';
     const message = UNREACHABLE[kind] ?? UNREACHABLE.other!;
-    if (!targets.supports(target)) throw invalidParameter(message);
+    if (!this.targets.supports(target)) throw invalidParameter(message);
     if (kind === 'lambda') return;
     try {
-      await targets.deliver(target, deliveryFor(target, controlMessage(clock.now()), sourceArn));
+      await this.targets.deliver(target, deliveryFor(target, controlMessage(this.clock.now()), sourceArn));
     } catch (error) {
       if (error instanceof DeliveryError) throw invalidParameter(message);
       throw error;
     }
   }
+}
 
+/** A new subscriber delivers what is ingested from now on; a replaced one carries on where it was. */
+export async function startProgress(tx: Tx, resourceId: number): Promise<void> {
+  const progress = await tx.get('SELECT resource_id FROM logs_subscription_progress WHERE resource_id = ?', [
+    resourceId,
+  ]);
+  if (progress) return;
+  const last = await tx.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM logs_events');
+  await tx.run('INSERT INTO logs_subscription_progress (resource_id, delivered_seq) VALUES (?, ?)', [
+    resourceId,
+    Number(last?.seq ?? 0),
+  ]);
+}
+
+export function subscriptionFilterHandlers(
+  registry: LogRegistry,
+  resources: Resources,
+  store: Store,
+  destinations: SubscriptionDestinations,
+  clock: Clock,
+) {
   return {
     async PutSubscriptionFilter(input, context) {
       compileFilter(input.filterPattern);
@@ -126,11 +148,8 @@ export function subscriptionFilterHandlers(
           MAX_FILTERS_PER_GROUP
       )
         throw limitExceeded();
-      const targetArn = await targetOf(input.destinationArn, context);
-      await checkReachable(
-        targetArn,
-        `arn:aws:logs:${context.region}:${context.accountId}:log-group:${group.name}`,
-      );
+      const targetArn = await destinations.targetOf(input.destinationArn, context);
+      await destinations.checkReachable(targetArn, groupArn(group));
       const body: SubscriptionBody = {
         filterPattern: input.filterPattern,
         destinationArn: input.destinationArn,
@@ -157,18 +176,7 @@ export function subscriptionFilterHandlers(
           scope: group.name,
           groupId: group.id,
         });
-        // A new filter delivers what is ingested from now on; a replaced one carries on where it was.
-        const progress = await tx.get(
-          'SELECT resource_id FROM logs_subscription_progress WHERE resource_id = ?',
-          [saved.id],
-        );
-        if (!progress) {
-          const last = await tx.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM logs_events');
-          await tx.run('INSERT INTO logs_subscription_progress (resource_id, delivered_seq) VALUES (?, ?)', [
-            saved.id,
-            Number(last?.seq ?? 0),
-          ]);
-        }
+        await startProgress(tx, saved.id);
       });
     },
 

@@ -23,9 +23,10 @@ import {
   parseArn,
   type Targets,
 } from '../../runtime/index.ts';
-import type { Store } from '../../store/index.ts';
+import type { Store, Tx } from '../../store/index.ts';
 import { compileFilterPattern, type LogFilter } from './filter.ts';
-import type { Resource, Resources } from './resources.ts';
+import type { Resources } from './resources.ts';
+import { selects } from './selection.ts';
 import { eventId } from './tokens.ts';
 
 export interface SubscriptionBody {
@@ -55,6 +56,8 @@ export interface Payload {
   logStream: string;
   subscriptionFilters: string[];
   logEvents: LogEventRecord[];
+  /** Set when an account-level subscription policy sent the events. */
+  policyLevel?: 'ACCOUNT_LEVEL_POLICY';
 }
 
 const gzipBase64 = (payload: Payload) => gzipSync(JSON.stringify(payload)).toString('base64');
@@ -119,7 +122,67 @@ interface EventRow {
   ts: number;
   ingested_at: number;
   message: string;
+  group_id: number;
   stream: string;
+}
+
+/** A group's subscription filter, or the account's SUBSCRIPTION_FILTER_POLICY over the groups it selects. */
+interface Subscriber {
+  resourceId: number;
+  name: string;
+  body: SubscriptionBody;
+  accountLevel?: boolean;
+  /** The groups it reads, by id, with their names. */
+  groups: (tx: Tx) => Promise<Map<number, string>>;
+}
+
+/** An account policy of type SUBSCRIPTION_FILTER_POLICY, as stored (account-policies.ts puts them). */
+export interface AccountSubscriptionBody {
+  policyDocument: string;
+  selectionCriteria?: string;
+  /** Where events go, resolved when the policy was put; and whose it is. */
+  targetArn?: string;
+  account?: string;
+  region?: string;
+}
+
+/** The document of an account's subscription policy: `{DestinationArn, RoleArn, FilterPattern, Distribution}`. */
+export function accountSubscriptionOf(policy: AccountSubscriptionBody): SubscriptionBody | undefined {
+  let document: {
+    DestinationArn?: unknown;
+    RoleArn?: unknown;
+    FilterPattern?: unknown;
+    Distribution?: unknown;
+  };
+  try {
+    document = JSON.parse(policy.policyDocument) as typeof document;
+  } catch {
+    return undefined;
+  }
+  if (
+    typeof document.DestinationArn !== 'string' ||
+    policy.account === undefined ||
+    policy.region === undefined
+  )
+    return undefined;
+  return {
+    filterPattern: typeof document.FilterPattern === 'string' ? document.FilterPattern : '',
+    destinationArn: document.DestinationArn,
+    ...(typeof document.RoleArn === 'string' ? { roleArn: document.RoleArn } : {}),
+    distribution: document.Distribution === 'Random' ? 'Random' : 'ByLogStream',
+    targetArn: policy.targetArn ?? document.DestinationArn,
+    account: policy.account,
+    region: policy.region,
+  };
+}
+
+/** An account's groups that a policy's selection criteria take in. */
+async function accountGroups(tx: Tx, account: string, region: string, criteria: string | undefined) {
+  const rows = await tx.all<{ id: number; name: string }>(
+    'SELECT id, name FROM logs_groups WHERE account = ? AND region = ?',
+    [account, region],
+  );
+  return new Map(rows.filter((row) => selects(criteria, row.name)).map((row) => [Number(row.id), row.name]));
 }
 
 export class SubscriptionPump {
@@ -184,7 +247,25 @@ export class SubscriptionPump {
   private async round(): Promise<void> {
     for (const filter of await this.resources.everywhere<SubscriptionBody>('subscription-filter')) {
       if (this.stopped) return;
-      await this.deliverFor(filter);
+      await this.deliverFor({
+        resourceId: filter.id,
+        name: filter.name,
+        body: filter.body,
+        groups: async () => new Map([[filter.groupId ?? -1, filter.scope]]),
+      });
+    }
+    for (const policy of await this.resources.everywhere<AccountSubscriptionBody>('account-policy')) {
+      if (this.stopped) return;
+      if (policy.scope !== 'SUBSCRIPTION_FILTER_POLICY') continue;
+      const body = accountSubscriptionOf(policy.body);
+      if (!body) continue;
+      await this.deliverFor({
+        resourceId: policy.id,
+        name: policy.name,
+        body,
+        accountLevel: true,
+        groups: (tx) => accountGroups(tx, body.account, body.region, policy.body.selectionCriteria),
+      });
     }
   }
 
@@ -197,60 +278,70 @@ export class SubscriptionPump {
     return matches;
   }
 
-  /** Delivers one filter's next batch; returns when it is delivered, skipped, or left for a retry. */
-  private async deliverFor(filter: Resource<SubscriptionBody>): Promise<void> {
-    const { rows, position } = await this.store.read(async (tx) => {
+  /** Delivers one subscriber's next batch; returns when it is delivered, skipped, or left for a retry. */
+  private async deliverFor(subscriber: Subscriber): Promise<void> {
+    const { body } = subscriber;
+    const { rows, position, groups } = await this.store.read(async (tx) => {
       const progress = await tx.get<{ delivered_seq: number }>(
         'SELECT delivered_seq FROM logs_subscription_progress WHERE resource_id = ?',
-        [filter.id],
+        [subscriber.resourceId],
       );
       const from = Number(progress?.delivered_seq ?? 0);
-      // Destinations see masked data (transformed with applyOnTransformedLogs). `+e.group_id` keeps the planner on the primary key: the rows after a recent seq are few.
+      const scope = await subscriber.groups(tx);
+      if (!progress || scope.size === 0) return { rows: [], position: from, groups: scope };
+      // Destinations see masked data (transformed with applyOnTransformedLogs). `+e.group_id` keeps
+      // the planner on the primary key: the rows after a recent seq are few.
+      const message = body.applyOnTransformedLogs
+        ? 'COALESCE(e.transformed, e.masked, e.message)'
+        : 'COALESCE(e.masked, e.message)';
       const found = await tx.all<EventRow>(
-        `SELECT e.seq, e.ts, e.ingested_at, ${filter.body.applyOnTransformedLogs ? 'COALESCE(e.transformed, e.masked, e.message)' : 'COALESCE(e.masked, e.message)'} AS message, s.name AS stream
+        `SELECT e.seq, e.ts, e.ingested_at, ${message} AS message, e.group_id, s.name AS stream
          FROM logs_events e JOIN logs_streams s ON s.id = e.stream_id
-         WHERE e.seq > ? AND +e.group_id = ? ORDER BY e.seq LIMIT ?`,
-        [from, filter.groupId ?? -1, BATCH_EVENTS],
+         WHERE e.seq > ? AND +e.group_id IN (${[...scope.keys()].map(() => '?').join(', ')}) ORDER BY e.seq LIMIT ?`,
+        [from, ...scope.keys(), BATCH_EVENTS],
       );
-      return { rows: found, position: from };
+      return { rows: found, position: from, groups: scope };
     });
     if (rows.length === 0) return;
-    const target = await this.targetOf(filter.body);
+    const target = await this.targetOf(body);
     if (target === undefined) {
       // The destination it named was deleted: AWS disables such filters; nothing is delivered.
-      await this.advance(filter.id, position, rows.at(-1)!.seq);
+      await this.advance(subscriber.resourceId, position, rows.at(-1)!.seq);
       return;
     }
-    const matches = this.matcher(filter.body.filterPattern);
-    const byStream = new Map<string, LogEventRecord[][]>();
+    const matches = this.matcher(body.filterPattern);
+    const byStream = new Map<string, { group: string; stream: string; batches: LogEventRecord[][] }>();
     for (const row of rows) {
       if (!matches(row.message)) continue;
-      const batches = byStream.get(row.stream) ?? [[]];
-      let batch = batches.at(-1)!;
+      const group = groups.get(Number(row.group_id)) ?? '';
+      const key = `${group}\u0000${row.stream}`;
+      const entry = byStream.get(key) ?? { group, stream: row.stream, batches: [[]] };
+      let batch = entry.batches.at(-1)!;
       const size = batch.reduce((total, event) => total + event.message.length + 64, 0);
       if (size + row.message.length > MAX_MESSAGE_BYTES && batch.length > 0) {
         batch = [];
-        batches.push(batch);
+        entry.batches.push(batch);
       }
       batch.push({ id: eventId({ ts: row.ts, seq: row.seq }), timestamp: row.ts, message: row.message });
-      byStream.set(row.stream, batches);
+      byStream.set(key, entry);
     }
-    const sourceArn = formatArn({
-      service: 'logs',
-      region: filter.body.region,
-      accountId: filter.body.account,
-      resource: `log-group:${filter.scope}`,
-    });
-    for (const [stream, batches] of byStream) {
+    for (const { group, stream, batches } of byStream.values()) {
+      const sourceArn = formatArn({
+        service: 'logs',
+        region: body.region,
+        accountId: body.account,
+        resource: `log-group:${group}`,
+      });
       for (const logEvents of batches) {
         if (logEvents.length === 0) continue;
         const payload: Payload = {
           messageType: 'DATA_MESSAGE',
-          owner: filter.body.account,
-          logGroup: filter.scope,
+          owner: body.account,
+          logGroup: group,
           logStream: stream,
-          subscriptionFilters: [filter.name],
+          subscriptionFilters: [subscriber.name],
           logEvents,
+          ...(subscriber.accountLevel ? { policyLevel: 'ACCOUNT_LEVEL_POLICY' as const } : {}),
         };
         try {
           await this.targets.deliver(target, deliveryFor(target, payload, sourceArn));
@@ -259,13 +350,13 @@ export class SubscriptionPump {
           const oldest = rows[0]!.ingested_at;
           if (retryable && this.clock.now() - oldest < RETRY_FOR_MS) return;
           this.log.warn(
-            { err: error, filter: filter.name, group: filter.scope, destination: target },
+            { err: error, filter: subscriber.name, group, destination: target },
             'a subscription filter dropped events its destination refused',
           );
         }
       }
     }
-    await this.advance(filter.id, position, rows.at(-1)!.seq);
+    await this.advance(subscriber.resourceId, position, rows.at(-1)!.seq);
     if (rows.length === BATCH_EVENTS) this.again = true;
   }
 

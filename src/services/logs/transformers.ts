@@ -13,10 +13,10 @@ import type { Tx } from '../../store/index.ts';
 import type { AccountPolicyBody } from './account-policies.ts';
 import type { LogsHandlers } from './api.ts';
 import { invalidParameter, logsError, notFound } from './errors.ts';
-import { selects } from './index-policies.ts';
 import { type Caller, identifiedGroup } from './input.ts';
 import type { LogRegistry } from './registry.ts';
 import type { Resources } from './resources.ts';
+import { selects } from './selection.ts';
 
 type Json = Record<string, unknown>;
 type Step = (document: Json) => void;
