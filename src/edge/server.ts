@@ -68,6 +68,21 @@ function sendResponse(res: ServerResponse, response: EdgeResponse, method: strin
   res.end(method === 'HEAD' ? undefined : body);
 }
 
+/** Writes an event-stream answer as its events come, until they end or the client goes away. */
+async function streamResponse(
+  res: ServerResponse,
+  response: EdgeResponse,
+  stream: AsyncIterable<Buffer>,
+): Promise<void> {
+  res.writeHead(response.status, response.headers);
+  res.flushHeaders();
+  for await (const chunk of stream) {
+    if (res.destroyed) return;
+    res.write(chunk);
+  }
+  res.end();
+}
+
 class BodyTooLarge extends Error {}
 
 /**
@@ -321,7 +336,19 @@ export function createEdge(options: EdgeOptions): Edge {
       // The input was decoded and checked against the operation's model: it is the handler's type.
       const output = (await handler(input as never, context)) ?? {};
       if (res.destroyed) return;
-      finish(codec.encodeOutput(service, operation, output, { requestId, operation }));
+      const response = codec.encodeOutput(service, operation, output, { requestId, operation });
+      if (response.stream) {
+        // The handler watches its context's signal to end the stream; it is released only after.
+        try {
+          await streamResponse(res, response, response.stream);
+        } catch (error) {
+          options.log.error({ err: error, requestId, ...labels }, 'an event stream failed');
+          res.destroy();
+        }
+        requests.inc({ ...labels, status: String(response.status) });
+        return;
+      }
+      finish(response);
     } catch (error) {
       if (error instanceof InputProblemError) {
         fail(
