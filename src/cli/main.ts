@@ -64,7 +64,7 @@ async function up(args: string[]): Promise<void> {
     strict: true,
   });
   // config.ts itself, not the runtime's index: a mistyped flag is reported without loading the server.
-  const { ConfigError, loadConfig } = await import('../runtime/config.ts');
+  const { ConfigError, loadConfig } = await import('../runtime/index.ts');
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig({
