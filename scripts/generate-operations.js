@@ -62,7 +62,8 @@ function generate(service, model) {
     }
     if (shape.type === 'structure' || shape.enum) {
       named.add(ref.shape);
-      return typeName(ref.shape);
+      // An event stream's member is the stream of its events, one union member set in each.
+      return shape.eventstream ? `AsyncIterable<${typeName(ref.shape)}>` : typeName(ref.shape);
     }
     const scalar = SCALARS[shape.type];
     if (!scalar) throw new Error(`${service}: shape ${ref.shape} has type ${shape.type}`);

@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 // Runs every *.test.ts under src/ and test/ with node's test runner (tsx compiles on the fly).
-// Files named *.slow.test.ts run only with --slow, so `npm test` stays quick.
+// Arguments narrow the run to the files whose path contains one of them.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const slow = process.argv.includes('--slow');
-const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const only = process.argv.slice(2);
 
 function findTests(dir) {
   const found = [];
@@ -21,7 +20,6 @@ function findTests(dir) {
 const files = ['src', 'test']
   .filter((dir) => existsSync(dir))
   .flatMap((dir) => findTests(dir))
-  .filter((file) => file.endsWith('.slow.test.ts') === slow)
   .filter((file) => only.length === 0 || only.some((part) => file.includes(part)))
   .sort();
 

@@ -1,22 +1,34 @@
 // The `eddy` command as a user meets it: version, help, start, refusals and a clean stop.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { spawnEddy, tempDataDir } from './harness.ts';
 
-const BIN = join(import.meta.dirname, '../bin/eddy.js');
+const ROOT = join(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin/eddy.js');
 
 function eddy(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  options: { bin?: string; nodeArgs?: string[] } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [BIN, ...args],
+      [...(options.nodeArgs ?? []), options.bin ?? BIN, ...args],
       { env: { ...process.env, ...env }, timeout: 20_000 },
       (error, stdout, stderr) => {
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
@@ -36,6 +48,73 @@ test('--version and --help', async () => {
   const unknown = await eddy(['frobnicate']);
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /unknown command 'frobnicate'/);
+});
+
+test('--version and --help load the CLI alone: not the server, the store or the AWS SDK', async () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'eddy-cli-imports-'));
+  try {
+    for (const command of ['--version', '--help']) {
+      const record = join(scratch, `${command}.txt`);
+      writeFileSync(record, '');
+      const run = await eddy(
+        [command],
+        { EDDY_RECORD_IMPORTS: record },
+        {
+          nodeArgs: ['--import', join(ROOT, 'test/fixtures/record-imports.mjs')],
+        },
+      );
+      assert.equal(run.code, 0, run.stderr);
+      const loaded = readFileSync(record, 'utf8')
+        .split('\n')
+        .filter((url) => url.startsWith('file:'))
+        .map((url) => relative(ROOT, fileURLToPath(url.replace(/\?.*$/, ''))));
+      const ours = loaded
+        .filter((path) => !path.startsWith('node_modules') && !path.startsWith('..'))
+        .map((path) => path.replace(/^(dist|src)\//, '').replace(/\.(js|ts)$/, ''));
+      assert.deepEqual([...new Set(ours)].sort(), ['bin/eddy', 'cli/main', 'version'], command);
+      // tsx's own modules load when dist/ is stale; no other package does.
+      const packages = loaded.filter(
+        (path) =>
+          path.startsWith('node_modules') && !/\/(tsx|esbuild|get-tsconfig|resolve-pkg-maps)\//.test(path),
+      );
+      assert.deepEqual(packages, [], command);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+test('bin/eddy.js runs dist/ when it is up to date, and refuses a stale one when tsx is not there', async () => {
+  // A package of its own, outside this checkout: no node_modules, so no tsx to fall back to.
+  const root = mkdtempSync(join(tmpdir(), 'eddy-cli-dist-'));
+  try {
+    mkdirSync(join(root, 'bin'));
+    mkdirSync(join(root, 'src/cli'), { recursive: true });
+    mkdirSync(join(root, 'dist/cli'), { recursive: true });
+    copyFileSync(BIN, join(root, 'bin/eddy.js'));
+    writeFileSync(join(root, 'package.json'), '{"type":"module"}');
+    writeFileSync(join(root, 'src/cli/main.ts'), '');
+    writeFileSync(join(root, 'dist/cli/main.js'), "process.stdout.write('compiled\\n');");
+    const bin = join(root, 'bin/eddy.js');
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(join(root, 'src/cli/main.ts'), past, past);
+    const fresh = await eddy(['--version'], {}, { bin });
+    assert.deepEqual([fresh.code, fresh.stdout, fresh.stderr], [0, 'compiled\n', '']);
+
+    writeFileSync(join(root, 'src/cli/main.ts'), '// edited after the build');
+    utimesSync(join(root, 'src/cli/main.ts'), new Date(), new Date(Date.now() + 1000));
+    const stale = await eddy(['--version'], {}, { bin });
+    assert.equal(stale.code, 1);
+    assert.equal(stale.stdout, '');
+    assert.equal(stale.stderr, 'eddy: src/cli/main.ts is newer than dist/; run `npm run build` first\n');
+
+    rmSync(join(root, 'dist'), { recursive: true });
+    const missing = await eddy(['--version'], {}, { bin });
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, 'eddy: dist/ is missing; run `npm run build` first\n');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('up prints where it listens and where data lives, answers, and stops cleanly on SIGTERM', async () => {

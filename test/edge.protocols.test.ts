@@ -363,6 +363,21 @@ describe('REST-XML (S3)', () => {
     assert.ok(error instanceof NoSuchKey);
     assert.equal(error.message, 'The specified key does not exist.');
   });
+
+  test('a REST-XML body that is not well-formed XML is MalformedXML', async () => {
+    const response = await fetch(`${eddy.url}/media`, {
+      method: 'PUT',
+      headers: {
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00',
+        'x-amz-date': '20250101T000000Z',
+        'content-type': 'application/xml',
+      },
+      body: '<CreateBucketConfiguration><LocationConstraint>eu-west-1</CreateBucketConfiguration>',
+    });
+    assert.equal(response.status, 400);
+    assert.match(await response.text(), /<Code>MalformedXML<\/Code>/);
+  });
 });
 
 describe("eddy's own endpoints", () => {
@@ -383,7 +398,7 @@ describe("eddy's own endpoints", () => {
     );
     assert.match(
       text,
-      /eddy_request_duration_seconds_bucket\{service="events",operation="ListEventBuses",le="\+Inf"\} [1-9]/,
+      /eddy_request_duration_seconds_bucket\{le="\+Inf",service="events",operation="ListEventBuses"\} [1-9]/,
     );
   });
 });

@@ -19,13 +19,10 @@ import {
   ResourceAlreadyExistsException,
   ResourceNotFoundException,
 } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { ManualClock } from '../src/runtime/index.ts';
 import { startTestEddy, type TestEddy } from './harness.ts';
+import { eventually, queueWithArn, receiveAll } from './helpers.ts';
 
 interface Received {
   method: string;
@@ -64,21 +61,17 @@ async function endpoint(status: (request: Received, count: number) => number, re
   };
 }
 
-async function until(condition: () => boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 let eddy: TestEddy;
 let events: EventBridgeClient;
 let sqs: SQSClient;
 let run = 0;
 
 before(async () => {
-  eddy = await startTestEddy({ config: { deliveryRetry: { firstMs: 50, capMs: 200 } } });
+  // Retries run on the clock: the first 1 s (±20 %) after a failed attempt.
+  eddy = await startTestEddy({
+    clock: new ManualClock(Date.UTC(2025, 0, 1)),
+    config: { deliveryRetry: { firstMs: 1_000, capMs: 60_000 } },
+  });
   events = eddy.client(EventBridgeClient);
   sqs = eddy.client(SQSClient);
 });
@@ -214,7 +207,7 @@ describe('API destinations', () => {
         },
       });
       await put(source, { channel: 'flix one' });
-      await until(() => server.received.length === 1);
+      await eventually(() => server.received.length === 1);
       const [request] = server.received;
       assert.equal(request!.method, 'PUT');
       assert.equal(request!.url, '/regions/AU/channels/flix%20one?from=connection&mode=fast');
@@ -271,7 +264,7 @@ describe('API destinations', () => {
         }),
       );
       await put(await route(basicDestination!));
-      await until(() => basic.received.length === 1);
+      await eventually(() => basic.received.length === 1);
       assert.equal(
         basic.received[0]!.headers.authorization,
         `Basic ${Buffer.from('flix:pa55').toString('base64')}`,
@@ -302,9 +295,11 @@ describe('API destinations', () => {
       );
       const source = await route(ApiDestinationArn!);
       await put(source);
-      await until(() => api.received.some((request) => request.headers.authorization === 'Bearer token-2'));
+      await eventually(() =>
+        api.received.some((request) => request.headers.authorization === 'Bearer token-2'),
+      );
       await put(source);
-      await until(() => api.received.length === 3);
+      await eventually(() => api.received.length === 3);
       assert.deepEqual(
         api.received.map((request) => request.headers.authorization),
         ['Bearer token-1', 'Bearer token-2', 'Bearer token-2'],
@@ -355,19 +350,19 @@ describe('API destinations', () => {
           HttpMethod: 'POST',
         }),
       );
-      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'api-dlq' }));
-      const { Attributes } = await sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-      );
+      const dlq = await queueWithArn(sqs, 'api-dlq');
       await put(await route(flakyArn!));
-      await put(await route(refusingArn!, { DeadLetterConfig: { Arn: Attributes!.QueueArn } }));
-      await until(() => flaky.received.length === 2);
-      const { Messages } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 5, MessageAttributeNames: ['All'] }),
-      );
-      assert.equal(Messages?.length, 1);
-      assert.equal(Messages![0]!.MessageAttributes?.ERROR_CODE?.StringValue, 'ApiDestinationClientError');
-      assert.match(Messages![0]!.MessageAttributes?.ERROR_MESSAGE?.StringValue ?? '', /answered HTTP 400/);
+      await put(await route(refusingArn!, { DeadLetterConfig: { Arn: dlq.arn } }));
+      await eventually(() => flaky.received.length === 1);
+      const Messages = await receiveAll(sqs, dlq.url, 1);
+      assert.equal(Messages.length, 1);
+      assert.equal(Messages[0]!.MessageAttributes?.ERROR_CODE?.StringValue, 'ApiDestinationClientError');
+      assert.match(Messages[0]!.MessageAttributes?.ERROR_MESSAGE?.StringValue ?? '', /answered HTTP 400/);
+      await eddy.advance(1_200);
+      await eventually(() => flaky.received.length === 2);
+      // However long the clock runs on, the 200 is final and the 400 was never retried.
+      await eddy.advance(10 * 60_000);
+      assert.equal(flaky.received.length, 2, 'retried until it succeeded, then no more');
       assert.equal(refusing.received.length, 1, 'a 4xx is not retried');
     } finally {
       await Promise.all([flaky.close(), refusing.close()]);
@@ -395,7 +390,7 @@ describe('API destinations', () => {
       );
       const source = await route(ApiDestinationArn!);
       for (let n = 0; n < 6; n++) await put(source, { n });
-      await until(() => server.received.length === 6, 10_000);
+      await eventually(() => server.received.length === 6);
       // Two at once (a second's burst), then one every 500 ms: the last comes at least ~2 s later.
       const spread = server.received.at(-1)!.at - server.received[0]!.at;
       assert.ok(spread >= 1500, `6 deliveries at 2/s took ${spread} ms`);

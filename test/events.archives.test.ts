@@ -28,21 +28,15 @@ import {
   StartReplayCommand,
   UpdateArchiveCommand,
 } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { type Message, SQSClient } from '@aws-sdk/client-sqs';
 import { ManualClock } from '../src/runtime/index.ts';
 import { startTestEddy, type TestEddy, tempDataDir } from './harness.ts';
+import { drain, eventually, queueWithArn, receiveAll } from './helpers.ts';
 
 const ACCOUNT_ARN = 'arn:aws:events:us-east-1:000000000000';
 const busArn = (name: string) => `${ACCOUNT_ARN}:event-bus/${name}`;
 const archiveArn = (name: string) => `${ACCOUNT_ARN}:archive/${name}`;
 const MINUTE = 60_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const isValidation = (error: Error) => error.name === 'ValidationException';
 
 interface Harness {
@@ -55,39 +49,20 @@ function clients(eddy: TestEddy): Harness {
   return { eddy, events: eddy.client(EventBridgeClient), sqs: eddy.client(SQSClient) };
 }
 
-async function queue({ sqs }: Harness, name: string) {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  return { url: QueueUrl!, arn: Attributes!.QueueArn! };
-}
+const queue = ({ sqs }: Harness, name: string) => queueWithArn(sqs, name);
 
-/** Receives (and deletes) what a queue holds, until `expected` arrived or a short while passed. */
-async function drainQueue({ sqs }: Harness, url: string, expected: number, waitMs = 3000) {
-  const bodies: Array<Record<string, unknown>> = [];
-  const deadline = Date.now() + waitMs;
-  while (bodies.length < expected || expected === 0) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-    );
-    if (Messages.length > 0) {
-      bodies.push(...Messages.map((message) => JSON.parse(message.Body!) as Record<string, unknown>));
-      await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: url,
-          Entries: Messages.map((message, index) => ({
-            Id: String(index),
-            ReceiptHandle: message.ReceiptHandle!,
-          })),
-        }),
-      );
-    }
-    if (Date.now() > deadline) break;
-    if (Messages.length === 0) await sleep(25);
-  }
-  return bodies;
-}
+type Body = Record<string, unknown>;
+const parsed = (messages: Message[]) => messages.map((message) => JSON.parse(message.Body!) as Body);
+
+/** Receives and deletes `expected` messages, waiting (bounded) for them; resolves with their bodies. */
+const drainQueue = async ({ sqs }: Harness, url: string, expected: number) =>
+  parsed(await receiveAll(sqs, url, expected, { delete: true }));
+
+/**
+ * What a queue holds right now, received and deleted. A replay's deliveries to a queue commit in
+ * the transaction of its batch, so once a replay is done (or its timers have run) this is all of them.
+ */
+const holding = async ({ sqs }: Harness, url: string) => parsed(await drain(sqs, url, { delete: true }));
 
 async function ruleTo(
   { events }: Harness,
@@ -112,14 +87,14 @@ async function put({ events }: Harness, entries: PutEventsRequestEntry[]) {
 }
 
 /** Polls DescribeReplay until the replay left STARTING/RUNNING/CANCELLING. */
-async function replayFinished({ events }: Harness, name: string): Promise<DescribeReplayResponse> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const replay = await events.send(new DescribeReplayCommand({ ReplayName: name }));
-    if (!['STARTING', 'RUNNING', 'CANCELLING'].includes(replay.State!) || Date.now() > deadline)
-      return replay;
-    await sleep(20);
-  }
+function replayFinished({ events }: Harness, name: string): Promise<DescribeReplayResponse> {
+  return eventually(
+    async () => {
+      const replay = await events.send(new DescribeReplayCommand({ ReplayName: name }));
+      return ['STARTING', 'RUNNING', 'CANCELLING'].includes(replay.State!) ? undefined : replay;
+    },
+    { what: `replay ${name} finished` },
+  );
 }
 
 let live: Harness;
@@ -127,10 +102,7 @@ const clock = new ManualClock(Date.UTC(2025, 0, 1));
 let timed: Harness;
 
 /** Runs whatever the manual clock's timers have due now (replay batches, retention sweeps). */
-async function runTimers(ms = 0) {
-  clock.advance(ms);
-  await timed.eddy.runtime.timers.settled();
-}
+const runTimers = (ms = 0) => timed.eddy.advance(ms);
 
 before(async () => {
   live = clients(await startTestEddy({ config: { deliveryRetry: { firstMs: 20, capMs: 100 } } }));
@@ -394,8 +366,8 @@ describe('replays', () => {
       replayed[0]!.time,
       times[(replayed[0]!.detail as { index: number }).index]!.toISOString().replace('.000', ''),
     );
-    assert.deepEqual(await drainQueue(live, queues.other.url, 0, 300), []);
-    assert.deepEqual(await drainQueue(live, queues.liveOnly.url, 0, 300), []);
+    assert.deepEqual(await holding(live, queues.other.url), []);
+    assert.deepEqual(await holding(live, queues.liveOnly.url), []);
 
     // Replayed events are never archived again.
     const archive = await live.events.send(new DescribeArchiveCommand({ ArchiveName: 'payments-archive' }));
@@ -418,7 +390,7 @@ describe('replays', () => {
     assert.equal(other.length, 4);
     assert.ok(other.every((event) => event['replay-name'] === 'all-rules'));
     // The rule that asks for live events only (`replay-name` must not exist) gets none.
-    assert.deepEqual(await drainQueue(live, queues.liveOnly.url, 0, 300), []);
+    assert.deepEqual(await holding(live, queues.liveOnly.url), []);
 
     const { Replays = [] } = await live.events.send(new ListReplaysCommand({ NamePrefix: 'all' }));
     assert.deepEqual(
@@ -540,7 +512,7 @@ describe('replays on a manual clock', () => {
     const cancelled = await timed.events.send(new DescribeReplayCommand({ ReplayName: 'to-cancel' }));
     assert.equal(cancelled.State, 'CANCELLED');
     assert.equal(cancelled.EventLastReplayedTime, undefined);
-    assert.deepEqual(await drainQueue(timed, target.url, 0, 300), []);
+    assert.deepEqual(await holding(timed, target.url), []);
   });
 
   test('at most 10 replays are active at once', async () => {

@@ -5,7 +5,6 @@ import { writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   EventBridgeClient,
   PutEventsCommand,
@@ -14,6 +13,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startTestEddy, type TestEddy } from './harness.ts';
+import { eventually } from './helpers.ts';
 
 const BIN = resolve(import.meta.dirname, '../bin/eddy.js');
 let eddy: TestEddy;
@@ -110,10 +110,11 @@ test('trace: the rules an event matched and each delivery attempt', async () => 
   );
   const eventId = Entries![0]!.EventId!;
   let result = await cli(['trace', eventId, '--endpoint', eddy.url]);
-  for (let tries = 0; tries < 50 && !/delivered/.test(result.stdout); tries++) {
-    await sleep(50);
+  await eventually(async () => {
+    if (/delivered/.test(result.stdout)) return true;
     result = await cli(['trace', eventId, '--endpoint', eddy.url]);
-  }
+    return /delivered/.test(result.stdout);
+  }).catch(() => {});
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, new RegExp(`event ${eventId} on arn:aws:events:`));
   assert.match(result.stdout, /matched arn:aws:events:us-east-1:000000000000:rule\/any-flix/);

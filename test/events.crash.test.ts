@@ -11,14 +11,13 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import {
   CreateQueueCommand,
-  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
-  ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { EventTrace } from '../src/services/events/traces.ts';
 import { type EddyProcess, spawnEddy, TEST_REGION, tempDataDir } from './harness.ts';
+import { distinctBodies } from './helpers.ts';
 
 const EVENTS = 3000;
 
@@ -66,25 +65,7 @@ test('kill -9 right after PutEvents: every accepted event is delivered after the
     second = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
     const sqsAfter = second.client(SQSClient);
     const { QueueUrl: url } = await sqsAfter.send(new GetQueueUrlCommand({ QueueName: 'crash-events' }));
-    const delivered = new Set<string>();
-    const deadline = Date.now() + 30_000;
-    while (delivered.size < accepted.size && Date.now() < deadline) {
-      const { Messages = [] } = await sqsAfter.send(
-        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-      );
-      for (const message of Messages) delivered.add(message.Body!);
-      if (Messages.length > 0) {
-        await sqsAfter.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: url,
-            Entries: Messages.map((message, index) => ({
-              Id: String(index),
-              ReceiptHandle: message.ReceiptHandle!,
-            })),
-          }),
-        );
-      }
-    }
+    const delivered = await distinctBodies(sqsAfter, url!, accepted.size, { timeoutMs: 30_000 });
     sqsAfter.destroy();
     const missing = [...accepted].filter((detail) => !delivered.has(detail));
     assert.deepEqual(missing, [], `${missing.length} accepted events were not delivered`);

@@ -5,14 +5,10 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import Database from 'better-sqlite3';
 import { startTestEddy, TEST_REGION, tempDataDir } from './harness.ts';
+import { receiveAll } from './helpers.ts';
 
 test('events left in the inbox table by an earlier eddy are delivered at start', async () => {
   const dataDir = tempDataDir();
@@ -62,14 +58,7 @@ test('events left in the inbox table by an earlier eddy are delivered at start',
   const second = await startTestEddy({ dataDir });
   try {
     const after = second.client(SQSClient);
-    const bodies: string[] = [];
-    const deadline = Date.now() + 10_000;
-    while (bodies.length < 2 && Date.now() < deadline) {
-      const { Messages = [] } = await after.send(
-        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-      );
-      bodies.push(...Messages.map((message) => message.Body!));
-    }
+    const bodies = (await receiveAll(after, QueueUrl!, 2)).map((message) => message.Body!);
     assert.deepEqual(bodies.sort(), ['{"order":0}', '{"order":2}']);
     const trace = await (await fetch(`${second.url}/_eddy/events/left-1`)).json();
     assert.deepEqual((trace as { matchedRules: string[] }).matchedRules, []);

@@ -28,16 +28,11 @@ import {
   TestEventPatternCommand,
   UpdateEventBusCommand,
 } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import { DeliveryError } from '../src/runtime/index.ts';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DeliveryError, ManualClock } from '../src/runtime/index.ts';
 import type { EventTrace } from '../src/services/events/traces.ts';
 import { startTestEddy, type TestEddy } from './harness.ts';
+import { eventually, queueWithArn, receiveAll } from './helpers.ts';
 
 let eddy: TestEddy;
 let events: EventBridgeClient;
@@ -45,30 +40,7 @@ let sqs: SQSClient;
 /** A test-only target kind: fails the first `failures` deliveries of each event, then accepts. */
 const flaky = { failures: 2, seen: new Map<string, number>() };
 
-async function queue(name: string, attributes: Record<string, string> = {}) {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  return { url: QueueUrl!, arn: Attributes!.QueueArn! };
-}
-
-async function receiveAll(url: string, expected: number, waitSeconds = 5): Promise<Message[]> {
-  const messages: Message[] = [];
-  const deadline = Date.now() + waitSeconds * 1000;
-  while (messages.length < expected && Date.now() < deadline) {
-    const { Messages } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: url,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    messages.push(...(Messages ?? []));
-  }
-  return messages;
-}
+const queue = (name: string, attributes: Record<string, string> = {}) => queueWithArn(sqs, name, attributes);
 
 const isValidation = (error: Error) => error.name === 'ValidationException';
 const traceOf = (id: string): Promise<EventTrace> =>
@@ -78,8 +50,10 @@ const put = (entries: Array<{ Source: string; DetailType: string; Detail: string
   events.send(new PutEventsCommand({ Entries: entries }));
 
 before(async () => {
+  // Retries run on the clock: first after deliveryRetry.firstMs (1 s here), doubling, ±20 %.
   eddy = await startTestEddy({
-    config: { deliveryRetry: { firstMs: 20, capMs: 100 } },
+    clock: new ManualClock(Date.UTC(2025, 0, 1)),
+    config: { deliveryRetry: { firstMs: 1_000, capMs: 60_000 } },
     beforeStart(runtime) {
       runtime.targets.register('lambda', async (_arn, delivery) => {
         const id = (JSON.parse(delivery.body) as { id: string }).id;
@@ -252,7 +226,7 @@ describe('delivery', () => {
     assert.equal(result.FailedEntryCount, 2);
     assert.equal(result.Entries?.[2]?.ErrorCode, 'MalformedDetail');
     assert.equal(result.Entries?.[3]?.ErrorCode, 'NotAuthorizedForSourceException');
-    const [message, ...rest] = await receiveAll(target.url, 1);
+    const [message, ...rest] = await receiveAll(sqs, target.url, 1);
     assert.equal(rest.length, 0);
     const envelope = JSON.parse(message!.Body!);
     assert.equal(envelope.id, result.Entries?.[0]?.EventId);
@@ -299,9 +273,9 @@ describe('delivery', () => {
         Detail: JSON.stringify({ order: { id: 'o-1', total: 12.5 } }),
       },
     ]);
-    assert.equal((await receiveAll(constant.url, 1))[0]?.Body, '{"fixed":1}');
-    assert.deepEqual(JSON.parse((await receiveAll(path.url, 1))[0]!.Body!), { id: 'o-1', total: 12.5 });
-    assert.deepEqual(JSON.parse((await receiveAll(template.url, 1))[0]!.Body!), {
+    assert.equal((await receiveAll(sqs, constant.url, 1))[0]?.Body, '{"fixed":1}');
+    assert.deepEqual(JSON.parse((await receiveAll(sqs, path.url, 1))[0]!.Body!), { id: 'o-1', total: 12.5 });
+    assert.deepEqual(JSON.parse((await receiveAll(sqs, template.url, 1))[0]!.Body!), {
       order: 'o-1',
       total: 12.5,
       rule: 'shapes',
@@ -324,7 +298,7 @@ describe('delivery', () => {
       }),
     );
     await put([1, 2, 3].map((n) => ({ Source: 'fifo', DetailType: 'n', Detail: JSON.stringify({ n }) })));
-    const received = await receiveAll(fifo.url, 3);
+    const received = await receiveAll(sqs, fifo.url, 3);
     assert.deepEqual(
       received.map((message) => JSON.parse(message.Body!).detail.n),
       [1, 2, 3],
@@ -343,9 +317,16 @@ describe('delivery', () => {
     );
     const { Entries } = await put([{ Source: 'flaky', DetailType: 't', Detail: '{}' }]);
     const id = Entries![0]!.EventId!;
-    const deadline = Date.now() + 5000;
-    while ((flaky.seen.get(id) ?? 0) < 3 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(() => flaky.seen.get(id) === 1);
+    // The first retry comes 1 s (±20 %) after the first attempt, the second twice as long after it.
+    await eddy.advance(799);
+    assert.equal(flaky.seen.get(id), 1, 'no retry before 0.8 s');
+    await eddy.advance(401);
+    await eventually(() => flaky.seen.get(id) === 2);
+    await eddy.advance(1_599);
+    assert.equal(flaky.seen.get(id), 2, 'the second retry waits at least 1.6 s: the back-off doubled');
+    await eddy.advance(801);
+    await eventually(() => flaky.seen.get(id) === 3);
     assert.equal(flaky.seen.get(id), 3);
     const trace = await traceOf(id);
     assert.deepEqual(
@@ -373,7 +354,7 @@ describe('delivery', () => {
       }),
     );
     const { Entries } = await put([{ Source: 'doomed', DetailType: 't', Detail: '{"x":1}' }]);
-    const [message] = await receiveAll(dlq.url, 1);
+    const [message] = await receiveAll(sqs, dlq.url, 1);
     assert.equal(JSON.parse(message!.Body!).id, Entries![0]!.EventId);
     const attributes = message!.MessageAttributes!;
     assert.equal(attributes.RULE_ARN?.StringValue, 'arn:aws:events:us-east-1:000000000000:rule/doomed');
@@ -409,7 +390,7 @@ describe('delivery', () => {
       }),
     );
     const { Entries } = await put([{ Source: 'relay', DetailType: 't', Detail: '{}' }]);
-    const [message] = await receiveAll(target.url, 1);
+    const [message] = await receiveAll(sqs, target.url, 1);
     assert.equal(JSON.parse(message!.Body!).id, Entries![0]!.EventId);
   });
 });

@@ -1,7 +1,8 @@
 // The scheduled-processing example against a server on a manual clock: each minute the test moves
-// the clock, the rule fires and a real task runs and reports.
+// the clock, the rule fires and a real task runs and reports; 1 ms short of a minute nothing runs.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { setUpScheduledProcessing } from '../examples/scheduled-processing/scheduled.ts';
 import { ManualClock } from '../src/runtime/index.ts';
 import { startTestEddy, type TestEddy } from './harness.ts';
@@ -16,10 +17,22 @@ after(() => eddy?.stop());
 test('examples/scheduled-processing: a task runs for each minute the clock moves', async () => {
   const scheduled = await setUpScheduledProcessing(eddy.url);
   try {
-    assert.equal(await scheduled.nextReport(1_500), undefined, 'nothing runs before the first minute');
+    // 1 ms before the first minute the timer has not fired: no task was started, so no report.
+    await eddy.advance(59_999);
+    const ecs = eddy.client(ECSClient);
+    const started = async () =>
+      (
+        await Promise.all(
+          (['RUNNING', 'STOPPED'] as const).map((desiredStatus) =>
+            ecs.send(new ListTasksCommand({ desiredStatus })),
+          ),
+        )
+      ).flatMap(({ taskArns = [] }) => taskArns);
+    assert.deepEqual(await started(), [], 'nothing runs before the first minute');
+    ecs.destroy();
     const reports = [];
     for (let minute = 1; minute <= 2; minute++) {
-      clock.advance(60_000);
+      await eddy.advance(minute === 1 ? 1 : 60_000);
       const report = await scheduled.nextReport(15_000);
       assert.ok(report, `a report for minute ${minute}`);
       reports.push(report.scheduledAt);

@@ -3,10 +3,11 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setImmediate as tick } from 'node:timers/promises';
 import { type RunningEddy, startEddy } from '../src/app.ts';
 import type { ServiceFactory } from '../src/contract/index.ts';
 import type { AccessKey, Clock, Config, Runtime } from '../src/runtime/index.ts';
-import { silentLogger } from '../src/runtime/index.ts';
+import { ManualClock, silentLogger } from '../src/runtime/index.ts';
 
 export const TEST_REGION = 'us-east-1';
 export const TEST_ACCOUNT = '000000000000';
@@ -49,6 +50,13 @@ export interface TestEddy {
   dataDir: string;
   eddy: RunningEddy;
   runtime: Runtime;
+  /** The server's clock: the `clock` option, or the system clock. */
+  clock: Clock;
+  /**
+   * Moves the server's ManualClock forward by `ms` (0 fires what is due now) and lets it react: the
+   * timers that fell due have fired and committed when this resolves. Needs the `clock` option.
+   */
+  advance(ms: number): Promise<void>;
   /** An SDK v3 client for eddy: `eddy.client(SQSClient)`. Extra settings override the defaults. */
   client<C>(
     Client: new (config: ClientConfig) => C,
@@ -110,6 +118,16 @@ export async function startTestEddy(options: TestEddyOptions = {}): Promise<Test
     dataDir,
     eddy,
     runtime: eddy.runtime,
+    clock: eddy.runtime.clock,
+    async advance(ms) {
+      const clock = eddy.runtime.clock;
+      if (!(clock instanceof ManualClock))
+        throw new Error('advance() needs startTestEddy({ clock: new ManualClock() })');
+      clock.advance(ms);
+      await eddy.runtime.timers.settled();
+      // What the firings started after their commit (a retry's attempt, a woken long poll's answer).
+      for (let i = 0; i < 5; i++) await tick();
+    },
     client(Client, extra = {}) {
       return sdkClient(Client, eddy.url, defaultCredentials, extra);
     },

@@ -1,5 +1,5 @@
 // Retention over time: the minutely sweep deletes events once they age past the group's retention,
-// driven by a manual clock so nothing sleeps.
+// driven by a manual clock so nothing sleeps (the sweep runs after the clock moved: it is polled for).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { ManualClock } from '../src/runtime/index.ts';
 import { startTestEddy } from './harness.ts';
+import { eventually } from './helpers.ts';
 
 const DAY = 86_400_000;
 
@@ -44,17 +45,19 @@ test('the sweep purges events that aged past the retention period, and only thos
     assert.deepEqual(await read(), ['older', 'newer']);
 
     // 13 hours on, 'older' is 25 hours old: past a 1-day retention; 'newer' is not.
-    clock.advance(13 * 3_600_000);
-    for (let attempt = 0; attempt < 50 && (await read())?.length !== 1; attempt++)
-      await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(await read(), ['newer']);
+    await eddy.advance(13 * 3_600_000);
+    await eventually(async () => {
+      assert.deepEqual(await read(), ['newer']);
+      return true;
+    });
     const { logGroups } = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: 'aging' }));
     assert.equal(logGroups?.[0]?.storedBytes, 'newer'.length);
 
-    clock.advance(DAY);
-    for (let attempt = 0; attempt < 50 && (await read())?.length !== 0; attempt++)
-      await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(await read(), []);
+    await eddy.advance(DAY);
+    await eventually(async () => {
+      assert.deepEqual(await read(), []);
+      return true;
+    });
   } finally {
     await eddy.stop();
   }

@@ -2,11 +2,12 @@
 // pair that the point-to-point pattern uses (receive a batch, process, delete each message).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import { Producer } from 'sqs-producer';
 import { ACCOUNT, md5, queueArn, uniqueName } from './fixtures/queues.ts';
 import { startTestEddy, type TestEddy } from './harness.ts';
+import { counts, eventually } from './helpers.ts';
 
 let eddy: TestEddy;
 let sqs: SQSClient;
@@ -31,22 +32,14 @@ function stopConsumer(consumer: Consumer): Promise<void> {
   });
 }
 
-/** Waits (bounded) until the queue holds no message, visible or in flight; returns what is left. */
-async function waitEmpty(QueueUrl: string): Promise<number> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    const left =
-      Number(Attributes?.ApproximateNumberOfMessages) +
-      Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
-    if (left === 0 || Date.now() > deadline) return left;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** What is left in a queue, visible or in flight, once it is empty or the bound passed. */
+async function leftOnceEmpty(url: string): Promise<number> {
+  const left = async () => {
+    const { visible, notVisible } = await counts(sqs, url);
+    return visible + notVisible;
+  };
+  await eventually(async () => (await left()) === 0).catch(() => {});
+  return left();
 }
 
 function json<T>(stdout: string): T {
@@ -222,7 +215,7 @@ describe('sqs-producer and sqs-consumer', () => {
     await done;
     clearTimeout(timeout);
     // Let the last delete calls land before stopping.
-    const left = await waitEmpty(QueueUrl);
+    const left = await leftOnceEmpty(QueueUrl);
     await stopConsumer(consumer);
     assert.deepEqual(errors, []);
     assert.equal(seen.size, total, 'every message consumed');
@@ -270,7 +263,7 @@ describe('sqs-producer and sqs-consumer', () => {
     const timeout = setTimeout(resolveDone, 15_000);
     await done;
     clearTimeout(timeout);
-    assert.equal(await waitEmpty(QueueUrl), 0, 'every message deleted');
+    assert.equal(await leftOnceEmpty(QueueUrl), 0, 'every message deleted');
     await stopConsumer(consumer);
     const expectGroup = (group: string, parity: number) =>
       Array.from({ length: 20 }, (_, i) => i)

@@ -4,34 +4,17 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateQueueCommand,
   DeleteMessageCommand,
   GetQueueUrlCommand,
-  type Message,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { type EddyProcess, spawnEddy, tempDataDir } from './harness.ts';
-
-async function receiveAll(
-  sqs: SQSClient,
-  url: string,
-  options: Record<string, unknown> = {},
-): Promise<Message[]> {
-  const all: Message[] = [];
-  for (let i = 0; i < 20; i++) {
-    const { Messages } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, ...options }),
-    );
-    if (!Messages?.length) break;
-    all.push(...Messages);
-  }
-  return all;
-}
+import { counts, drain, eventually } from './helpers.ts';
 
 test('kill -9: acknowledged messages survive, in-flight ones reappear, FIFO order and dedup hold', async () => {
   const dataDir = tempDataDir();
@@ -88,7 +71,9 @@ test('kill -9: acknowledged messages survive, in-flight ones reappear, FIFO orde
     }
 
     // Some in flight, two of them deleted (acknowledged: must stay gone).
-    const inFlight = await receiveAll(sqs, standard, { MaxNumberOfMessages: 5 }).then((m) => m.slice(0, 5));
+    const inFlight = await drain(sqs, standard, { receive: { MaxNumberOfMessages: 5 } }).then((m) =>
+      m.slice(0, 5),
+    );
     const { Messages: fifoInFlight } = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: fifo, MaxNumberOfMessages: 3 }),
     );
@@ -96,7 +81,6 @@ test('kill -9: acknowledged messages survive, in-flight ones reappear, FIFO orde
       fifoInFlight?.map((m) => m.Body),
       ['fifo 0', 'fifo 1', 'fifo 2'],
     );
-    const receivedAt = Date.now();
     const deleted = new Set<string>();
     for (const message of inFlight.slice(0, 2)) {
       await sqs.send(new DeleteMessageCommand({ QueueUrl: standard, ReceiptHandle: message.ReceiptHandle }));
@@ -110,14 +94,18 @@ test('kill -9: acknowledged messages survive, in-flight ones reappear, FIFO orde
     const standardUrl = (await again.send(new GetQueueUrlCommand({ QueueName: 'crash-standard' }))).QueueUrl!;
     const fifoUrl = (await again.send(new GetQueueUrlCommand({ QueueName: 'crash-fifo.fifo' }))).QueueUrl!;
 
-    // Wait until the in-flight messages' 2 s visibility timeout has ended.
-    const wait = receivedAt + 2_500 - Date.now();
-    if (wait > 0) await sleep(wait);
+    // The in-flight messages' 2 s visibility timeout ends on the new process's (system) clock.
+    const inFlightNow = async (url: string) => (await counts(again, url)).notVisible;
+    await eventually(async () => (await inFlightNow(standardUrl)) + (await inFlightNow(fifoUrl)) === 0, {
+      what: 'no message is in flight any more',
+    });
 
-    const survivors = await receiveAll(again, standardUrl, {
-      VisibilityTimeout: 30,
-      MessageAttributeNames: ['All'],
-      MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+    const survivors = await drain(again, standardUrl, {
+      receive: {
+        VisibilityTimeout: 30,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      },
     });
     const bodies = survivors.map((m) => m.Body!);
     assert.equal(new Set(bodies).size, bodies.length, 'no duplicates');
@@ -133,7 +121,7 @@ test('kill -9: acknowledged messages survive, in-flight ones reappear, FIFO orde
     assert.equal(single7?.MessageAttributes?.i?.StringValue, '7', 'attributes survive');
 
     // FIFO: the in-flight head comes back first, the group in order.
-    const fifoMessages = await receiveAll(again, fifoUrl, { VisibilityTimeout: 30 });
+    const fifoMessages = await drain(again, fifoUrl, { receive: { VisibilityTimeout: 30 } });
     assert.deepEqual(
       fifoMessages.map((m) => m.Body),
       Array.from({ length: 10 }, (_, i) => `fifo ${i}`),
@@ -159,7 +147,7 @@ test('kill -9: acknowledged messages survive, in-flight ones reappear, FIFO orde
       }),
     );
     assert.ok(BigInt(fresh.SequenceNumber!) > lastSequence, 'sequence numbers keep increasing');
-    const after = await receiveAll(again, fifoUrl);
+    const after = await drain(again, fifoUrl);
     assert.deepEqual(
       after.map((m) => m.Body),
       ['new'],

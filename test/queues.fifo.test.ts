@@ -8,15 +8,15 @@ import {
   CreateQueueCommand,
   DeleteMessageCommand,
   type Message,
-  ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
   SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { ManualClock } from '../src/runtime/index.ts';
-import { advance, assertAwsError, queueArn, sha256, uniqueName } from './fixtures/queues.ts';
+import { assertAwsError, queueArn, sha256, uniqueName } from './fixtures/queues.ts';
 import { startTestEddy, type TestEddy } from './harness.ts';
+import { drain, EVENTUALLY_MS, receive, receivesWaiting, settlesWithin } from './helpers.ts';
 
 let eddy: TestEddy;
 let sqs: SQSClient;
@@ -50,31 +50,10 @@ function send(url: string, body: string, group: string, dedup?: string) {
   );
 }
 
-async function receive(
-  url: string,
-  options: Partial<ConstructorParameters<typeof ReceiveMessageCommand>[0]> = {},
-): Promise<Message[]> {
-  const { Messages } = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, ...options }),
-  );
-  return Messages ?? [];
-}
-
 const bodies = (messages: Message[]) => messages.map((m) => m.Body);
 
 /** Receives and deletes everything visible, returning the bodies in delivery order. */
-async function drain(url: string): Promise<string[]> {
-  const seen: string[] = [];
-  for (let i = 0; i < 50; i++) {
-    const batch = await receive(url);
-    if (batch.length === 0) break;
-    for (const message of batch) {
-      seen.push(message.Body ?? '');
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle }));
-    }
-  }
-  return seen;
-}
+const drained = async (url: string) => bodies(await drain(sqs, url, { delete: true }));
 
 describe('FIFO ordering', () => {
   test('messages of one group arrive in the order sent, across receives and batches', async () => {
@@ -95,7 +74,7 @@ describe('FIFO ordering', () => {
       ...Array.from({ length: 5 }, (_, i) => `single ${i}`),
       ...Array.from({ length: 10 }, (_, i) => `batch ${i}`),
     ];
-    assert.deepEqual(await drain(url), expected);
+    assert.deepEqual(await drained(url), expected);
   });
 
   test('a group is not delivered while one of its messages is in flight; other groups are', async () => {
@@ -103,22 +82,22 @@ describe('FIFO ordering', () => {
     await send(url, 'a1', 'A', 'a1');
     await send(url, 'a2', 'A', 'a2');
     await send(url, 'b1', 'B', 'b1');
-    const [first] = await receive(url, { MaxNumberOfMessages: 1 });
+    const [first] = await receive(sqs, url, { MaxNumberOfMessages: 1 });
     assert.equal(first?.Body, 'a1');
-    const [second] = await receive(url, { MaxNumberOfMessages: 1 });
+    const [second] = await receive(sqs, url, { MaxNumberOfMessages: 1 });
     assert.equal(second?.Body, 'b1', 'group A is blocked by a1 in flight');
-    assert.deepEqual(await receive(url), [], 'both groups blocked');
+    assert.deepEqual(await receive(sqs, url), [], 'both groups blocked');
     await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: first!.ReceiptHandle }));
-    assert.deepEqual(bodies(await receive(url)), ['a2']);
+    assert.deepEqual(bodies(await receive(sqs, url)), ['a2']);
   });
 
   test('a message whose visibility times out is delivered again before the rest of its group', async () => {
     const url = await fifoQueue({ VisibilityTimeout: '10' });
     for (const body of ['x1', 'x2', 'x3']) await send(url, body, 'X', body);
-    const [first] = await receive(url, { MaxNumberOfMessages: 1 });
+    const [first] = await receive(sqs, url, { MaxNumberOfMessages: 1 });
     assert.equal(first?.Body, 'x1');
-    await advance(clock, 10_000);
-    const again = await receive(url, { MessageSystemAttributeNames: ['ApproximateReceiveCount'] });
+    await eddy.advance(10_000);
+    const again = await receive(sqs, url, { MessageSystemAttributeNames: ['ApproximateReceiveCount'] });
     assert.equal(again[0]?.Body, 'x1');
     assert.equal(again[0]?.Attributes?.ApproximateReceiveCount, '2');
     assert.deepEqual(bodies(again), ['x1', 'x2', 'x3'], 'the whole group, in order');
@@ -128,7 +107,7 @@ describe('FIFO ordering', () => {
     const url = await fifoQueue();
     await send(url, 'r1', 'R', 'r1');
     await send(url, 'r2', 'R', 'r2');
-    const [first] = await receive(url, { MaxNumberOfMessages: 1 });
+    const [first] = await receive(sqs, url, { MaxNumberOfMessages: 1 });
     await sqs.send(
       new ChangeMessageVisibilityCommand({
         QueueUrl: url,
@@ -136,7 +115,7 @@ describe('FIFO ordering', () => {
         VisibilityTimeout: 0,
       }),
     );
-    assert.deepEqual(bodies(await receive(url)), ['r1', 'r2']);
+    assert.deepEqual(bodies(await receive(sqs, url)), ['r1', 'r2']);
   });
 
   test('one receive may return several groups, each in order', async () => {
@@ -145,7 +124,7 @@ describe('FIFO ordering', () => {
       await send(url, `p${i}`, 'P', `p${i}`);
       await send(url, `q${i}`, 'Q', `q${i}`);
     }
-    const all = bodies(await receive(url));
+    const all = bodies(await receive(sqs, url));
     assert.equal(all.length, 6);
     assert.deepEqual(
       all.filter((b) => b?.startsWith('p')),
@@ -173,7 +152,7 @@ describe('FIFO ordering', () => {
       }),
     );
     assert.ok(BigInt(batch.Successful?.[0]?.SequenceNumber ?? '0') > sequence.at(-1)!);
-    const messages = await receive(url, { MessageSystemAttributeNames: ['All'] });
+    const messages = await receive(sqs, url, { MessageSystemAttributeNames: ['All'] });
     assert.deepEqual(
       messages.map((m) => BigInt(m.Attributes?.SequenceNumber ?? '0')),
       [...sequence, BigInt(batch.Successful![0]!.SequenceNumber!)],
@@ -188,18 +167,14 @@ describe('FIFO long polling', () => {
     const url = await fifoQueue();
     await send(url, 'one', 'g', '1');
     await send(url, 'two', 'g', '2');
-    const [inFlight] = await receive(url, { MaxNumberOfMessages: 1 });
+    const [inFlight] = await receive(sqs, url, { MaxNumberOfMessages: 1 });
     assert.equal(inFlight?.Body, 'one');
     // On the manual clock the 20 s wait never ends by itself: only a wake answers this poll.
-    const polling = receive(url, { WaitTimeSeconds: 20 });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const polling = receive(sqs, url, { WaitTimeSeconds: 20 });
+    await receivesWaiting(eddy, 1);
     await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: inFlight!.ReceiptHandle }));
-    const answer = await Promise.race([
-      polling,
-      new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 5_000)),
-    ]);
-    assert.notEqual(answer, 'still waiting');
-    assert.deepEqual(bodies(answer as Message[]), ['two']);
+    const answer = await settlesWithin(polling, EVENTUALLY_MS, 'the long poll blocked by its group');
+    assert.deepEqual(bodies(answer), ['two']);
   });
 });
 
@@ -209,14 +184,14 @@ describe('FIFO deduplication', () => {
     await send(url, 'original', 'D', 'same-id');
     const duplicate = await send(url, 'duplicate', 'D', 'same-id');
     assert.ok(duplicate.MessageId, 'the duplicate send succeeds');
-    assert.deepEqual(await drain(url), ['original']);
+    assert.deepEqual(await drained(url), ['original']);
     // Tracked even after the message was received and deleted.
-    await advance(clock, 4 * 60_000);
+    await eddy.advance(4 * 60_000);
     await send(url, 'still duplicate', 'D', 'same-id');
-    assert.deepEqual(await drain(url), []);
-    await advance(clock, 60_000 + 1_000);
+    assert.deepEqual(await drained(url), []);
+    await eddy.advance(60_000 + 1_000);
     await send(url, 'after the interval', 'D', 'same-id');
-    assert.deepEqual(await drain(url), ['after the interval']);
+    assert.deepEqual(await drained(url), ['after the interval']);
   });
 
   test('ContentBasedDeduplication uses the SHA-256 of the body; an explicit id overrides it', async () => {
@@ -227,7 +202,7 @@ describe('FIFO deduplication', () => {
     await send(url, 'same body', 'C', 'explicit');
     // An explicit id equal to the generated one is a duplicate of the first.
     await send(url, 'different body', 'C', sha256('same body'));
-    const messages = await receive(url, { MessageSystemAttributeNames: ['MessageDeduplicationId'] });
+    const messages = await receive(sqs, url, { MessageSystemAttributeNames: ['MessageDeduplicationId'] });
     assert.deepEqual(bodies(messages), ['same body', 'other body', 'same body']);
     assert.equal(messages[0]?.Attributes?.MessageDeduplicationId, sha256('same body'));
   });
@@ -250,7 +225,7 @@ describe('FIFO deduplication', () => {
         MessageAttributes: { a: { DataType: 'String', StringValue: '2' } },
       }),
     );
-    assert.equal((await receive(url)).length, 1);
+    assert.equal((await receive(sqs, url)).length, 1);
   });
 
   test('DeduplicationScope messageGroup deduplicates per group; queue scope across groups', async () => {
@@ -261,12 +236,12 @@ describe('FIFO deduplication', () => {
     await send(perGroup, 'g1', 'G1', 'dup');
     await send(perGroup, 'g2', 'G2', 'dup');
     await send(perGroup, 'g1 again', 'G1', 'dup');
-    assert.deepEqual((await drain(perGroup)).sort(), ['g1', 'g2']);
+    assert.deepEqual((await drained(perGroup)).sort(), ['g1', 'g2']);
 
     const perQueue = await fifoQueue({ DeduplicationScope: 'queue' });
     await send(perQueue, 'g1', 'G1', 'dup');
     await send(perQueue, 'g2', 'G2', 'dup');
-    assert.deepEqual(await drain(perQueue), ['g1']);
+    assert.deepEqual(await drained(perQueue), ['g1']);
   });
 
   test('FifoThroughputLimit perMessageGroupId needs DeduplicationScope messageGroup', async () => {
@@ -329,9 +304,9 @@ describe('FIFO rules', () => {
       /DelaySeconds/,
     );
     await send(url, 'queue-delayed', 'g', 'qd');
-    assert.deepEqual(await receive(url), []);
-    await advance(clock, 10_000);
-    assert.deepEqual(bodies(await receive(url)), ['queue-delayed']);
+    assert.deepEqual(await receive(sqs, url), []);
+    await eddy.advance(10_000);
+    assert.deepEqual(bodies(await receive(sqs, url)), ['queue-delayed']);
   });
 
   test('MessageGroupId and MessageDeduplicationId: at most 128 allowed characters', async () => {
@@ -380,9 +355,9 @@ describe('ReceiveRequestAttemptId', () => {
   test('a retry with the same attempt id returns the same messages and receipt handles', async () => {
     const url = await fifoQueue();
     for (let i = 0; i < 3; i++) await send(url, `m${i}`, 'A', `m${i}`);
-    const first = await receive(url, { ReceiveRequestAttemptId: 'attempt-1', MaxNumberOfMessages: 2 });
+    const first = await receive(sqs, url, { ReceiveRequestAttemptId: 'attempt-1', MaxNumberOfMessages: 2 });
     assert.deepEqual(bodies(first), ['m0', 'm1']);
-    const retry = await receive(url, { ReceiveRequestAttemptId: 'attempt-1', MaxNumberOfMessages: 2 });
+    const retry = await receive(sqs, url, { ReceiveRequestAttemptId: 'attempt-1', MaxNumberOfMessages: 2 });
     assert.deepEqual(
       retry.map((m) => m.MessageId),
       first.map((m) => m.MessageId),
@@ -391,25 +366,29 @@ describe('ReceiveRequestAttemptId', () => {
       retry.map((m) => m.ReceiptHandle),
       first.map((m) => m.ReceiptHandle),
     );
-    assert.deepEqual(await receive(url, { ReceiveRequestAttemptId: 'attempt-2' }), [], 'group A in flight');
+    assert.deepEqual(
+      await receive(sqs, url, { ReceiveRequestAttemptId: 'attempt-2' }),
+      [],
+      'group A in flight',
+    );
     // The handles of the retry work.
     for (const message of retry) {
       await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle }));
     }
-    assert.deepEqual(bodies(await receive(url)), ['m2']);
+    assert.deepEqual(bodies(await receive(sqs, url)), ['m2']);
   });
 
   test('a retry within the visibility timeout resets it', async () => {
     const url = await fifoQueue({ VisibilityTimeout: '30' });
     await send(url, 'v', 'V', 'v');
-    const [first] = await receive(url, { ReceiveRequestAttemptId: 'reset' });
-    await advance(clock, 20_000);
-    const [retry] = await receive(url, { ReceiveRequestAttemptId: 'reset' });
+    const [first] = await receive(sqs, url, { ReceiveRequestAttemptId: 'reset' });
+    await eddy.advance(20_000);
+    const [retry] = await receive(sqs, url, { ReceiveRequestAttemptId: 'reset' });
     assert.equal(retry?.MessageId, first?.MessageId);
-    await advance(clock, 20_000);
-    assert.deepEqual(await receive(url), [], 'still invisible 40 s after the first receive');
-    await advance(clock, 10_000);
-    assert.deepEqual(bodies(await receive(url)), ['v']);
+    await eddy.advance(20_000);
+    assert.deepEqual(await receive(sqs, url), [], 'still invisible 40 s after the first receive');
+    await eddy.advance(10_000);
+    assert.deepEqual(bodies(await receive(sqs, url)), ['v']);
   });
 });
 
@@ -420,7 +399,7 @@ describe('fair standard queues', () => {
       new SendMessageCommand({ QueueUrl: url, MessageBody: 't', MessageGroupId: 'tenant-1' }),
     );
     assert.equal(sent.SequenceNumber, undefined);
-    const [message] = await receive(url!, { MessageSystemAttributeNames: ['MessageGroupId'] });
+    const [message] = await receive(sqs, url!, { MessageSystemAttributeNames: ['MessageGroupId'] });
     assert.equal(message?.Attributes?.MessageGroupId, 'tenant-1');
   });
 
@@ -439,10 +418,10 @@ describe('fair standard queues', () => {
       );
     }
     // The noisy tenant now has 20 messages in flight and 10 waiting.
-    await receive(url!);
-    await receive(url!);
+    await receive(sqs, url!);
+    await receive(sqs, url!);
     await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'quiet', MessageGroupId: 'quiet' }));
-    const next = bodies(await receive(url!));
+    const next = bodies(await receive(sqs, url!));
     assert.ok(
       next.includes('quiet'),
       `the quiet tenant's message comes with the next receive: ${next.join(', ')}`,

@@ -8,16 +8,16 @@ import { after, before, test } from 'node:test';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   type ContainerDefinition,
-  DescribeTasksCommand,
   ECSClient,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
   StopTaskCommand,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { skipWithoutEngine, TEST_IMAGE } from './container-engine.ts';
 import { startTestEddy, type TestEddy } from './harness.ts';
+import { eventually, receiveAll, taskWhen } from './helpers.ts';
 
 const skip = await skipWithoutEngine();
 
@@ -64,16 +64,7 @@ async function run(family: string, container: Partial<ContainerDefinition>): Pro
   return tasks![0]!;
 }
 
-async function waitFor(arn: string, done: (task: Task) => boolean, timeoutMs = 20_000): Promise<Task> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { tasks } = await ecs.send(new DescribeTasksCommand({ tasks: [arn] }));
-    const task = tasks![0]!;
-    if (done(task)) return task;
-    if (Date.now() > deadline) throw new Error(`task never got there: ${JSON.stringify(task)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const waitFor = (arn: string, done: (task: Task) => boolean) => taskWhen(ecs, arn, done);
 
 const stopped = (task: Task) => task.lastStatus === 'STOPPED';
 
@@ -101,8 +92,7 @@ test('a container task runs, logs to CloudWatch Logs, reads its metadata and cal
 
   const logs = eddy.client(CloudWatchLogsClient);
   const taskId = started.taskArn!.split('/').at(-1)!;
-  let lines: string[] = [];
-  for (const deadline = Date.now() + 5000; lines.length < 3 && Date.now() < deadline; ) {
+  await eventually(async () => {
     const { events } = await logs
       .send(
         new GetLogEventsCommand({
@@ -112,12 +102,12 @@ test('a container task runs, logs to CloudWatch Logs, reads its metadata and cal
         }),
       )
       .catch(() => ({ events: [] }));
-    lines = (events ?? []).map((event) => event.message!);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.deepEqual([...lines].sort(), ['"Family":"in-a-container"', 'region=us-east-1', 'to stderr']);
+    const lines = (events ?? []).map((event) => event.message!);
+    assert.deepEqual([...lines].sort(), ['"Family":"in-a-container"', 'region=us-east-1', 'to stderr']);
+    return true;
+  });
 
-  const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 2 }));
+  const Messages = await receiveAll(sqs, QueueUrl!, 1);
   assert.equal(Messages?.[0]?.Body, 'hello-from-podman');
 });
 

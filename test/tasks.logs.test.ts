@@ -12,6 +12,7 @@ import {
   RunTaskCommand,
 } from '@aws-sdk/client-ecs';
 import { startTestEddy, type TestEddy } from './harness.ts';
+import { eventually } from './helpers.ts';
 
 let eddy: TestEddy;
 let ecs: ECSClient;
@@ -65,11 +66,10 @@ test('awslogs: stdout and stderr lines reach the log stream ECS names, in order'
   const taskArn = tasks![0]!.taskArn!;
   const taskId = taskArn.split('/').at(-1)!;
 
-  const deadline = Date.now() + 10_000;
-  let messages: string[] = [];
-  while (Date.now() < deadline) {
-    const { tasks: [task] = [] } = await ecs.send(new DescribeTasksCommand({ tasks: [taskArn] }));
-    if (task?.lastStatus === 'STOPPED') {
+  const messages = await eventually(
+    async () => {
+      const { tasks: [task] = [] } = await ecs.send(new DescribeTasksCommand({ tasks: [taskArn] }));
+      if (task?.lastStatus !== 'STOPPED') return undefined;
       const got = await logs
         .send(
           new GetLogEventsCommand({
@@ -79,11 +79,11 @@ test('awslogs: stdout and stderr lines reach the log stream ECS names, in order'
           }),
         )
         .catch(() => ({ events: [] }));
-      messages = (got.events ?? []).map((event) => event.message!);
-      if (messages.length >= 3) break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+      const lines = (got.events ?? []).map((event) => event.message!);
+      return lines.length >= 3 && lines;
+    },
+    { what: 'the task stopped and its three lines are in its log stream' },
+  );
   // stdout and stderr are separate pipes: their relative order is not defined, each one's is.
   assert.deepEqual([...messages].sort(), ['one', 'three', 'two']);
   assert.ok(messages.indexOf('one') < messages.indexOf('three'));

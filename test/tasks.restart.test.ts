@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import {
-  DescribeTasksCommand,
   ECSClient,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
@@ -13,17 +12,9 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { type EddyProcess, spawnEddy, tempDataDir } from './harness.ts';
+import { taskWhen } from './helpers.ts';
 
-async function waitFor(ecs: ECSClient, arn: string, done: (task: Task) => boolean, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { tasks } = await ecs.send(new DescribeTasksCommand({ tasks: [arn] }));
-    const task = tasks![0]!;
-    if (done(task)) return task;
-    if (Date.now() > deadline) throw new Error(`task never got there: ${JSON.stringify(task)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const waitFor = (ecs: ECSClient, arn: string, done: (task: Task) => boolean) => taskWhen(ecs, arn, done);
 
 const alive = (pid: number) => {
   try {

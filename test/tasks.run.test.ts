@@ -3,13 +3,12 @@
 // start, what a task's process is given (environment, credentials, eddy as its AWS endpoint, the
 // metadata endpoint), state-change events routed to a queue, and the event bus's ECS target kind.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   type ContainerDefinition,
-  DescribeTasksCommand,
   ECSClient,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
@@ -23,14 +22,10 @@ import {
   PutRuleCommand,
   PutTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { type Message, SQSClient } from '@aws-sdk/client-sqs';
+import { ManualClock } from '../src/runtime/index.ts';
 import { startTestEddy, TEST_ACCOUNT, type TestEddy } from './harness.ts';
+import { eventually, queueWithArn, receiveAll, stopEveryTask, taskWhen } from './helpers.ts';
 
 let eddy: TestEddy;
 let ecs: ECSClient;
@@ -54,8 +49,13 @@ after(async () => {
 });
 
 /** Registers a one-container Fargate task definition. */
-async function register(family: string, container: Partial<ContainerDefinition>, extra: object = {}) {
-  const { taskDefinition } = await ecs.send(
+async function register(
+  family: string,
+  container: Partial<ContainerDefinition>,
+  extra: object = {},
+  client = ecs,
+) {
+  const { taskDefinition } = await client.send(
     new RegisterTaskDefinitionCommand({
       family,
       networkMode: 'awsvpc',
@@ -69,51 +69,24 @@ async function register(family: string, container: Partial<ContainerDefinition>,
   return taskDefinition!;
 }
 
-async function run(taskDefinition: string, extra: object = {}): Promise<Task> {
-  const { tasks, failures } = await ecs.send(
+async function run(taskDefinition: string, extra: object = {}, client = ecs): Promise<Task> {
+  const { tasks, failures } = await client.send(
     new RunTaskCommand({ taskDefinition, launchType: 'FARGATE', networkConfiguration: network, ...extra }),
   );
   assert.deepEqual(failures, []);
   return tasks![0]!;
 }
 
-async function describe(arn: string): Promise<Task> {
-  const { tasks } = await ecs.send(new DescribeTasksCommand({ tasks: [arn], include: ['TAGS'] }));
-  return tasks![0]!;
-}
-
-/** Polls DescribeTasks until the task satisfies `done`. */
-async function waitFor(arn: string, done: (task: Task) => boolean, timeoutMs = 15_000): Promise<Task> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const task = await describe(arn);
-    if (done(task)) return task;
-    if (Date.now() > deadline) throw new Error(`task never got there: ${JSON.stringify(task)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const waitFor = (arn: string, done: (task: Task) => boolean, timeoutMs = 20_000) =>
+  taskWhen(ecs, arn, done, { timeoutMs, include: ['TAGS'] });
 
 const stopped = (task: Task) => task.lastStatus === 'STOPPED';
 
-async function queue(name: string) {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  return { url: QueueUrl!, arn: Attributes!.QueueArn! };
-}
+const queue = (name: string) => queueWithArn(sqs, name);
 
-async function receive(url: string, until: (messages: Message[]) => boolean, seconds = 15) {
-  const messages: Message[] = [];
-  const deadline = Date.now() + seconds * 1000;
-  while (!until(messages) && Date.now() < deadline) {
-    const { Messages } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-    );
-    messages.push(...(Messages ?? []));
-  }
-  return messages;
-}
+/** Receives from the queue until `enough` says what came is enough (bounded). */
+const receive = (url: string, enough: (messages: Message[]) => boolean, seconds = 15) =>
+  receiveAll(sqs, url, enough, { timeoutMs: seconds * 1000 });
 
 test('a task runs its command: PROVISIONING → RUNNING → STOPPED with the exit code and every timestamp', async () => {
   const definition = await register('exit-three', {
@@ -186,33 +159,61 @@ test('a non-essential container may exit; when the essential one exits, the othe
 });
 
 test('StopTask sends SIGTERM; a container that ignores it is killed after its stopTimeout', async () => {
-  const polite = await register('polite-sleeper', { command: ['sleep', '30'] });
-  const stubborn = await register('stubborn-sleeper', {
-    command: ['sh', '-c', 'trap "" TERM; sleep 30 & wait; sleep 30'],
-    stopTimeout: 2,
-  });
-  const first = await run(polite.taskDefinitionArn!);
-  const second = await run(stubborn.taskDefinitionArn!);
-  await waitFor(first.taskArn!, (task) => task.lastStatus === 'RUNNING');
-  await waitFor(second.taskArn!, (task) => task.lastStatus === 'RUNNING');
+  // On a ManualClock the stopTimeout ends when the test moves the clock past it, and not before.
+  const timed = await startTestEddy({ clock: new ManualClock(Date.UTC(2025, 0, 1)) });
+  const tecs = timed.client(ECSClient);
+  const waitOn = (arn: string, done: (task: Task) => boolean) => taskWhen(tecs, arn, done);
+  const out = join(scratch, 'stubborn.log');
+  const said = () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n') : []);
+  try {
+    const polite = await register('polite-sleeper', { command: ['sleep', '30'] }, {}, tecs);
+    // Notes the SIGTERM and carries on; answers SIGUSR1 to show it is still alive.
+    const stubborn = await register(
+      'stubborn-sleeper',
+      {
+        command: [
+          'sh',
+          '-c',
+          'trap "echo term >> $OUT" TERM; trap "echo alive >> $OUT" USR1; echo ready >> $OUT; while true; do sleep 0.1; done',
+        ],
+        environment: [{ name: 'OUT', value: out }],
+        stopTimeout: 2,
+      },
+      {},
+      tecs,
+    );
+    const first = await run(polite.taskDefinitionArn!, {}, tecs);
+    const second = await run(stubborn.taskDefinitionArn!, {}, tecs);
+    await waitOn(first.taskArn!, (task) => task.lastStatus === 'RUNNING');
+    const running = await waitOn(second.taskArn!, (task) => task.lastStatus === 'RUNNING');
+    const pid = Number(running.containers?.[0]?.runtimeId);
+    await eventually(() => said().includes('ready'), { what: 'the stubborn container set its traps' });
 
-  const { task: stopping } = await ecs.send(
-    new StopTaskCommand({ task: first.taskArn!, reason: 'done for today' }),
-  );
-  assert.equal(stopping?.desiredStatus, 'STOPPED');
-  assert.equal(stopping?.stopCode, 'UserInitiated');
-  assert.equal(stopping?.stoppedReason, 'done for today');
-  const politeDone = await waitFor(first.taskArn!, stopped);
-  assert.equal(politeDone.containers?.[0]?.exitCode, 143); // 128 + SIGTERM, as Docker reports it
+    const { task: stopping } = await tecs.send(
+      new StopTaskCommand({ task: first.taskArn!, reason: 'done for today' }),
+    );
+    assert.equal(stopping?.desiredStatus, 'STOPPED');
+    assert.equal(stopping?.stopCode, 'UserInitiated');
+    assert.equal(stopping?.stoppedReason, 'done for today');
+    const politeDone = await waitOn(first.taskArn!, stopped);
+    assert.equal(politeDone.containers?.[0]?.exitCode, 143); // 128 + SIGTERM, as Docker reports it
 
-  const askedAt = Date.now();
-  await ecs.send(new StopTaskCommand({ cluster: 'default', task: second.taskArn!.split('/').at(-1)! }));
-  const stubbornDone = await waitFor(second.taskArn!, stopped);
-  const took = Date.now() - askedAt;
-  assert.equal(stubbornDone.containers?.[0]?.exitCode, 137); // 128 + SIGKILL
-  assert.equal(stubbornDone.stopCode, 'UserInitiated');
-  assert.equal(stubbornDone.stoppedReason, 'Task stopped by user');
-  assert.ok(took >= 1900 && took < 6000, `SIGKILL came after ${took} ms, not after the 2 s stopTimeout`);
+    await tecs.send(new StopTaskCommand({ cluster: 'default', task: second.taskArn!.split('/').at(-1)! }));
+    await eventually(() => said().includes('term'), { what: 'the SIGTERM reached the stubborn container' });
+    await timed.advance(1_999);
+    process.kill(pid, 'SIGUSR1');
+    await eventually(() => said().includes('alive'), { what: 'still alive 1 ms before its 2 s stopTimeout' });
+    assert.notEqual((await waitOn(second.taskArn!, () => true)).lastStatus, 'STOPPED');
+    await timed.advance(1);
+    const stubbornDone = await waitOn(second.taskArn!, stopped);
+    assert.equal(stubbornDone.containers?.[0]?.exitCode, 137); // 128 + SIGKILL
+    assert.equal(stubbornDone.stopCode, 'UserInitiated');
+    assert.equal(stubbornDone.stoppedReason, 'Task stopped by user');
+  } finally {
+    await stopEveryTask(tecs);
+    tecs.destroy();
+    await timed.stop();
+  }
 });
 
 test('a command that cannot start stops the task with TaskFailedToStart and says why', async () => {

@@ -7,6 +7,7 @@ import {
   CreateServiceCommand,
   DeleteServiceCommand,
   DescribeServicesCommand,
+  DescribeTasksCommand,
   ECSClient,
   InvalidParameterException,
   ListServicesCommand,
@@ -18,13 +19,10 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { ManualClock } from '../src/runtime/index.ts';
 import { startTestEddy, type TestEddy } from './harness.ts';
+import { eventually, queueWithArn, receiveAll, stopEveryTask } from './helpers.ts';
 
 let eddy: TestEddy;
 let ecs: ECSClient;
@@ -35,12 +33,13 @@ before(async () => {
   ecs = eddy.client(ECSClient);
 });
 after(async () => {
+  if (ecs) await stopEveryTask(ecs);
   ecs?.destroy();
   await eddy?.stop();
 });
 
-async function register(family: string, command: string[]): Promise<string> {
-  const { taskDefinition } = await ecs.send(
+async function register(family: string, command: string[], client = ecs): Promise<string> {
+  const { taskDefinition } = await client.send(
     new RegisterTaskDefinitionCommand({
       family,
       networkMode: 'awsvpc',
@@ -53,24 +52,21 @@ async function register(family: string, command: string[]): Promise<string> {
   return taskDefinition!.taskDefinitionArn!;
 }
 
-async function describe(name: string): Promise<Service> {
-  const { services } = await ecs.send(new DescribeServicesCommand({ services: [name] }));
+async function describe(name: string, client = ecs): Promise<Service> {
+  const { services } = await client.send(new DescribeServicesCommand({ services: [name] }));
   return services![0]!;
 }
 
-async function waitFor(
-  name: string,
-  done: (service: Service) => boolean,
-  timeoutMs = 20_000,
-): Promise<Service> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const service = await describe(name);
-    if (done(service)) return service;
-    if (Date.now() > deadline)
-      throw new Error(`service never got there: ${JSON.stringify(service, null, 1)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Polls DescribeServices until the service satisfies `done`. */
+function waitFor(name: string, done: (service: Service) => boolean): Promise<Service> {
+  let last: Service | undefined;
+  return eventually(
+    async () => {
+      last = await describe(name);
+      return done(last) ? last : undefined;
+    },
+    { timeoutMs: 20_000, intervalMs: 100, what: () => `service got there: ${JSON.stringify(last, null, 1)}` },
+  );
 }
 
 const taskArns = async (serviceName: string) =>
@@ -97,21 +93,20 @@ test('a service keeps desiredCount tasks running, replaces a stopped one, and sc
 
   await ecs.send(new StopTaskCommand({ task: first[0]!, reason: 'testing replacement' }));
   // Counts are the scheduler's last look, as in ECS: wait for the replacement in ListTasks.
-  const replacedBy = Date.now() + 10_000;
-  let second = await taskArns('workers');
-  while ((second.length !== 3 || second.includes(first[0]!)) && Date.now() < replacedBy) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    second = await taskArns('workers');
-  }
+  const second = await eventually(
+    async () => {
+      const arns = await taskArns('workers');
+      return arns.length === 3 && !arns.includes(first[0]!) && arns;
+    },
+    { intervalMs: 100 },
+  ).catch(() => taskArns('workers'));
   assert.equal(second.length, 3);
   assert.ok(!second.includes(first[0]!), 'the stopped task was replaced by a new one');
   await waitFor('workers', (candidate) => candidate.runningCount === 3 && candidate.pendingCount === 0);
 
   await ecs.send(new UpdateServiceCommand({ service: 'workers', desiredCount: 1 }));
   await waitFor('workers', (candidate) => candidate.runningCount === 1 && candidate.pendingCount === 0);
-  const deadline = Date.now() + 10_000;
-  while ((await taskArns('workers')).length !== 1 && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 100));
+  await eventually(async () => (await taskArns('workers')).length === 1, { intervalMs: 100 }).catch(() => {});
   assert.equal((await taskArns('workers')).length, 1);
 });
 
@@ -142,23 +137,59 @@ test('a new task definition rolls out and the old deployment drains', async () =
 });
 
 test('tasks that keep failing trip the deployment circuit breaker', async () => {
-  const failing = await register('crasher', ['sh', '-c', 'exit 3']);
-  await ecs.send(
-    new CreateServiceCommand({
-      serviceName: 'crasher',
-      taskDefinition: failing,
-      desiredCount: 2,
-      launchType: 'FARGATE',
-      networkConfiguration,
-      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
-    }),
-  );
-  const failed = await waitFor(
-    'crasher',
-    (candidate) => candidate.deployments?.[0]?.rolloutState === 'FAILED',
-  );
-  assert.ok((failed.deployments?.[0]?.failedTasks ?? 0) >= 3);
-  assert.ok(failed.events?.some((event) => /deployment failed: tasks failed to start/.test(event.message!)));
+  // On a ManualClock the scheduler looks once per second the test moves it, so each start of a task
+  // shows, in clock time, how long the back-off held it.
+  const timed = await startTestEddy({ clock: new ManualClock(Date.UTC(2025, 0, 1)) });
+  const tecs = timed.client(ECSClient);
+  try {
+    const failing = await register('crasher', ['sh', '-c', 'exit 3'], tecs);
+    await tecs.send(
+      new CreateServiceCommand({
+        serviceName: 'crasher',
+        taskDefinition: failing,
+        desiredCount: 2,
+        launchType: 'FARGATE',
+        networkConfiguration,
+        deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
+      }),
+    );
+    const tasksOf = async (desiredStatus: 'RUNNING' | 'STOPPED') =>
+      (await tecs.send(new ListTasksCommand({ serviceName: 'crasher', desiredStatus }))).taskArns ?? [];
+    const failed = await eventually(
+      async () => {
+        // The crashing tasks end (real processes) before the scheduler's next look counts them.
+        await eventually(async () => (await tasksOf('RUNNING')).length === 0);
+        await timed.advance(1_000);
+        const service = await describe('crasher', tecs);
+        return service.deployments?.[0]?.rolloutState === 'FAILED' && service;
+      },
+      { timeoutMs: 60_000 },
+    );
+    assert.ok((failed.deployments?.[0]?.failedTasks ?? 0) >= 3);
+    assert.ok(
+      failed.events?.some((event) => /deployment failed: tasks failed to start/.test(event.message!)),
+    );
+
+    // Back-off: after the second failure in a row no task starts for 2 s.
+    const failures = (failed.events ?? [])
+      .filter((event) => /task \w+ failed:/.test(event.message!))
+      .map((event) => event.createdAt!.getTime())
+      .sort((a, b) => a - b);
+    const { tasks = [] } = await tecs.send(new DescribeTasksCommand({ tasks: await tasksOf('STOPPED') }));
+    const starts = [...new Set(tasks.map((task) => task.createdAt!.getTime()))].sort((a, b) => a - b);
+    assert.ok(failures.length >= 2 && starts.length >= 2, `failures at ${failures}, starts at ${starts}`);
+    const secondFailure = failures[1]!;
+    const nextStart = starts.find((start) => start > secondFailure);
+    assert.ok(nextStart !== undefined, `a start after the failures at ${failures}: ${starts}`);
+    assert.ok(
+      nextStart - secondFailure >= 2_000,
+      `started again ${nextStart - secondFailure} ms after the second failure, not after a 2 s back-off`,
+    );
+  } finally {
+    await stopEveryTask(tecs);
+    tecs.destroy();
+    await timed.stop();
+  }
 });
 
 test('delete: refused while scaled above 0 unless forced; then the service drains to INACTIVE', async () => {
@@ -211,10 +242,7 @@ test('errors: unknown service, a second service of the same name', async () => {
 test('a service reaching a steady state is an "ECS Service Action" event on the default bus', async () => {
   const sqs = eddy.client(SQSClient);
   const events = eddy.client(EventBridgeClient);
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'service-actions' }));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
+  const { url: QueueUrl, arn: queueArn } = await queueWithArn(sqs, 'service-actions');
   await events.send(
     new PutRuleCommand({
       Name: 'service-actions',
@@ -222,7 +250,7 @@ test('a service reaching a steady state is an "ECS Service Action" event on the 
     }),
   );
   await events.send(
-    new PutTargetsCommand({ Rule: 'service-actions', Targets: [{ Id: 'q', Arn: Attributes!.QueueArn }] }),
+    new PutTargetsCommand({ Rule: 'service-actions', Targets: [{ Id: 'q', Arn: queueArn }] }),
   );
   const sleeper = await register('steady', ['sleep', '60']);
   const { service } = await ecs.send(
@@ -234,7 +262,7 @@ test('a service reaching a steady state is an "ECS Service Action" event on the 
       networkConfiguration,
     }),
   );
-  const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 10 }));
+  const Messages = await receiveAll(sqs, QueueUrl, 1);
   const event = JSON.parse(Messages![0]!.Body!) as {
     resources: string[];
     detail: { eventName: string; eventType: string };

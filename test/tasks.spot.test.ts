@@ -4,31 +4,24 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import {
-  DescribeTasksCommand,
-  ECSClient,
-  RegisterTaskDefinitionCommand,
-  RunTaskCommand,
-  type Task,
-} from '@aws-sdk/client-ecs';
+import { ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { ManualClock } from '../src/runtime/index.ts';
 import { startTestEddy, type TestEddy } from './harness.ts';
+import { eventually, queueWithArn, receiveAll, stopEveryTask, taskWhen } from './helpers.ts';
 
 const BIN = resolve(import.meta.dirname, '../bin/eddy.js');
 let eddy: TestEddy;
 let ecs: ECSClient;
 
+// The notice and the stop timeout run on the clock: a test moves it to end them.
 before(async () => {
-  eddy = await startTestEddy();
+  eddy = await startTestEddy({ clock: new ManualClock(Date.UTC(2025, 0, 1)) });
   ecs = eddy.client(ECSClient);
 });
 after(async () => {
+  if (ecs) await stopEveryTask(ecs);
   ecs?.destroy();
   await eddy?.stop();
 });
@@ -54,15 +47,7 @@ async function runSpot(family: string, script: string): Promise<string> {
   return tasks![0]!.taskArn!;
 }
 
-async function waitFor(arn: string, done: (task: Task) => boolean): Promise<Task> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const { tasks } = await ecs.send(new DescribeTasksCommand({ tasks: [arn] }));
-    if (done(tasks![0]!)) return tasks![0]!;
-    if (Date.now() > deadline) throw new Error(`task never got there: ${JSON.stringify(tasks![0])}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = (arn: string, done: (task: Task) => boolean) => taskWhen(ecs, arn, done);
 
 const interrupt = (arn: string, notice: number) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
@@ -76,19 +61,14 @@ const interrupt = (arn: string, notice: number) =>
 test('a task that exits on the SIGTERM stops with SpotInterruption; the notice is an event first', async () => {
   const sqs = eddy.client(SQSClient);
   const events = eddy.client(EventBridgeClient);
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'spot-events' }));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
+  const { url: QueueUrl, arn: queueArn } = await queueWithArn(sqs, 'spot-events');
   await events.send(
     new PutRuleCommand({
       Name: 'spot-notices',
       EventPattern: JSON.stringify({ source: ['aws.ecs'], detail: { stopCode: ['TerminationNotice'] } }),
     }),
   );
-  await events.send(
-    new PutTargetsCommand({ Rule: 'spot-notices', Targets: [{ Id: 'q', Arn: Attributes!.QueueArn }] }),
-  );
+  await events.send(new PutTargetsCommand({ Rule: 'spot-notices', Targets: [{ Id: 'q', Arn: queueArn }] }));
 
   const arn = await runSpot('spot-graceful', 'trap "exit 0" TERM; while true; do sleep 0.1; done');
   await waitFor(arn, (task) => task.lastStatus === 'RUNNING');
@@ -100,7 +80,7 @@ test('a task that exits on the SIGTERM stops with SpotInterruption; the notice i
   assert.equal(stopped.stoppedReason, 'Your Spot Task was interrupted.');
   assert.equal(stopped.containers?.[0]?.exitCode, 0);
 
-  const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 5 }));
+  const Messages = await receiveAll(sqs, QueueUrl, 1);
   const notice = JSON.parse(Messages![0]!.Body!) as { detail: { taskArn: string; lastStatus: string } };
   assert.equal(notice.detail.taskArn, arn);
   assert.equal(notice.detail.lastStatus, 'RUNNING');
@@ -111,13 +91,23 @@ test('a task that exits on the SIGTERM stops with SpotInterruption; the notice i
 test('a task that ignores the SIGTERM is stopped when the notice runs out', async () => {
   const arn = await runSpot('spot-stubborn', 'trap "" TERM; while true; do sleep 0.1; done');
   await waitFor(arn, (task) => task.lastStatus === 'RUNNING');
-  const started = Date.now();
   assert.equal((await interrupt(arn, 1)).code, 0);
   const noticed = await waitFor(arn, (task) => task.stopCode === 'TerminationNotice');
   assert.equal(noticed.lastStatus, 'RUNNING');
-  const stopped = await waitFor(arn, (task) => task.lastStatus === 'STOPPED');
+  await eddy.advance(999);
+  const stillNoticed = await waitFor(arn, () => true);
+  assert.equal(stillNoticed.stopCode, 'TerminationNotice', 'not before the notice ran out');
+  assert.equal(stillNoticed.desiredStatus, 'RUNNING', 'not before the notice ran out');
+  await eddy.advance(1);
+  await waitFor(arn, (task) => task.stopCode === 'SpotInterruption');
+  // The stop's SIGTERM is ignored too: the SIGKILL follows once the clock passes its 2 s stopTimeout.
+  const stopped = await eventually(async () => {
+    await eddy.advance(2_000);
+    const task = await waitFor(arn, () => true);
+    return task.lastStatus === 'STOPPED' && task;
+  });
   assert.equal(stopped.stopCode, 'SpotInterruption');
-  assert.ok(Date.now() - started >= 1000, 'not before the notice ran out');
+  assert.equal(stopped.containers?.[0]?.exitCode, 137, 'killed once its stopTimeout passed');
 });
 
 test('only FARGATE_SPOT tasks can be interrupted; unknown tasks are refused', async () => {

@@ -12,16 +12,10 @@ import {
   SubscriptionLimitExceededException,
   TopicLimitExceededException,
 } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LIMITS } from '../src/services/topics/registry.ts';
 import { startTestEddy, TEST_ACCOUNT, TEST_REGION, type TestEddy } from './harness.ts';
+import { queueWithArn, receiveAll } from './helpers.ts';
 
 let eddy: TestEddy;
 let sns: SNSClient;
@@ -38,13 +32,7 @@ after(async () => {
   await eddy?.stop();
 });
 
-async function queue(name: string, attributes: Record<string, string> = {}) {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  return { url: QueueUrl!, arn: Attributes!.QueueArn! };
-}
+const queue = (name: string, attributes: Record<string, string> = {}) => queueWithArn(sqs, name, attributes);
 
 /** Runs `count` jobs, `width` at a time. */
 async function inParallel(count: number, width: number, job: (index: number) => Promise<unknown>) {
@@ -234,25 +222,7 @@ test('FIFO: concurrent publishers keep each group in order, and duplicates are d
     }),
   );
 
-  const received: Message[] = [];
-  const deadline = Date.now() + 10_000;
-  while (received.length < groups.length * perGroup && Date.now() < deadline) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: target.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-    );
-    received.push(...Messages);
-    if (Messages.length > 0) {
-      await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: target.url,
-          Entries: Messages.map((message, index) => ({
-            Id: String(index),
-            ReceiptHandle: message.ReceiptHandle!,
-          })),
-        }),
-      );
-    }
-  }
+  const received = await receiveAll(sqs, target.url, groups.length * perGroup, { delete: true });
   const bodies = received.map((message) => message.Body!);
   assert.equal(bodies.length, groups.length * perGroup, 'every message once, no duplicates');
   for (const group of groups) {

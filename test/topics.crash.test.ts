@@ -6,7 +6,6 @@ import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTopicCommand,
   ListSubscriptionsByTopicCommand,
@@ -16,13 +15,12 @@ import {
 } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
-  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
-  ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { type EddyProcess, spawnEddy, tempDataDir } from './harness.ts';
+import { distinctBodies, eventually } from './helpers.ts';
 
 const MESSAGES = 200;
 
@@ -62,29 +60,6 @@ function subscriber() {
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-async function drain(sqs: SQSClient, url: string, expected: number): Promise<Set<string>> {
-  const bodies = new Set<string>();
-  const deadline = Date.now() + 15_000;
-  while (bodies.size < expected && Date.now() < deadline) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-    );
-    for (const message of Messages) bodies.add(message.Body!);
-    if (Messages.length > 0) {
-      await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: url,
-          Entries: Messages.map((message, index) => ({
-            Id: String(index),
-            ReceiptHandle: message.ReceiptHandle!,
-          })),
-        }),
-      );
-    }
-  }
-  return bodies;
 }
 
 test('kill -9 during delivery: queue subscribers lose nothing and HTTP retries resume after restart', async () => {
@@ -130,14 +105,13 @@ test('kill -9 during delivery: queue subscribers lose nothing and HTTP retries r
         },
       }),
     );
-    const confirmDeadline = Date.now() + 5_000;
-    for (;;) {
-      const { Subscriptions = [] } = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn }));
-      if (Subscriptions.every((subscription) => subscription.SubscriptionArn !== 'PendingConfirmation'))
-        break;
-      assert.ok(Date.now() < confirmDeadline, 'the HTTP subscription is confirmed');
-      await sleep(50);
-    }
+    await eventually(
+      async () => {
+        const { Subscriptions = [] } = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn }));
+        return Subscriptions.every((subscription) => subscription.SubscriptionArn !== 'PendingConfirmation');
+      },
+      { what: 'the HTTP subscription is confirmed' },
+    );
 
     const acknowledged: string[] = [];
     for (let batch = 0; batch < MESSAGES / 10; batch++) {
@@ -158,12 +132,12 @@ test('kill -9 during delivery: queue subscribers lose nothing and HTTP retries r
     second = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
     const sqsAfter = second.client(SQSClient);
     const { QueueUrl: urlAfter } = await sqsAfter.send(new GetQueueUrlCommand({ QueueName: 'crash-fanout' }));
-    const inQueue = await drain(sqsAfter, urlAfter!, MESSAGES);
+    const inQueue = await distinctBodies(sqsAfter, urlAfter!, MESSAGES, { timeoutMs: 15_000 });
     assert.deepEqual([...inQueue].sort(), [...acknowledged].sort(), 'the queue subscriber has every message');
 
     hook.heal();
-    const deadline = Date.now() + 20_000;
-    while (hook.received.size < MESSAGES && Date.now() < deadline) await sleep(100);
+    // The HTTP retries are 1 s apart on the spawned process's own (system) clock.
+    await eventually(() => hook.received.size >= MESSAGES, { timeoutMs: 20_000 }).catch(() => {});
     assert.deepEqual(
       [...hook.received].sort(),
       [...acknowledged].sort(),

@@ -23,44 +23,16 @@ import {
   SubscribeCommand,
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { stringToSign } from '../src/services/topics/signing.ts';
 import { startTestEddy, type TestEddy } from './harness.ts';
+import { eventually, queueWithArn, receiveAll } from './helpers.ts';
 
 let eddy: TestEddy;
 let sns: SNSClient;
 let sqs: SQSClient;
 
-async function queue(name: string, attributes: Record<string, string> = {}) {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  return { url: QueueUrl!, arn: Attributes!.QueueArn! };
-}
-
-async function receiveAll(url: string, expected: number, waitSeconds = 3): Promise<Message[]> {
-  const messages: Message[] = [];
-  const deadline = Date.now() + waitSeconds * 1000;
-  while (messages.length < expected && Date.now() < deadline) {
-    const { Messages } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: url,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    messages.push(...(Messages ?? []));
-  }
-  return messages;
-}
+const queue = (name: string, attributes: Record<string, string> = {}) => queueWithArn(sqs, name, attributes);
 
 /** An HTTP subscriber: records what it is sent; `status` decides the answer. */
 function subscriber(status: () => number) {
@@ -84,16 +56,6 @@ function subscriber(status: () => number) {
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-async function waitFor<T>(read: () => T | undefined, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 before(async () => {
@@ -206,7 +168,7 @@ describe('fan-out to queues', () => {
     const first = await publish('AU', 50);
     await publish('EU', 150);
 
-    const toAll = await receiveAll(all.url, 2);
+    const toAll = await receiveAll(sqs, all.url, 2);
     assert.equal(toAll.length, 2);
     const notification = JSON.parse(toAll.find((message) => message.Body!.includes(first.MessageId!))!.Body!);
     assert.equal(notification.Type, 'Notification');
@@ -215,17 +177,17 @@ describe('fan-out to queues', () => {
     assert.deepEqual(notification.MessageAttributes, { region: { Type: 'String', Value: 'AU' } });
     assert.ok(notification.Signature && notification.SigningCertURL && notification.UnsubscribeURL);
 
-    const toAu = await receiveAll(au.url, 1);
+    const toAu = await receiveAll(sqs, au.url, 1);
     assert.deepEqual(
       toAu.map((message) => JSON.parse(message.Body!).MessageAttributes.region.Value),
       ['AU'],
     );
-    const toBig = await receiveAll(big.url, 1);
+    const toBig = await receiveAll(sqs, big.url, 1);
     assert.deepEqual(
       toBig.map((message) => JSON.parse(JSON.parse(message.Body!).Message).order.total),
       [150],
     );
-    const toRaw = await receiveAll(raw.url, 2);
+    const toRaw = await receiveAll(sqs, raw.url, 2);
     assert.deepEqual(toRaw.map((message) => JSON.parse(message.Body!).order.total).sort(), [150, 50]);
     assert.ok(toRaw.every((message) => message.MessageAttributes?.region?.StringValue));
 
@@ -270,7 +232,7 @@ describe('fan-out to queues', () => {
     );
     assert.equal(results.Successful?.length, 4);
     assert.equal(results.Successful?.[3]?.MessageId, results.Successful?.[1]?.MessageId);
-    const received = await receiveAll(target.url, 3);
+    const received = await receiveAll(sqs, target.url, 3);
     assert.deepEqual(
       received.map((message) => message.Body),
       ['1', '2', '3'],
@@ -288,7 +250,7 @@ describe('HTTP subscribers', () => {
         new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: endpoint }),
       );
       assert.equal(SubscriptionArn, 'pending confirmation');
-      const confirmation = await waitFor(() => hook.received[0]);
+      const confirmation = await eventually(() => hook.received[0]);
       assert.equal(confirmation.headers['x-amz-sns-message-type'], 'SubscriptionConfirmation');
       const request = JSON.parse(confirmation.body);
       await verifySignature(request);
@@ -298,7 +260,7 @@ describe('HTTP subscribers', () => {
       assert.match(await visit.text(), /<SubscriptionArn>arn:aws:sns:/);
 
       await sns.send(new PublishCommand({ TopicArn, Message: 'hello http', Subject: 'greeting' }));
-      const delivered = await waitFor(() => hook.received[1]);
+      const delivered = await eventually(() => hook.received[1]);
       assert.equal(delivered.headers['x-amz-sns-message-type'], 'Notification');
       assert.equal(delivered.headers['x-amz-sns-topic-arn'], TopicArn);
       assert.ok(String(delivered.headers['x-amz-sns-subscription-arn']).startsWith(`${TopicArn}:`));
@@ -339,12 +301,12 @@ describe('HTTP subscribers', () => {
           },
         }),
       );
-      const confirmation = JSON.parse((await waitFor(() => hook.received[0])).body);
+      const confirmation = JSON.parse((await eventually(() => hook.received[0])).body);
       await sns.send(new ConfirmSubscriptionCommand({ TopicArn, Token: confirmation.Token }));
       const attributes = await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn }));
       assert.equal(attributes.Attributes?.PendingConfirmation, 'false');
       await sns.send(new PublishCommand({ TopicArn, Message: 'doomed' }));
-      const [dead] = await receiveAll(dlq.url, 1, 5);
+      const [dead] = await receiveAll(sqs, dlq.url, 1);
       assert.equal(JSON.parse(dead!.Body!).Message, 'doomed');
       assert.equal(dead!.MessageAttributes?.ERROR_CODE?.StringValue, 'HTTP500');
       assert.equal(hook.received.length, 4, 'the first attempt and two retries');

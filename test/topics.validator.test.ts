@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import MessageValidator from 'sns-validator';
 import { startTestEddy, type TestEddy } from './harness.ts';
+import { eventually } from './helpers.ts';
 
 let eddy: TestEddy;
 let sns: SNSClient;
@@ -55,10 +56,7 @@ async function subscriber() {
     messages,
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     async next(count: number): Promise<SnsMessage> {
-      const deadline = Date.now() + 5_000;
-      while (messages.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      assert.ok(messages.length >= count, `message ${count} arrived`);
-      return messages[count - 1]!;
+      return eventually(() => messages[count - 1], { what: `message ${count} arrived` });
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -1,12 +1,11 @@
 // The `eddy` command.
+// Only what every command needs is imported here: `eddy --version` and `eddy --help` must not pay
+// for loading the server, the store or the AWS SDK's service models, so each command imports its
+// own modules when it runs (`up` the server; `events` and `tasks` their HTTP clients).
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type RunningEddy, startEddy } from '../app.ts';
-import { ConfigError, loadConfig } from '../runtime/index.ts';
+import type { RunningEddy } from '../app.ts';
 import { version } from '../version.ts';
-import { CliError } from './client.ts';
-import { EVENTS_HELP, events } from './events.ts';
-import { TASKS_HELP, tasks } from './tasks.ts';
 
 const HELP = `eddy ${version} — event-driven building blocks that speak the AWS APIs
 
@@ -64,6 +63,8 @@ async function up(args: string[]): Promise<void> {
     },
     strict: true,
   });
+  // config.ts itself, not the runtime's index: a mistyped flag is reported without loading the server.
+  const { ConfigError, loadConfig } = await import('../runtime/index.ts');
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig({
@@ -81,6 +82,7 @@ async function up(args: string[]): Promise<void> {
   }
   if (!config.inMemory) checkDataDir(config.dataDir);
 
+  const { startEddy } = await import('../app.ts');
   let eddy: RunningEddy;
   try {
     eddy = await startEddy({ config });
@@ -147,12 +149,23 @@ async function main(argv: string[]): Promise<void> {
     }
     return;
   }
-  const subcommands: Record<string, { run: (args: string[]) => Promise<string>; help: string }> = {
-    events: { run: events, help: EVENTS_HELP },
-    tasks: { run: tasks, help: TASKS_HELP },
+  const subcommands: Record<
+    string,
+    () => Promise<{ run: (args: string[]) => Promise<string>; help: string }>
+  > = {
+    events: async () => {
+      const { EVENTS_HELP, events } = await import('./events.ts');
+      return { run: events, help: EVENTS_HELP };
+    },
+    tasks: async () => {
+      const { TASKS_HELP, tasks } = await import('./tasks.ts');
+      return { run: tasks, help: TASKS_HELP };
+    },
   };
-  const subcommand = subcommands[command];
-  if (subcommand) {
+  const load = Object.hasOwn(subcommands, command) ? subcommands[command] : undefined;
+  if (load) {
+    const subcommand = await load();
+    const { CliError } = await import('./client.ts');
     try {
       process.stdout.write(await subcommand.run(rest));
     } catch (error) {

@@ -40,6 +40,8 @@ export interface Shape {
   payload?: string;
   resultWrapper?: string;
   streaming?: boolean;
+  /** A union whose values arrive one after another as AWS event-stream messages. */
+  eventstream?: boolean;
   idempotencyToken?: boolean;
   exception?: boolean;
   document?: boolean;

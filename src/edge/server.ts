@@ -16,7 +16,14 @@ import {
   type MetricsRegistry,
   newRequestId,
 } from '../runtime/index.ts';
-import { AuthError, authErrorFor, authenticate, readSignature, type SignatureParts } from './auth/index.ts';
+import {
+  AuthError,
+  authErrorFor,
+  authenticate,
+  readSignature,
+  type SignatureParts,
+  SigningKeyCache,
+} from './auth/index.ts';
 import {
   type Codec,
   codecs,
@@ -59,6 +66,21 @@ function sendResponse(res: ServerResponse, response: EdgeResponse, method: strin
   res.writeHead(response.status, extend(response.headers, { 'content-length': String(length) }));
   // Node joins a string body to the head as it sends it; a Buffer would be copied for nothing.
   res.end(method === 'HEAD' ? undefined : body);
+}
+
+/** Writes an event-stream answer as its events come, until they end or the client goes away. */
+async function streamResponse(
+  res: ServerResponse,
+  response: EdgeResponse,
+  stream: AsyncIterable<Buffer>,
+): Promise<void> {
+  res.writeHead(response.status, response.headers);
+  res.flushHeaders();
+  for await (const chunk of stream) {
+    if (res.destroyed) return;
+    res.write(chunk);
+  }
+  res.end();
 }
 
 class BodyTooLarge extends Error {}
@@ -143,13 +165,16 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 export function createEdge(options: EdgeOptions): Edge {
   const router = new Router(options.services);
+  const signingKeys = new SigningKeyCache();
   const requests = options.metrics.counter(
     'eddy_requests_total',
     'Requests answered, by service, operation and status.',
+    ['service', 'operation', 'status'],
   );
   const latency = options.metrics.histogram(
     'eddy_request_duration_seconds',
     'Time from a request arriving to its answer, by service and operation.',
+    ['service', 'operation'],
   );
   /** Aborted when the edge closes: the long polls waiting. */
   const inFlight = new Set<AbortController>();
@@ -159,7 +184,10 @@ export function createEdge(options: EdgeOptions): Edge {
     {
       method: 'GET',
       path: 'metrics',
-      handle: () => ({ body: options.metrics.render(), contentType: 'text/plain; version=0.0.4' }),
+      handle: async () => ({
+        body: await options.metrics.render(),
+        contentType: options.metrics.contentType,
+      }),
     },
     ...options.services.flatMap((service) => service.internalRoutes ?? []),
   ]);
@@ -257,6 +285,7 @@ export function createEdge(options: EdgeOptions): Edge {
         defaultAccountId: options.defaultAccountId,
         defaultRegion: options.defaultRegion,
         now: options.clock.now(),
+        signingKeys,
       });
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
@@ -307,7 +336,19 @@ export function createEdge(options: EdgeOptions): Edge {
       // The input was decoded and checked against the operation's model: it is the handler's type.
       const output = (await handler(input as never, context)) ?? {};
       if (res.destroyed) return;
-      finish(codec.encodeOutput(service, operation, output, { requestId, operation }));
+      const response = codec.encodeOutput(service, operation, output, { requestId, operation });
+      if (response.stream) {
+        // The handler watches its context's signal to end the stream; it is released only after.
+        try {
+          await streamResponse(res, response, response.stream);
+        } catch (error) {
+          options.log.error({ err: error, requestId, ...labels }, 'an event stream failed');
+          res.destroy();
+        }
+        requests.inc({ ...labels, status: String(response.status) });
+        return;
+      }
+      finish(response);
     } catch (error) {
       if (error instanceof InputProblemError) {
         fail(

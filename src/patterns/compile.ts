@@ -6,9 +6,11 @@ import { type CidrBlock, parseCidr, type Scalar, wildcardRegex } from './values.
 
 export type Dialect = 'eventbridge' | 'sns-attributes' | 'sns-body';
 
-/** Joins the keys of a field's path; keys may hold dots (SNS attribute names), never this. */
-export const PATH_SEPARATOR = '\u0000';
-export const displayPath = (path: string) => path.split(PATH_SEPARATOR).join('.');
+/**
+ * Joins the keys of a field's path. AWS compares paths joined with dots, so a key that holds dots names
+ * the same field as the keys it spells: `{"a": {"b": …}}` and `{"a.b": …}`, in a pattern or in an event.
+ */
+export const PATH_SEPARATOR = '.';
 
 export interface Bound {
   value: number;
@@ -17,8 +19,8 @@ export interface Bound {
 
 export interface AnythingBut {
   values: Scalar[];
-  prefix?: string;
-  suffix?: string;
+  prefixes?: string[];
+  suffixes?: string[];
   wildcards?: RegExp[];
   /** Lower-cased values excluded whatever their case. */
   ignoreCase?: string[];
@@ -38,6 +40,8 @@ export type Condition =
 /** A field passes when any of its conditions holds for any of its values. */
 export interface FieldTest {
   path: string;
+  /** How many objects deep the pattern writes the key (1 at the top); SNS weighs complexity by it. */
+  depth: number;
   conditions: Condition[];
 }
 
@@ -47,6 +51,7 @@ export interface CompiledPattern {
 }
 
 interface Limits {
+  /** The longest text: in characters for EventBridge, in UTF-8 bytes for SNS. */
   maxLength: number;
   numericRange: number;
   decimals: number;
@@ -55,8 +60,8 @@ interface Limits {
   maxConjunctions: number;
 }
 
-// SNS filter policy constraints: 256 KB, numbers within ±1e9 with five digits after the point, at
-// most five keys and 150 combinations.
+// SNS filter policy constraints: 256 KB of UTF-8, numbers within ±1e9 with five digits after the
+// point, at most five keys and 150 combinations.
 const SNS_LIMITS: Limits = {
   maxLength: 256 * 1024,
   numericRange: 1e9,
@@ -74,6 +79,10 @@ const LIMITS: Record<Dialect, Limits> = {
   'sns-body': SNS_LIMITS,
 };
 
+/** SNS's reason for a nested attribute policy (SNS words it without the "FilterPolicy: " of the others). */
+export const NESTED_ATTRIBUTE_POLICY =
+  'Filter policy scope MessageAttributes does not support nested filter policy';
+
 const PREFIX: Record<Dialect, string> = {
   eventbridge: 'Event pattern is not valid. Reason: ',
   'sns-attributes': '',
@@ -88,21 +97,41 @@ interface Place {
 
 type Fail = (reason: string, place?: Place) => never;
 
+export interface CompileOptions {
+  /**
+   * The pattern was stored by an earlier eddy that accepted it: compile it to match as it did, without
+   * the acceptance rules that have since grown stricter (SNS's weighted complexity and key count, its
+   * anything-but forms, its 256 KB counted in bytes), so that a stored filter policy cannot stop a
+   * restart. Syntax and operands are still checked.
+   */
+  stored?: boolean;
+}
+
 interface Context {
   dialect: Dialect;
+  stored: boolean;
   offsets: Offsets;
   fail: Fail;
 }
 
-export function compilePattern(text: string, dialect: Dialect = 'eventbridge'): CompiledPattern {
+export function compilePattern(
+  text: string,
+  dialect: Dialect = 'eventbridge',
+  options: CompileOptions = {},
+): CompiledPattern {
+  const stored = options.stored === true;
   const limits = LIMITS[dialect];
   const fail: Fail = (reason, place) => {
     const position = place?.offset === undefined ? {} : lineAndColumn(text, place.offset);
-    const path = place && place.path !== '' ? displayPath(place.path) : undefined;
+    const path = place && place.path !== '' ? place.path : undefined;
     throw new PatternError(`${PREFIX[dialect]}${reason}`, { ...position, path }, reason);
   };
-  if (text.length > limits.maxLength) {
+  if (dialect === 'eventbridge' && text.length > limits.maxLength) {
     fail(`The pattern is ${text.length} characters long; the limit is ${limits.maxLength} characters`);
+  }
+  const bytes = dialect === 'eventbridge' || stored ? 0 : Buffer.byteLength(text);
+  if (bytes > limits.maxLength) {
+    fail(`The filter policy is ${bytes} bytes long; the limit is ${limits.maxLength} bytes (256 KB)`);
   }
   let parsed: { value: unknown; offsets: Offsets };
   try {
@@ -114,29 +143,60 @@ export function compilePattern(text: string, dialect: Dialect = 'eventbridge'): 
   }
   const { value } = parsed;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('Filter is not an object');
-  const context: Context = { dialect, offsets: parsed.offsets, fail };
+  const context: Context = { dialect, stored, offsets: parsed.offsets, fail };
   const root = value as Record<string, unknown>;
   if (Object.keys(root).length === 0) fail('Empty objects are not allowed');
-  const conjunctions = compileObject(root, '', context, limits.maxConjunctions);
-  if (limits.maxKeys !== undefined) {
-    // SNS counts the keys that hold values: the top-level keys of an attribute policy, the leaves of a
-    // nested body policy.
-    const keys = new Set(conjunctions.flatMap((fields) => fields.map((field) => field.path)));
-    if (keys.size > limits.maxKeys) fail(`Filter policy can not have more than ${limits.maxKeys} keys`);
-  }
-  if (limits.maxCombinations !== undefined) {
-    const combinations = conjunctions.reduce(
-      (sum, fields) => sum + fields.reduce((product, field) => product * field.conditions.length, 1),
-      0,
-    );
-    if (combinations > limits.maxCombinations) fail('Filter policy is too complex');
-  }
+  const conjunctions = compileObject(root, '', 1, context, limits.maxConjunctions);
+  if (dialect !== 'eventbridge' && !stored) checkSnsLimits(root, conjunctions, dialect, limits, fail);
   return { conjunctions };
+}
+
+/**
+ * SNS's limits, checked once the whole policy has parsed (so a fault inside a nested attribute policy is
+ * reported first), and reported without a place, as SNS reports them:
+ * - an attribute policy cannot nest;
+ * - at most five keys: the names of an attribute policy, the top-level keys of a body policy (nested keys
+ *   do not count; the keys of a top-level `$or`'s alternatives are top-level keys);
+ * - at most 150 combinations: summed over the alternatives `$or`s make, the product over the fields of
+ *   the number of values times the depth of the key ("multiplying the number of nested keys with the
+ *   values in each array": `{"a": {"b": {"c": [4 values]}}, "d": {"e": [3 values]}}` is 3×4 × 2×3 = 72).
+ */
+function checkSnsLimits(
+  root: Record<string, unknown>,
+  conjunctions: FieldTest[][],
+  dialect: Dialect,
+  limits: Limits,
+  fail: Fail,
+): void {
+  if (
+    dialect === 'sns-attributes' &&
+    conjunctions.some((fields) => fields.some((field) => field.depth > 1))
+  ) {
+    fail(NESTED_ATTRIBUTE_POLICY);
+  }
+  const keys = new Set<string>();
+  const topLevel = (object: Record<string, unknown>) => {
+    for (const [key, value] of Object.entries(object)) {
+      if (key === '$or' && Array.isArray(value))
+        for (const item of value) topLevel(item as Record<string, unknown>);
+      else keys.add(key);
+    }
+  };
+  topLevel(root);
+  if (keys.size > limits.maxKeys!) fail(`Filter policy can not have more than ${limits.maxKeys} keys`);
+  let combinations = 0;
+  for (const fields of conjunctions) {
+    let product = 1;
+    for (const field of fields) product *= field.conditions.length * field.depth;
+    combinations += product;
+  }
+  if (combinations > limits.maxCombinations!) fail('Filter policy is too complex');
 }
 
 function compileObject(
   pattern: Record<string, unknown>,
   prefix: string,
+  depth: number,
   context: Context,
   maxConjunctions: number,
 ): FieldTest[][] {
@@ -155,7 +215,8 @@ function compileObject(
     conjunctions = next;
   };
   for (const [key, value] of Object.entries(pattern)) {
-    const path = prefix === '' ? key : `${prefix}${PATH_SEPARATOR}${key}`;
+    // The depth, not the prefix, tells the top level: an empty key is a key, and `{"": {"a": …}}` is ".a".
+    const path = depth === 1 ? key : `${prefix}${PATH_SEPARATOR}${key}`;
     const place: Place = { path: key === '$or' ? prefix : path, offset: where?.get(key) };
     if (
       key === '$or' &&
@@ -168,7 +229,7 @@ function compileObject(
           return fail('Only JSON object is allowed in array of $or relationship.', place);
         const members = alternative as Record<string, unknown>;
         if (Object.keys(members).length === 0) return fail('Empty objects are not allowed', place);
-        return compileObject(members, prefix, context, maxConjunctions);
+        return compileObject(members, prefix, depth, context, maxConjunctions);
       });
       grow(
         conjunctions.flatMap((fields) => alternatives.map((alternative) => [...fields, ...alternative])),
@@ -182,15 +243,19 @@ function compileObject(
       if (value.length === 0) fail('Empty arrays are not allowed', place);
       const field: FieldTest = {
         path,
+        depth,
         conditions: value.map((item) => compileCondition(item, place, context)),
       };
       conjunctions = conjunctions.map((fields) => [...fields, field]);
     } else if (value !== null && typeof value === 'object') {
-      if (context.dialect === 'sns-attributes') {
-        fail('Filter policy scope MessageAttributes does not support nested filter policy', place);
-      }
       if (Object.keys(value).length === 0) fail('Empty objects are not allowed', place);
-      const nested = compileObject(value as Record<string, unknown>, path, context, maxConjunctions);
+      const nested = compileObject(
+        value as Record<string, unknown>,
+        path,
+        depth + 1,
+        context,
+        maxConjunctions,
+      );
       grow(
         conjunctions.flatMap((fields) => nested.map((more) => [...fields, ...more])),
         place,
@@ -207,7 +272,7 @@ function isScalar(value: unknown): value is Scalar {
 }
 
 function compileCondition(item: unknown, place: Place, context: Context): Condition {
-  const { fail, dialect } = context;
+  const { fail } = context;
   if (isScalar(item)) {
     if (typeof item === 'number') checkNumber(item, place, context);
     return { kind: 'exact', value: item };
@@ -225,17 +290,8 @@ function compileCondition(item: unknown, place: Place, context: Context): Condit
       place,
     );
   }
-  if (
-    dialect !== 'eventbridge' &&
-    (condition.kind === 'wildcard' || isStringAnythingBut(condition, 'wildcards'))
-  ) {
-    fail(`Unrecognized match type wildcard`, place);
-  }
   return condition;
 }
-
-const isStringAnythingBut = (condition: Condition, key: keyof AnythingBut) =>
-  condition.kind === 'anything-but' && condition.exclude[key] !== undefined;
 
 function compileOperator(operator: string, operand: unknown, place: Place, context: Context): Condition {
   const { fail } = context;
@@ -266,6 +322,8 @@ function compileOperator(operator: string, operand: unknown, place: Place, conte
         value: needString(operand, 'equals-ignore-case match pattern must be a string'),
       };
     case 'wildcard': {
+      // SNS's operator set has no wildcard.
+      if (context.dialect !== 'eventbridge') fail('Unrecognized match type wildcard', place);
       const pattern = needString(operand, 'wildcard match pattern must be a string');
       checkWildcard(pattern, place, fail);
       return { kind: 'wildcard', pattern, regex: wildcardRegex(pattern) };
@@ -330,38 +388,80 @@ function compileAnythingBut(operand: unknown, place: Place, context: Context): A
   const inner = Object.entries(operand as Record<string, unknown>);
   if (inner.length === 0) fail('Anything-But expression name not found', place);
   const [operator, value] = inner[0]!;
-  if (!['prefix', 'suffix', 'equals-ignore-case', 'wildcard'].includes(operator)) {
+  const forms =
+    context.stored && context.dialect !== 'eventbridge'
+      ? STORED_SNS_FORMS
+      : ANYTHING_BUT_FORMS[context.dialect];
+  if (!forms.includes(operator)) {
     fail(`Unsupported anything-but pattern: ${operator}`, place);
   }
-  if (inner.length > 1) fail('Only one key allowed in match expression', place);
-  const candidates = Array.isArray(value) ? (value as unknown[]) : [value];
-  if (candidates.length === 0) fail('Empty arrays are not allowed', place);
-  if (candidates.some((candidate) => candidate === null || typeof candidate === 'boolean')) {
+  const exclude =
+    context.dialect === 'eventbridge' || context.stored
+      ? anythingButForm(operator, value, place, fail)
+      : snsAnythingButPrefix(value, place, fail);
+  // event-ruler reads the operand before it finds the object has another member, and words that as it
+  // words a numeric expression with too many members.
+  if (inner.length > 1) {
+    fail(
+      context.dialect === 'eventbridge'
+        ? 'Too many elements in numeric expression'
+        : 'Only one key allowed in match expression',
+      place,
+    );
+  }
+  return exclude;
+}
+
+/** The forms anything-but takes an object of: SNS's operator set has the prefix form only. */
+const ANYTHING_BUT_FORMS: Record<Dialect, readonly string[]> = {
+  eventbridge: ['prefix', 'suffix', 'equals-ignore-case', 'wildcard'],
+  'sns-attributes': ['prefix'],
+  'sns-body': ['prefix'],
+};
+/** The forms earlier eddys accepted in filter policies. */
+const STORED_SNS_FORMS = ['prefix', 'suffix', 'equals-ignore-case'];
+
+/**
+ * EventBridge's `{"anything-but": {form: operand}}`: the operand is a string or a list of strings. Anything
+ * else that is not a number is refused as an operand of anything-but; a number, or a list member that is
+ * not a string, is refused in the words of the form.
+ */
+function anythingButForm(operator: string, operand: unknown, place: Place, fail: Fail): AnythingBut {
+  if (typeof operand !== 'string' && typeof operand !== 'number' && !Array.isArray(operand)) {
     fail('Value of anything-but must be an array or single string/number value.', place);
   }
+  const items: unknown[] = Array.isArray(operand) ? operand : [operand];
+  if (items.length === 0) fail('Empty arrays are not allowed', place);
+  const notString =
+    operator === 'equals-ignore-case'
+      ? 'Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.'
+      : operator === 'wildcard'
+        ? 'wildcard match pattern must be a string'
+        : 'prefix/suffix match pattern must be a string';
+  for (const item of items) {
+    if (typeof item !== 'string') fail(notString, place);
+    if (item === '' && (operator === 'prefix' || operator === 'suffix'))
+      fail('Null prefix/suffix not allowed', place);
+  }
+  const strings = items as string[];
   switch (operator) {
     case 'prefix':
-    case 'suffix': {
-      if (typeof value !== 'string') fail('prefix/suffix match pattern must be a string', place);
-      if (value === '') fail('Null prefix/suffix not allowed', place);
-      return { values: [], [operator]: value as string };
-    }
+      return { values: [], prefixes: strings };
+    case 'suffix':
+      return { values: [], suffixes: strings };
     case 'equals-ignore-case':
-      if (!candidates.every((candidate) => typeof candidate === 'string')) {
-        fail(
-          'Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.',
-          place,
-        );
-      }
-      return { values: [], ignoreCase: (candidates as string[]).map((item) => item.toLowerCase()) };
-    default: {
-      for (const candidate of candidates) {
-        if (typeof candidate !== 'string') fail('wildcard match pattern must be a string', place);
-        checkWildcard(candidate as string, place, fail);
-      }
-      return { values: [], wildcards: (candidates as string[]).map(wildcardRegex) };
-    }
+      return { values: [], ignoreCase: strings.map((item) => item.toLowerCase()) };
+    default:
+      for (const item of strings) checkWildcard(item, place, fail);
+      return { values: [], wildcards: strings.map(wildcardRegex) };
   }
+}
+
+/** SNS's `{"anything-but": {"prefix": "x"}}`: one prefix, checked as the prefix operator checks its operand. */
+function snsAnythingButPrefix(operand: unknown, place: Place, fail: Fail): AnythingBut {
+  if (typeof operand !== 'string') return fail('prefix match pattern must be a string', place);
+  if (operand === '') fail('Null prefix/suffix not allowed', place);
+  return { values: [], prefixes: [operand] };
 }
 
 const OPERATOR_NAMES: Record<string, string> = { '=': 'equals', '>': '>', '>=': '>=', '<': '<', '<=': '<=' };

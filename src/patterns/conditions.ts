@@ -14,17 +14,11 @@ export function inRange(value: number, lower: Bound | undefined, upper: Bound | 
 
 export function excluded(exclude: AnythingBut, value: Scalar): boolean {
   if (exclude.values.some((item) => equal(item, value))) return true;
-  if (typeof value !== 'string') {
-    // The string forms of anything-but (prefix, suffix, wildcard, ignore-case) say nothing of other types.
-    return (
-      exclude.prefix !== undefined ||
-      exclude.suffix !== undefined ||
-      exclude.wildcards !== undefined ||
-      exclude.ignoreCase !== undefined
-    );
-  }
-  if (exclude.prefix !== undefined && value.startsWith(exclude.prefix)) return true;
-  if (exclude.suffix !== undefined && value.endsWith(exclude.suffix)) return true;
+  // The string forms (prefix, suffix, wildcard, ignoring case) exclude strings only: a number, a boolean or
+  // null is anything but a string that starts with the prefix, as in AWS's event-ruler.
+  if (typeof value !== 'string') return false;
+  if (exclude.prefixes?.some((prefix) => value.startsWith(prefix))) return true;
+  if (exclude.suffixes?.some((suffix) => value.endsWith(suffix))) return true;
   if (exclude.wildcards?.some((regex) => regex.test(value))) return true;
   if (exclude.ignoreCase?.includes(value.toLowerCase())) return true;
   return false;
@@ -54,7 +48,8 @@ export function holds(condition: Condition, value: Scalar): boolean {
     case 'wildcard':
       return typeof value === 'string' && condition.regex.test(value);
     case 'anything-but':
-      return value !== null && !excluded(condition.exclude, value);
+      // null is a value, and anything but the values listed.
+      return !excluded(condition.exclude, value);
     case 'numeric':
       return typeof value === 'number' && inRange(value, condition.lower, condition.upper);
     case 'exists':
@@ -85,9 +80,11 @@ export function describe(condition: Condition): string {
     case 'wildcard':
       return `wildcard ${JSON.stringify(condition.pattern)}`;
     case 'anything-but': {
-      const { values, prefix, suffix, wildcards, ignoreCase } = condition.exclude;
-      if (prefix !== undefined) return `anything but a string starting with ${JSON.stringify(prefix)}`;
-      if (suffix !== undefined) return `anything but a string ending with ${JSON.stringify(suffix)}`;
+      const { values, prefixes, suffixes, wildcards, ignoreCase } = condition.exclude;
+      const oneOf = (items: string[]) =>
+        items.length === 1 ? JSON.stringify(items[0]) : `one of ${JSON.stringify(items)}`;
+      if (prefixes) return `anything but a string starting with ${oneOf(prefixes)}`;
+      if (suffixes) return `anything but a string ending with ${oneOf(suffixes)}`;
       if (wildcards)
         return `anything but a string matching ${wildcards.map((regex) => regex.source).join(', ')}`;
       if (ignoreCase) return `anything but ${JSON.stringify(ignoreCase)} (ignoring case)`;

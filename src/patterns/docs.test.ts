@@ -19,6 +19,19 @@ const EC2 = {
   detail: { 'instance-id': 'i-1234567890abcdef0', state: 'terminated' },
 };
 
+/** The example event of "Matching null values and empty strings in Amazon EventBridge event patterns". */
+const NULL_VALUES = {
+  version: '0',
+  id: '3e3c153a-8339-4e30-8c35-687ebef853fe',
+  'detail-type': 'EC2 Instance Launch Successful',
+  source: 'aws.autoscaling',
+  account: '123456789012',
+  time: '2015-11-11T21:31:47Z',
+  region: 'us-east-1',
+  resources: [],
+  detail: { eventVersion: '', responseElements: null },
+};
+
 const eventbridge: Row[] = [
   [
     'EC2 termination pattern',
@@ -124,6 +137,32 @@ const eventbridge: Row[] = [
     { detail: { FileName: [{ 'anything-but': { suffix: '.txt' } }] } },
     { detail: { FileName: 'notes.txt' } },
     false,
+  ],
+  // Lists of prefixes and of suffixes, from the event-ruler README ("Anything-but prefix list",
+  // "Anything-but suffix list"): the value starts (ends) with none of them.
+  [
+    'anything-but a list of prefixes',
+    { detail: { state: [{ 'anything-but': { prefix: ['init', 'error'] } }] } },
+    { detail: { state: 'error-recovery' } },
+    false,
+  ],
+  [
+    'anything-but a list of prefixes, other',
+    { detail: { state: [{ 'anything-but': { prefix: ['init', 'error'] } }] } },
+    { detail: { state: 'running' } },
+    true,
+  ],
+  [
+    'anything-but a list of suffixes',
+    { detail: { 'instance-id': [{ 'anything-but': { suffix: ['1234', '6789'] } }] } },
+    { detail: { 'instance-id': 'i-000000aaaaaa06789' } },
+    false,
+  ],
+  [
+    'anything-but a list of suffixes, other',
+    { detail: { 'instance-id': [{ 'anything-but': { suffix: ['1234', '6789'] } }] } },
+    { detail: { 'instance-id': 'i-000000aaaaaa00000' } },
+    true,
   ],
   [
     'anything-but ignoring case',
@@ -261,6 +300,81 @@ const eventbridge: Row[] = [
     EC2,
     true,
   ],
+  // anything-but and values that are not strings: the operator matches "anything except what's provided in
+  // the rule"; null is a value that is none of the strings listed, and a number (x-limit in the event-ruler
+  // README's example event) is not a string that starts, ends or matches as the string forms say.
+  ...(
+    [
+      ['a string', { 'anything-but': 'initializing' }],
+      ['a list of strings', { 'anything-but': ['stopped', 'overloaded'] }],
+      ['a number', { 'anything-but': 123 }],
+      ['prefix', { 'anything-but': { prefix: 'init' } }],
+      ['suffix', { 'anything-but': { suffix: '.txt' } }],
+      ['equals-ignore-case', { 'anything-but': { 'equals-ignore-case': ['Stopped', 'OverLoaded'] } }],
+      ['wildcard', { 'anything-but': { wildcard: '*/lib/*' } }],
+    ] as const
+  ).flatMap(([name, condition]): Row[] => [
+    [`anything-but ${name} matches null`, { detail: { responseElements: [condition] } }, NULL_VALUES, true],
+    [`anything-but ${name} needs the field`, { detail: { absent: [condition] } }, NULL_VALUES, false],
+  ]),
+  ...(['prefix', 'suffix', 'wildcard', 'equals-ignore-case'] as const).map(
+    (form): Row => [
+      `anything-but ${form} matches a number`,
+      { detail: { 'x-limit': [{ 'anything-but': { [form]: form === 'wildcard' ? '3*' : '301.8' } }] } },
+      { detail: { 'x-limit': 301.8 } },
+      true,
+    ],
+  ),
+  [
+    'anything-but prefix still refuses the string',
+    { detail: { 'x-limit': [{ 'anything-but': { prefix: '301' } }] } },
+    { detail: { 'x-limit': '301.8' } },
+    false,
+  ],
+  [
+    'anything-but prefix matches a boolean',
+    { detail: { enabled: [{ 'anything-but': { prefix: 'tr' } }] } },
+    { detail: { enabled: true } },
+    true,
+  ],
+  // Keys with dots: paths are joined with dots before they are compared, so these two rules and these two
+  // events are the same to the matcher (event-ruler README, "Compiled rules and JSON keys with dots").
+  ...[{ detail: { state: { status: ['running'] } } }, { detail: { 'state.status': ['running'] } }].flatMap(
+    (pattern, index): Row[] => [
+      [
+        `dotted keys: rule ${index + 1}, nested event`,
+        pattern,
+        { detail: { state: { status: 'running' } } },
+        true,
+      ],
+      [
+        `dotted keys: rule ${index + 1}, dotted event`,
+        pattern,
+        { detail: { 'state.status': 'running' } },
+        true,
+      ],
+      [
+        `dotted keys: rule ${index + 1}, other value`,
+        pattern,
+        { detail: { 'state.status': 'stopped' } },
+        false,
+      ],
+    ],
+  ),
+  [
+    'dotted keys across arrays',
+    { 'detail.items.id': [2] },
+    { detail: [{ 'items.id': 1 }, { items: [{ id: 2 }] }] },
+    true,
+  ],
+  ['an empty key is a key', { '': { a: ['x'] } }, { '': { a: 'x' } }, true],
+  ['an empty key is not the top level', { '': { a: ['x'] } }, { a: 'x' }, false],
+  [
+    'a dotted key is not a prefix of its name',
+    { detail: { state: ['running'] } },
+    { detail: { 'state.status': 'running' } },
+    false,
+  ],
   ['null values', { detail: { responseElements: [null] } }, { detail: { responseElements: null } }, true],
   ['null is not absent', { detail: { responseElements: [null] } }, { detail: {} }, false],
   ['empty string', { detail: { eventVersion: [''] } }, { detail: { eventVersion: '' } }, true],
@@ -338,6 +452,12 @@ const snsAttributeRows: Row[] = [
     true,
   ],
   ['$or', { $or: [{ store: ['other'] }, { price_usd: [{ numeric: ['>', 200] }] }] }, snsMessage, true],
+  [
+    'an attribute name with dots',
+    { 'store.name': ['example_corp'] },
+    attributes({ 'store.name': ['String', 'example_corp'] }),
+    true,
+  ],
 ];
 
 describe('SNS attribute-scope documentation examples', () => run(snsAttributeRows, 'sns-attributes'));
@@ -359,6 +479,15 @@ const snsBodyRows: Row[] = [
     true,
   ],
   ['nested policy, no match', { Customer: { Name: ['Jane'] } }, snsBody, false],
+  // A dotted key names the nested property, as in the event patterns SNS shares its matcher with.
+  ['dotted key for a nested property', { 'Customer.Interests': ['rugby'] }, snsBody, true],
+  ['dotted key, no match', { 'Customer.Name': ['Jane'] }, snsBody, false],
+  [
+    'nested policy, dotted property',
+    { Customer: { Interests: ['rugby'] } },
+    { 'Customer.Interests': ['rugby', 'soccer'] },
+    true,
+  ],
   ['nested exists false', { Customer: { Age: [{ exists: false }] } }, snsBody, true],
 ];
 

@@ -1,6 +1,6 @@
 // Why a pattern did not match an event: the first field of its closest alternative that failed, the
 // value it saw, and what the pattern wanted. Pure.
-import { type CompiledPattern, displayPath, type FieldTest } from './compile.ts';
+import type { CompiledPattern, FieldTest } from './compile.ts';
 import { describe, fieldPasses } from './conditions.ts';
 import type { Extracted } from './extract.ts';
 
@@ -16,7 +16,7 @@ const show = (value: unknown) => JSON.stringify(value).replace(/^"(.*)"$/s, "'$1
 
 function failure(field: FieldTest, values: Extracted): string {
   const seen = values.get(field.path);
-  const path = displayPath(field.path);
+  const path = field.path;
   if (!seen || seen.length === 0) return `${path}: field is missing`;
   const shown = seen.length === 1 ? show(seen[0]) : `[${seen.map(show).join(',')}]`;
   if (field.conditions.every((condition) => condition.kind === 'exact')) {
@@ -41,5 +41,5 @@ export function explainPattern(id: string, pattern: CompiledPattern, values: Ext
     if (!failed) return { id, matched: true };
     if (!best || passed > best.passed) best = { failed, passed };
   }
-  return { id, matched: false, field: displayPath(best!.failed.path), reason: failure(best!.failed, values) };
+  return { id, matched: false, field: best!.failed.path, reason: failure(best!.failed, values) };
 }

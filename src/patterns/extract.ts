@@ -1,5 +1,7 @@
 // Reads only the fields some pattern mentions out of an event's JSON text, skipping everything
-// else without building it; arrays contribute each of their elements to the same path. Pure.
+// else without building it; arrays contribute each of their elements to the same path. Keys are
+// compared as AWS compares them, by the dotted path they join into: an event key "a.b" is the field
+// b of a. Pure.
 import { PATH_SEPARATOR } from './compile.ts';
 import type { Scalar } from './values.ts';
 
@@ -7,13 +9,21 @@ import type { Scalar } from './values.ts';
 export class PathTree {
   readonly children = new Map<string, PathTree>();
   path: string | undefined;
+  /**
+   * Whether some node sits two levels or more below this one: only then can an event key holding dots
+   * (which spells two keys or more) lead anywhere from here.
+   */
+  deep = false;
   /** Fields at or below this node, and fields at exactly this node. */
   private users = 0;
   private pathUsers = 0;
 
   add(path: string): void {
+    const keys = path.split(PATH_SEPARATOR);
     let node: PathTree = this;
-    for (const key of path.split(PATH_SEPARATOR)) {
+    for (const [index, key] of keys.entries()) {
+      // Every node but the last two of the path has a node two levels below it now.
+      if (index < keys.length - 1) node.deep = true;
       let child = node.children.get(key);
       if (!child) {
         child = new PathTree();
@@ -27,18 +37,44 @@ export class PathTree {
   }
 
   remove(path: string): void {
+    const along: PathTree[] = [];
     let node: PathTree = this;
     for (const key of path.split(PATH_SEPARATOR)) {
+      along.push(node);
       const child = node.children.get(key);
       if (!child) return;
       if (--child.users === 0) {
         node.children.delete(key);
+        // A subtree went: the nodes above may have nothing two levels down any more.
+        for (const each of along) {
+          each.deep = [...each.children.values()].some((grandchild) => grandchild.children.size > 0);
+        }
         return;
       }
       node = child;
     }
     if (--node.pathUsers === 0) node.path = undefined;
   }
+
+  /** The node an event key holding dots leads to from here: the child of each of its parts in turn. */
+  dotted(key: string): PathTree | undefined {
+    let node: PathTree | undefined = this;
+    for (const part of key.split(PATH_SEPARATOR)) {
+      node = node.children.get(part);
+      if (node === undefined) return undefined;
+    }
+    return node;
+  }
+}
+
+/**
+ * The node an event key leads to from `node`. Tree keys never hold a dot, so a key that does can only
+ * name a deeper node, and only from a node that has one.
+ */
+function childOf(node: PathTree, key: string): PathTree | undefined {
+  const child = node.children.get(key);
+  if (child !== undefined || !node.deep || key.indexOf(PATH_SEPARATOR) < 0) return child;
+  return node.dotted(key);
 }
 
 /** Field values by path; a path with no entry has no leaf value in the event. */
@@ -73,8 +109,9 @@ export function extractFromValue(value: unknown, tree: PathTree): Extracted {
     if (Array.isArray(item)) {
       for (const element of item) visit(element, node);
     } else if (item !== null && typeof item === 'object') {
-      for (const [key, child] of node.children) {
-        if (Object.hasOwn(item, key)) visit((item as Record<string, unknown>)[key], child);
+      for (const key of Object.keys(item)) {
+        const child = childOf(node, key);
+        if (child !== undefined) visit((item as Record<string, unknown>)[key], child);
       }
     } else if (node.path !== undefined && item !== undefined) {
       push(out, node.path, item as Scalar);
@@ -152,7 +189,7 @@ class Scanner {
       this.whitespace();
       this.expect(58);
       this.whitespace();
-      this.value(node.children.get(key));
+      this.value(childOf(node, key));
       this.whitespace();
       const code = this.text.charCodeAt(this.position++);
       if (code === 125) return;

@@ -1,19 +1,24 @@
 // Event patterns: the EventBridge pattern language and SNS filter policies, compiled into one shared
 // index per bus or topic, with explanations of why an event did not match. Pure: no I/O, no clock.
 // The grammar and its limits are in PATTERNS.md beside this file.
-import { type CompiledPattern, compilePattern, type Dialect } from './compile.ts';
+import { type CompiledPattern, type CompileOptions, compilePattern, type Dialect } from './compile.ts';
 import { PatternSet } from './engine.ts';
 import { type Explanation, explainPattern } from './explain.ts';
 import { extractFromValue, PathTree } from './extract.ts';
 
-export type { CompiledPattern, Condition, Dialect } from './compile.ts';
+export type { CompiledPattern, CompileOptions, Condition, Dialect } from './compile.ts';
+export { NESTED_ATTRIBUTE_POLICY } from './compile.ts';
 export { PatternSet } from './engine.ts';
 export { PatternError } from './errors.ts';
 export type { Explanation } from './explain.ts';
 
 /** Validates and compiles a pattern; throws PatternError with AWS's reason and, where it can, the place. */
-export function parsePattern(text: string, dialect: Dialect = 'eventbridge'): CompiledPattern {
-  return compilePattern(text, dialect);
+export function parsePattern(
+  text: string,
+  dialect: Dialect = 'eventbridge',
+  options: CompileOptions = {},
+): CompiledPattern {
+  return compilePattern(text, dialect, options);
 }
 
 /** TestEventPattern: does one pattern match one event (JSON text)? */

@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { PatternSet } from './index.ts';
 import { type Json, referenceMatches } from './reference.ts';
 
-const KEYS = ['a', 'b', 'c'];
+// 'a.b' is the field b of a wherever it is written: in the pattern or in the event.
+const KEYS = ['a', 'b', 'c', 'a.b'];
 const STRINGS = [
   '',
   'a',
@@ -61,6 +62,9 @@ const condition: fc.Arbitrary<Json> = fc.oneof(
     .map((values) => ({ 'anything-but': values })),
   text.map((value) => ({ 'anything-but': { prefix: value } })),
   text.map((value) => ({ 'anything-but': { suffix: value } })),
+  fc
+    .uniqueArray(text, { minLength: 1, maxLength: 3 })
+    .map((values) => ({ 'anything-but': { [values.length % 2 ? 'prefix' : 'suffix']: values } })),
   text.map((value) => ({ 'anything-but': { 'equals-ignore-case': value } })),
   fc.constantFrom('a*', '*b', '*.png').map((value) => ({ 'anything-but': { wildcard: value } })),
   fc.constantFrom(...NUMBERS).map((value) => ({ numeric: ['=', value] })),

@@ -3,13 +3,22 @@
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** Leaf values at a dotted path, with arrays flattened at every level. */
+/** Every leaf value of the event and the path it sits at: keys joined with dots, arrays flattened at every level. */
+function flatten(event: Json, path: string | undefined, out: Array<[string, Json]>): Array<[string, Json]> {
+  if (Array.isArray(event)) for (const item of event) flatten(item, path, out);
+  else if (event !== null && typeof event === 'object') {
+    for (const [key, value] of Object.entries(event))
+      flatten(value, path === undefined ? key : `${path}.${key}`, out);
+  } else if (path !== undefined) out.push([path, event]);
+  return out;
+}
+
+/** The leaf values whose dotted path is the pattern's path (its keys joined with dots). */
 function leaves(event: Json, keys: string[]): Json[] {
-  if (Array.isArray(event)) return event.flatMap((item) => leaves(item, keys));
-  if (keys.length === 0) return event !== null && typeof event === 'object' ? [] : [event];
-  if (event === null || typeof event !== 'object') return [];
-  const [key, ...rest] = keys;
-  return Object.hasOwn(event, key!) ? leaves(event[key!]!, rest) : [];
+  const path = keys.join('.');
+  return flatten(event, undefined, [])
+    .filter(([at]) => at === path)
+    .map(([, value]) => value);
 }
 
 function wildcard(pattern: string, text: string): boolean {
@@ -57,14 +66,15 @@ function matchesOne(condition: Json, value: Json): boolean {
     case 'wildcard':
       return isString && wildcard(operand as string, value);
     case 'anything-but': {
-      if (value === null) return false;
+      // Anything but the values listed: null too, and any value that is not a string is anything but a
+      // string form (prefix, suffix, wildcard, ignoring case).
       if (Array.isArray(operand)) return !operand.includes(value);
       if (typeof operand !== 'object' || operand === null) return operand !== value;
-      if (!isString) return false;
+      if (!isString) return true;
       const [kind, text] = Object.entries(operand)[0]!;
-      if (kind === 'prefix') return !value.startsWith(text as string);
-      if (kind === 'suffix') return !value.endsWith(text as string);
       const list = (Array.isArray(text) ? text : [text]) as string[];
+      if (kind === 'prefix') return !list.some((item) => value.startsWith(item));
+      if (kind === 'suffix') return !list.some((item) => value.endsWith(item));
       if (kind === 'wildcard') return !list.some((item) => wildcard(item, value));
       return !list.some((item) => item.toLowerCase() === value.toLowerCase());
     }

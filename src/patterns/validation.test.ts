@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Dialect, explain, PatternError, PatternSet, parsePattern } from './index.ts';
 
+const NESTED = 'Filter policy scope MessageAttributes does not support nested filter policy';
+
 function refused(pattern: string, reason: string, dialect: Dialect = 'eventbridge'): PatternError {
   try {
     parsePattern(pattern, dialect);
@@ -88,12 +90,40 @@ test('anything-but', () => {
   );
   refused('{"a": [{"anything-but": {"numeric": [">", 1]}}]}', 'Unsupported anything-but pattern: numeric');
   refused('{"a": [{"anything-but": {"prefix": ""}}]}', 'Null prefix/suffix not allowed');
+  refused('{"a": [{"anything-but": {"suffix": ["x", ""]}}]}', 'Null prefix/suffix not allowed');
   refused('{"a": [{"anything-but": {"prefix": 1}}]}', 'prefix/suffix match pattern must be a string');
   refused(
     '{"a": [{"anything-but": {"equals-ignore-case": [1]}}]}',
     'Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.',
   );
   refused('{"a": [{"anything-but": {"wildcard": "a**"}}]}', 'Consecutive wildcard characters at pos 2');
+  // event-ruler reads the operand of a form as a string, a number or a list; anything else (an object,
+  // null, a boolean) is not an operand of anything-but at all.
+  for (const operand of ['{"equals-ignore-case": "x"}', 'null', 'true']) {
+    for (const form of ['prefix', 'suffix', 'wildcard', 'equals-ignore-case']) {
+      refused(
+        `{"a": [{"anything-but": {"${form}": ${operand}}}]}`,
+        'Value of anything-but must be an array or single string/number value.',
+      );
+    }
+  }
+  // A list member that is not a string is refused in the form's own words.
+  refused(
+    '{"a": [{"anything-but": {"suffix": ["x", null]}}]}',
+    'prefix/suffix match pattern must be a string',
+  );
+  refused('{"a": [{"anything-but": {"prefix": ["x", 1]}}]}', 'prefix/suffix match pattern must be a string');
+  refused('{"a": [{"anything-but": {"wildcard": ["x", null]}}]}', 'wildcard match pattern must be a string');
+  refused(
+    '{"a": [{"anything-but": {"equals-ignore-case": ["x", null]}}]}',
+    'Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.',
+  );
+  refused(
+    '{"a": [{"anything-but": {"prefix": "x", "suffix": "y"}}]}',
+    'Too many elements in numeric expression',
+  );
+  parsePattern('{"a": [{"anything-but": {"prefix": ["init", "error"]}}]}');
+  parsePattern('{"a": [{"anything-but": {"suffix": ["1234", "6789"]}}]}');
 });
 
 test('numeric', () => {
@@ -141,11 +171,7 @@ test('SNS filter policies have their own limits and dialect', () => {
     'Filter policy can not have more than 5 keys',
     'sns-attributes',
   );
-  refused(
-    '{"a": {"b": ["1"]}}',
-    'Filter policy scope MessageAttributes does not support nested filter policy',
-    'sns-attributes',
-  );
+  refused('{"a": {"b": ["1"]}}', NESTED, 'sns-attributes');
   const values = (n: number) => JSON.stringify(Array.from({ length: n }, (_, index) => `v${index}`));
   refused(
     `{"a": ${values(10)}, "b": ${values(10)}, "c": ${values(2)}}`,
@@ -153,12 +179,42 @@ test('SNS filter policies have their own limits and dialect', () => {
     'sns-attributes',
   );
   parsePattern(`{"a": ${values(10)}, "b": ${values(15)}}`, 'sns-attributes');
+  // An attribute policy's nesting is refused once the policy has parsed: a fault inside comes first.
+  refused('{"store": {"prefix": "x"}}', '"prefix" must be an object or an array', 'sns-attributes');
   refused(
-    '{"a": {"b": ["1"], "c": ["2"], "d": ["3"]}, "e": {"f": ["4"], "g": ["5"], "h": ["6"]}}',
-    'Filter policy can not have more than 5 keys',
+    '{"store": {"name": [{"exists": "yes"}]}}',
+    'exists match pattern must be either true or false.',
+    'sns-attributes',
+  );
+  refused('{"$or": [{"a": ["1"]}, {"b": {"c": ["2"]}}]}', NESTED, 'sns-attributes');
+  refused('{"a": [{"wildcard": "x*"}]}', 'Unrecognized match type wildcard', 'sns-attributes');
+  // SNS's operators: anything-but of values, and of a prefix ("String matching using a prefix with the
+  // anything-but operator"); EventBridge's suffix, wildcard and ignore-case forms are not among them.
+  parsePattern('{"event": [{"anything-but": {"prefix": "order-"}}]}', 'sns-attributes');
+  for (const form of ['suffix', 'wildcard', 'equals-ignore-case']) {
+    for (const dialect of ['sns-attributes', 'sns-body'] as const) {
+      refused(
+        `{"a": [{"anything-but": {"${form}": "test"}}]}`,
+        `Unsupported anything-but pattern: ${form}`,
+        dialect,
+      );
+    }
+  }
+  refused(
+    '{"a": [{"anything-but": {"exists": false}}]}',
+    'Unsupported anything-but pattern: exists',
     'sns-body',
   );
-  refused('{"a": [{"wildcard": "x*"}]}', 'Unrecognized match type wildcard', 'sns-attributes');
+  refused(
+    '{"a": [{"anything-but": {"prefix": false}}]}',
+    'prefix match pattern must be a string',
+    'sns-body',
+  );
+  refused(
+    '{"a": [{"anything-but": {"prefix": ["a", "b"]}}]}',
+    'prefix match pattern must be a string',
+    'sns-body',
+  );
   refused(
     '{"a": [{"numeric": [">", 2e9]}]}',
     'Value 2000000000 is out of the range of numbers a pattern can hold (-1000000000 to 1000000000)',
@@ -173,6 +229,83 @@ test('SNS filter policies have their own limits and dialect', () => {
     '{"a": [',
     "Unexpected end-of-input: expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')",
     'sns-attributes',
+  );
+});
+
+test('SNS counts keys and combinations as its constraints page does', () => {
+  const values = (n: number) => JSON.stringify(Array.from({ length: n }, (_, index) => `v${index}`));
+  // "Calculate the total combination by multiplying the number of values in each array": 3 x 1 x 2 = 6.
+  const flat =
+    '{"key_a": ["value_one", "value_two", "value_three"], "key_b": ["value_one"], "key_c": ["value_one", "value_two"]}';
+  parsePattern(flat, 'sns-attributes');
+  parsePattern(flat, 'sns-body');
+  // Payload-based: "multiplying the number of nested keys with the values in each array": four values
+  // three keys deep and three values two keys deep are 3 x 4 x 2 x 3 = 72 combinations...
+  const nested = {
+    key_a: { key_b: { key_c: ['value_one', 'value_two', 'value_three', 'value_four'] } },
+    key_d: { key_e: ['value_one', 'value_two', 'value_three'] },
+  };
+  parsePattern(JSON.stringify(nested), 'sns-body');
+  // ...so a third top-level key of three values makes 72 x 1 x 3 = 216, too many.
+  refused(
+    JSON.stringify({ ...nested, key_f: ['value_one', 'value_two', 'value_three'] }),
+    'Filter policy is too complex',
+    'sns-body',
+  );
+  // $or: the combinations of each alternative are added up (5 x 10 + 5 x 10 + 5 x 10 = 150).
+  parsePattern(
+    `{"a": ${values(5)}, "$or": [{"b": ${values(10)}}, {"c": ${values(10)}}, {"d": ${values(10)}}]}`,
+    'sns-attributes',
+  );
+  refused(
+    `{"a": ${values(5)}, "$or": [{"b": ${values(10)}}, {"c": ${values(10)}}, {"d": ${values(11)}}]}`,
+    'Filter policy is too complex',
+    'sns-attributes',
+  );
+  // Inside a nested $or the keys keep their depth: (2 x 2) x (9 x 2) twice is 144; one more value, 152.
+  parsePattern(
+    `{"detail": {"scope": ${values(2)}, "$or": [{"source": ${values(9)}}, {"type": ${values(9)}}]}}`,
+    'sns-body',
+  );
+  refused(
+    `{"detail": {"scope": ${values(2)}, "$or": [{"source": ${values(9)}}, {"type": ${values(10)}}]}}`,
+    'Filter policy is too complex',
+    'sns-body',
+  );
+  // Keys: "only top-level keys count toward the limit" in a body policy; an attribute policy's every name.
+  const payload = {
+    state: ['SUCCESS'],
+    severity: [{ exists: true }],
+    message: [{ exists: true }],
+    finding: {
+      standard_control: [{ exists: true }],
+      region: [{ exists: true }],
+      account: [{ exists: true }],
+    },
+  };
+  parsePattern(JSON.stringify(payload), 'sns-body');
+  refused(JSON.stringify(payload), NESTED, 'sns-attributes');
+  refused(
+    JSON.stringify({ ...payload, a: ['1'], b: ['2'] }),
+    'Filter policy can not have more than 5 keys',
+    'sns-body',
+  );
+  refused(
+    '{"a": ["1"], "b": ["2"], "c": ["3"], "$or": [{"d": ["4"]}, {"e": ["5"]}, {"f": ["6"]}]}',
+    'Filter policy can not have more than 5 keys',
+    'sns-attributes',
+  );
+  parsePattern(
+    '{"a": {"b": ["1"], "c": ["2"], "d": ["3"]}, "e": {"f": ["4"], "g": ["5"], "h": ["6"]}}',
+    'sns-body',
+  );
+  // "The maximum size of a filter policy is 256 KB", of the UTF-8 the API takes.
+  const big = (length: number) => `{"a": ["${'é'.repeat(length)}"]}`;
+  parsePattern(big(100_000), 'sns-body');
+  refused(
+    big(140_000),
+    'The filter policy is 280011 bytes long; the limit is 262144 bytes (256 KB)',
+    'sns-body',
   );
 });
 

@@ -561,7 +561,7 @@ export type SubscribeToShardInput = {
 };
 
 export type SubscribeToShardOutput = {
-  EventStream: SubscribeToShardEventStream;
+  EventStream: AsyncIterable<SubscribeToShardEventStream>;
 };
 
 export type Tag = {

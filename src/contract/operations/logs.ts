@@ -980,7 +980,7 @@ export type GetLogObjectRequest = {
 };
 
 export type GetLogObjectResponse = {
-  fieldStream?: GetLogObjectResponseStream;
+  fieldStream?: AsyncIterable<GetLogObjectResponseStream>;
 };
 
 export type GetLogObjectResponseStream = {
@@ -1924,7 +1924,7 @@ export type StartLiveTailRequest = {
 };
 
 export type StartLiveTailResponse = {
-  responseStream?: StartLiveTailResponseStream;
+  responseStream?: AsyncIterable<StartLiveTailResponseStream>;
 };
 
 export type StartLiveTailResponseStream = {

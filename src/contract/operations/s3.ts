@@ -2550,7 +2550,7 @@ export type SelectObjectContentEventStream = {
 };
 
 export type SelectObjectContentOutput = {
-  Payload?: SelectObjectContentEventStream;
+  Payload?: AsyncIterable<SelectObjectContentEventStream>;
 };
 
 export type SelectObjectContentRequest = {

@@ -4,10 +4,16 @@ import type { Protocol } from '../../contract/index.ts';
 import { ServiceError } from '../../contract/index.ts';
 import type { AccessKey } from '../../runtime/index.ts';
 import type { EdgeRequest } from '../codecs/index.ts';
-import { AuthError, type AuthFailure, type SignatureParts, verifySignature } from './sigv4.ts';
+import {
+  AuthError,
+  type AuthFailure,
+  type SignatureParts,
+  type SigningKeyCache,
+  verifySignature,
+} from './sigv4.ts';
 
 export type { SignatureParts } from './sigv4.ts';
-export { AuthError, readSignature } from './sigv4.ts';
+export { AuthError, readSignature, SigningKeyCache } from './sigv4.ts';
 
 export interface Identity {
   accessKeyId: string | undefined;
@@ -21,6 +27,8 @@ export interface AuthOptions {
   defaultAccountId: string;
   defaultRegion: string;
   now: number;
+  /** The edge's cache of derived signing keys. */
+  signingKeys: SigningKeyCache;
 }
 
 /**
@@ -40,7 +48,11 @@ export function authenticate(
     return { accessKeyId, accountId, region: signature?.region ?? options.defaultRegion };
   }
   if (!signature) throw new AuthError('missing', 'Request is missing Authentication Token');
-  const key = verifySignature(request, rawQuery, signature, { keys: options.keys, now: options.now });
+  const key = verifySignature(request, rawQuery, signature, {
+    keys: options.keys,
+    now: options.now,
+    signingKeys: options.signingKeys,
+  });
   return { accessKeyId: key.accessKeyId, accountId: key.accountId, region: signature.region };
 }
 

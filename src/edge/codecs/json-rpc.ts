@@ -2,6 +2,7 @@
 
 import type { Input, InputProblem } from '../../contract/index.ts';
 import { ServiceError, violationMessage } from '../../contract/index.ts';
+import { encodeEventStream, eventStreamMember } from './event-stream.ts';
 import { decodeJson, encodeJson, parseJsonObject } from './json-values.ts';
 import type { Codec, CodecService, EdgeRequest, EdgeResponse, ResponseMeta } from './types.ts';
 
@@ -58,6 +59,16 @@ export const jsonRpcCodec: Codec = {
 
   encodeOutput(service, operation, output, meta): EdgeResponse {
     const outputShape = service.definition.model.operations[operation]?.output;
+    const stream = eventStreamMember(service.resolver, outputShape);
+    const events = stream && (output[stream.name] as AsyncIterable<Record<string, unknown>> | undefined);
+    if (stream && events) {
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': meta.requestId },
+        body: '',
+        stream: encodeEventStream(service.resolver, stream.ref, events),
+      };
+    }
     const body = outputShape ? encodeJson(service.resolver, outputShape, output) : {};
     return {
       status: 200,

@@ -22,6 +22,8 @@ export interface EdgeResponse {
   status: number;
   headers: Record<string, string>;
   body: string | Buffer;
+  /** An event-stream answer: written chunk by chunk after the head, instead of `body`. */
+  stream?: AsyncIterable<Buffer>;
 }
 
 export interface ResponseMeta {

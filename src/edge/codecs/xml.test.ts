@@ -30,14 +30,36 @@ test('parses elements, attributes, entities, CDATA and comments', () => {
   );
 });
 
+test('keeps text as written: whitespace, comments and instructions dropped, CDATA raw', () => {
+  const root = parseXml('<a>\n  <b> x </b>1<!-- c -->2<?pi x?>3<![CDATA[&amp;]]>&#xD;</a>');
+  assert.equal(root.text, '\n  123&amp;\r');
+  assert.deepEqual(root.children, [{ name: 'b', attributes: {}, children: [], text: ' x ' }]);
+  // XML's end-of-line handling: a line break sent as CR LF reads as LF; `&#xD;` stays a CR.
+  assert.equal(parseXml('<a>x\r\ny</a>').text, 'x\ny');
+  assert.deepEqual(parseXml(`<p:a xmlns:p="urn:p" b='q&quot;'/>`).attributes, {
+    'xmlns:p': 'urn:p',
+    b: 'q"',
+  });
+  // A DOCTYPE in CDATA or a comment is only text.
+  assert.equal(parseXml('<a><!-- <!DOCTYPE x> --><![CDATA[<!DOCTYPE x>]]></a>').text, '<!DOCTYPE x>');
+});
+
 test('refuses malformed documents and document type declarations', () => {
   for (const bad of [
     '<a><b></a>',
     '<a>',
     '<a></a><b/>',
     '<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>',
+    '<!-- c --><!DOCTYPE a><a/>',
+    '<a><!DOCTYPE x></a>',
+    '<a><!ENTITY x "y"></a>',
     '<a>&unknown;</a>',
+    '<a>&amp</a>',
+    '<a>&#x110000;</a>',
+    '<a b="1" b="2"/>',
+    '<a><![CDATA[x</a>',
     'text',
+    '',
   ]) {
     assert.throws(() => parseXml(bad), XmlSyntaxError, bad);
   }

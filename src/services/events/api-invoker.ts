@@ -19,8 +19,8 @@ interface Token {
   expiresAt: number;
 }
 
-const pairs = (list: HttpParameters['HeaderParameters']) =>
-  Object.fromEntries((list ?? []).map((parameter) => [parameter.Key, parameter.Value]));
+const pairs = (list: HttpParameters['HeaderParameters']): Record<string, string> =>
+  Object.fromEntries((list ?? []).map((parameter) => [parameter.Key ?? '', parameter.Value ?? '']));
 
 /** The endpoint with each `*` replaced by the next path parameter value. */
 export function fillPath(endpoint: string, values: string[] = []): string {
@@ -145,7 +145,7 @@ export class ApiInvoker {
   private async authorization(connection: Connection): Promise<Record<string, string>> {
     const auth = connection.authParameters;
     if (connection.authorizationType === 'API_KEY') {
-      return { [auth.ApiKeyAuthParameters!.ApiKeyName]: auth.ApiKeyAuthParameters!.ApiKeyValue ?? '' };
+      return { [auth.ApiKeyAuthParameters!.ApiKeyName!]: auth.ApiKeyAuthParameters!.ApiKeyValue ?? '' };
     }
     if (connection.authorizationType === 'BASIC') {
       const { Username, Password } = auth.BasicAuthParameters!;
@@ -164,7 +164,7 @@ export class ApiInvoker {
       grant_type: 'client_credentials',
       ...pairs(oauth.OAuthHttpParameters?.BodyParameters),
     });
-    const url = new URL(oauth.AuthorizationEndpoint);
+    const url = new URL(oauth.AuthorizationEndpoint!);
     for (const [key, value] of Object.entries(pairs(oauth.OAuthHttpParameters?.QueryStringParameters))) {
       url.searchParams.set(key, value);
     }

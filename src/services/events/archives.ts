@@ -1,27 +1,19 @@
 // Archives: each keeps copies of the events accepted on one bus that match its pattern (all of them
 // when it has none, never replayed ones), in the transaction that commits the event, for its
 // retention; a durable timer sweeps expired copies away.
+import type { EventBridge } from '../../contract/index.ts';
 import { formatArn, type Runtime, type Timer } from '../../runtime/index.ts';
 import type { Tx } from '../../store/index.ts';
 import type { AcceptedEvent } from './dispatcher.ts';
 import { eventsError, notFound } from './errors.ts';
 import { type BusMatcher, createMatcher, validatePattern } from './matcher.ts';
-import type { Bus } from './registry.ts';
+import type { Bus } from './resources.ts';
 
 const SWEEP_TIMER = 'events.archive-retention';
 const SWEEP_EVERY_MS = 3_600_000;
 /** Expired copies deleted per archive and sweep; a sweep that hits it runs again at once. */
 const SWEEP_BATCH = 5_000;
 const DAY_MS = 86_400_000;
-
-export const ARCHIVE_STATES = [
-  'ENABLED',
-  'DISABLED',
-  'CREATING',
-  'UPDATING',
-  'CREATE_FAILED',
-  'UPDATE_FAILED',
-];
 
 export interface Archive {
   id: number;
@@ -34,7 +26,7 @@ export interface Archive {
   eventPattern: string | undefined;
   /** 0 keeps events for ever. */
   retentionDays: number;
-  state: string;
+  state: EventBridge.ArchiveState;
   createdAt: number;
 }
 
@@ -309,7 +301,7 @@ function toArchive(row: ArchiveRow): Archive {
     description: row.description ?? undefined,
     eventPattern: row.event_pattern ?? undefined,
     retentionDays: Number(row.retention_days),
-    state: row.state,
+    state: row.state as EventBridge.ArchiveState,
     createdAt: Number(row.created_at),
   };
 }

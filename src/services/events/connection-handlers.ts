@@ -1,11 +1,22 @@
 // CreateConnection … ListConnections and CreateApiDestination … ListApiDestinations.
-import type { Handler, Input, RequestContext } from '../../contract/index.ts';
+import type { EventBridge, Handlers, RequestContext } from '../../contract/index.ts';
 import type { ApiInvoker } from './api-invoker.ts';
-import type { ApiDestination, AuthParameters, Connection, Connections } from './connections.ts';
+import type { ApiDestination, Connection, Connections, DestinationInput } from './connections.ts';
 import { withoutSecrets } from './connections.ts';
-import { page } from './handlers.ts';
+import { page } from './paging.ts';
 
-const text = (input: Input, name: string) => input[name] as string | undefined;
+type ConnectionOperations =
+  | 'CreateConnection'
+  | 'DescribeConnection'
+  | 'UpdateConnection'
+  | 'DeleteConnection'
+  | 'DeauthorizeConnection'
+  | 'ListConnections'
+  | 'CreateApiDestination'
+  | 'DescribeApiDestination'
+  | 'UpdateApiDestination'
+  | 'DeleteApiDestination'
+  | 'ListApiDestinations';
 const time = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
 
 function connectionSummary(connection: Connection) {
@@ -21,7 +32,7 @@ function connectionSummary(connection: Connection) {
   };
 }
 
-function destinationSummary(destination: ApiDestination) {
+function destinationSummary(destination: ApiDestination): EventBridge.ApiDestination {
   return {
     ApiDestinationArn: destination.arn,
     Name: destination.name,
@@ -43,28 +54,31 @@ const stateOf = (connection: Connection, state = connection.state) => ({
   LastAuthorizedTime: time(connection.lastAuthorizedAt),
 });
 
-export function connectionHandlers(connections: Connections, invoker: ApiInvoker): Record<string, Handler> {
-  const connectionOf = (input: Input, context: RequestContext) =>
-    connections.connectionByName(context.accountId, context.region, text(input, 'Name'));
-  const destinationOf = (input: Input, context: RequestContext) =>
-    connections.destinationByName(context.accountId, context.region, text(input, 'Name'));
-  const destinationInput = (input: Input) => ({
-    ...(input.Description !== undefined ? { description: text(input, 'Description') } : {}),
-    ...(input.ConnectionArn !== undefined ? { connectionArn: text(input, 'ConnectionArn') } : {}),
-    ...(input.InvocationEndpoint !== undefined ? { endpoint: text(input, 'InvocationEndpoint') } : {}),
-    ...(input.HttpMethod !== undefined ? { httpMethod: text(input, 'HttpMethod') } : {}),
-    ...(input.InvocationRateLimitPerSecond !== undefined
-      ? { rate: input.InvocationRateLimitPerSecond as number }
-      : {}),
+export function connectionHandlers(
+  connections: Connections,
+  invoker: ApiInvoker,
+): Pick<Handlers<EventBridge.Operations>, ConnectionOperations> {
+  const connectionOf = (input: { Name: string }, context: RequestContext) =>
+    connections.connectionByName(context.accountId, context.region, input.Name);
+  const destinationOf = (input: { Name: string }, context: RequestContext) =>
+    connections.destinationByName(context.accountId, context.region, input.Name);
+  const destinationInput = (
+    input: EventBridge.CreateApiDestinationRequest | EventBridge.UpdateApiDestinationRequest,
+  ): DestinationInput => ({
+    ...(input.Description !== undefined ? { description: input.Description } : {}),
+    ...(input.ConnectionArn !== undefined ? { connectionArn: input.ConnectionArn } : {}),
+    ...(input.InvocationEndpoint !== undefined ? { endpoint: input.InvocationEndpoint } : {}),
+    ...(input.HttpMethod !== undefined ? { httpMethod: input.HttpMethod } : {}),
+    ...(input.InvocationRateLimitPerSecond !== undefined ? { rate: input.InvocationRateLimitPerSecond } : {}),
   });
 
   return {
     async CreateConnection(input, context) {
       const connection = await connections.createConnection(context.accountId, context.region, {
-        name: text(input, 'Name'),
-        ...(input.Description !== undefined ? { description: text(input, 'Description') } : {}),
-        authorizationType: text(input, 'AuthorizationType'),
-        authParameters: input.AuthParameters as AuthParameters | undefined,
+        name: input.Name,
+        ...(input.Description !== undefined ? { description: input.Description } : {}),
+        authorizationType: input.AuthorizationType,
+        authParameters: input.AuthParameters,
       });
       return stateOf(connection);
     },
@@ -80,13 +94,9 @@ export function connectionHandlers(connections: Connections, invoker: ApiInvoker
     async UpdateConnection(input, context) {
       const connection = connectionOf(input, context);
       await connections.updateConnection(connection, {
-        ...(input.Description !== undefined ? { description: text(input, 'Description') } : {}),
-        ...(input.AuthorizationType !== undefined
-          ? { authorizationType: text(input, 'AuthorizationType') }
-          : {}),
-        ...(input.AuthParameters !== undefined
-          ? { authParameters: input.AuthParameters as AuthParameters }
-          : {}),
+        ...(input.Description !== undefined ? { description: input.Description } : {}),
+        ...(input.AuthorizationType !== undefined ? { authorizationType: input.AuthorizationType } : {}),
+        ...(input.AuthParameters !== undefined ? { authParameters: input.AuthParameters } : {}),
       });
       invoker.forget(connection);
       return stateOf(connection);
@@ -104,8 +114,8 @@ export function connectionHandlers(connections: Connections, invoker: ApiInvoker
       return stateOf(connection, 'DEAUTHORIZING');
     },
     async ListConnections(input, context) {
-      const prefix = text(input, 'NamePrefix') ?? '';
-      const state = text(input, 'ConnectionState');
+      const prefix = input.NamePrefix ?? '';
+      const state = input.ConnectionState;
       const matching = connections
         .listConnections(context.accountId, context.region)
         .filter(
@@ -118,7 +128,7 @@ export function connectionHandlers(connections: Connections, invoker: ApiInvoker
 
     async CreateApiDestination(input, context) {
       const destination = await connections.createDestination(context.accountId, context.region, {
-        name: text(input, 'Name'),
+        name: input.Name,
         ...destinationInput(input),
       });
       const { ApiDestinationArn, ApiDestinationState, CreationTime, LastModifiedTime } =
@@ -141,8 +151,8 @@ export function connectionHandlers(connections: Connections, invoker: ApiInvoker
       return {};
     },
     async ListApiDestinations(input, context) {
-      const prefix = text(input, 'NamePrefix') ?? '';
-      const connectionArn = text(input, 'ConnectionArn');
+      const prefix = input.NamePrefix ?? '';
+      const connectionArn = input.ConnectionArn;
       const matching = connections
         .listDestinations(context.accountId, context.region)
         .filter(

@@ -4,7 +4,8 @@
 // retried with back-off on the durable timer service, and finally sent to its dead-letter queue.
 import { type Delivery, DeliveryError, extend, type Runtime, type Timer } from '../../runtime/index.ts';
 import type { Tx } from '../../store/index.ts';
-import { type Bus, type EventRegistry, matchingRules, type Rule, type Target } from './registry.ts';
+import type { EventRegistry } from './registry.ts';
+import { type Bus, matchingRules, type Rule, type Target } from './resources.ts';
 import { EventTraces, type TraceAttempt } from './traces.ts';
 import { transformInput } from './transform.ts';
 
@@ -75,23 +76,30 @@ export class Dispatcher {
       matched: metrics.counter(
         'eddy_events_matched_events_total',
         'Events that matched at least one rule (MatchedEvents).',
+        ['bus'],
       ),
       triggered: metrics.counter(
         'eddy_events_triggered_rules_total',
         'Rules that matched an event (TriggeredRules).',
+        ['bus'],
       ),
-      invocations: metrics.counter('eddy_events_invocations_total', 'Deliveries to targets (Invocations).'),
+      invocations: metrics.counter('eddy_events_invocations_total', 'Deliveries to targets (Invocations).', [
+        'rule',
+      ]),
       failed: metrics.counter(
         'eddy_events_failed_invocations_total',
         'Deliveries that failed for good (FailedInvocations).',
+        ['rule'],
       ),
       toDlq: metrics.counter(
         'eddy_events_invocations_sent_to_dlq_total',
         'Deliveries sent to a dead-letter queue (InvocationsSentToDlq).',
+        ['rule'],
       ),
       dropped: metrics.counter(
         'eddy_events_invocations_dropped_total',
         'Failed deliveries with no dead-letter queue (dropped).',
+        ['rule'],
       ),
       latency: metrics.histogram(
         'eddy_events_ingestion_to_invocation_start_latency_seconds',

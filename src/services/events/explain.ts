@@ -1,7 +1,7 @@
 // `eddy events explain`: for every rule on a bus, whether an event matches it, or the first field
 // that failed and why. The patterns module does the explaining; this adds the bus's view.
 import { explain } from '../../patterns/index.ts';
-import type { Bus } from './registry.ts';
+import type { Bus } from './resources.ts';
 
 export interface RuleExplanation {
   rule: string;

@@ -1,45 +1,43 @@
-// One handler per EventBridge operation: input checks as AWS words them, then the registry and the dispatcher.
-import type { Handler, Input, RequestContext } from '../../contract/index.ts';
+// The bus, rule, target, PutEvents, pattern and tag operations: the checks the model cannot say,
+// in AWS's words, then the registry and the dispatcher.
+import type { EventBridge, Handlers, RequestContext } from '../../contract/index.ts';
 import { matchesPattern } from '../../patterns/index.ts';
 import { type Clock, newTimeOrderedUuid } from '../../runtime/index.ts';
 import type { Dispatcher } from './dispatcher.ts';
-import {
-  buildEnvelope,
-  checkEntry,
-  type EntryError,
-  entrySize,
-  MAX_ENTRY_BYTES,
-  type PutEventsEntry,
-} from './envelope.ts';
+import { buildEnvelope, checkEntry, entrySize, MAX_ENTRY_BYTES } from './envelope.ts';
 import { notFound, validation } from './errors.ts';
 import { validatePattern } from './matcher.ts';
-import type { Bus, EventRegistry, Rule, Target } from './registry.ts';
+import { page } from './paging.ts';
+import type { EventRegistry } from './registry.ts';
+import type { Bus, Rule } from './resources.ts';
 import type { RuleSchedules } from './scheduled-rules.ts';
 
-const string = (input: Input, name: string) => input[name] as string | undefined;
-type Tag = { Key: string; Value: string };
-const tagsToMap = (tags: Tag[] | undefined) =>
+type BusOperations =
+  | 'PutEvents'
+  | 'CreateEventBus'
+  | 'UpdateEventBus'
+  | 'DeleteEventBus'
+  | 'DescribeEventBus'
+  | 'ListEventBuses'
+  | 'PutRule'
+  | 'DescribeRule'
+  | 'ListRules'
+  | 'EnableRule'
+  | 'DisableRule'
+  | 'DeleteRule'
+  | 'ListRuleNamesByTarget'
+  | 'PutTargets'
+  | 'RemoveTargets'
+  | 'ListTargetsByRule'
+  | 'TestEventPattern'
+  | 'TagResource'
+  | 'UntagResource'
+  | 'ListTagsForResource';
+
+const tagsToMap = (tags: EventBridge.Tag[] | undefined) =>
   Object.fromEntries((tags ?? []).map((tag) => [tag.Key, tag.Value]));
 const mapToTags = (tags: Record<string, string>) =>
   Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-
-/** NextToken/Limit paging over a sorted list (tokens are the index to resume at). */
-export function page<T>(items: T[], input: Input): { items: T[]; NextToken?: string } {
-  const limit = input.Limit as number | undefined;
-  if (limit !== undefined && (limit < 1 || limit > 100)) {
-    throw validation(
-      `1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100`,
-    );
-  }
-  const token = string(input, 'NextToken');
-  const start = token === undefined ? 0 : Number.parseInt(Buffer.from(token, 'base64url').toString(), 10);
-  if (!Number.isInteger(start) || start < 0) throw validation('The NextToken is not valid.');
-  const size = limit ?? 100;
-  const slice = items.slice(start, start + size);
-  return start + size < items.length
-    ? { items: slice, NextToken: Buffer.from(String(start + size)).toString('base64url') }
-    : { items: slice };
-}
 
 function describeBus(bus: Bus) {
   return {
@@ -54,7 +52,7 @@ function describeBus(bus: Bus) {
   };
 }
 
-function describeRule(rule: Rule) {
+function describeRule(rule: Rule): EventBridge.Rule {
   return {
     Name: rule.name,
     Arn: rule.arn,
@@ -68,31 +66,31 @@ function describeRule(rule: Rule) {
   };
 }
 
+/** Partner event buses need a partner event source; eddy's accounts have none. */
+function checkEventSource(name: string | undefined): void {
+  if (name !== undefined) throw notFound(`Event source ${name} does not exist.`);
+}
+
 export function eventHandlers(
   registry: EventRegistry,
   dispatcher: Dispatcher,
   schedules: RuleSchedules,
   clock: Clock,
-): Record<string, Handler> {
-  const busOf = (input: Input, context: RequestContext, member = 'EventBusName') =>
-    registry.bus(context.accountId, context.region, string(input, member));
+): Pick<Handlers<EventBridge.Operations>, BusOperations> {
+  const busOf = (context: RequestContext, nameOrArn: string | undefined) =>
+    registry.bus(context.accountId, context.region, nameOrArn);
 
-  const ruleOf = async (input: Input, context: RequestContext, member = 'Name') =>
-    registry.rule(await busOf(input, context), string(input, member) ?? '');
+  const ruleOf = async (context: RequestContext, bus: string | undefined, name: string) =>
+    registry.rule(await busOf(context, bus), name);
 
   return {
     async PutEvents(input, context) {
-      const entries = (input.Entries as PutEventsEntry[] | undefined) ?? [];
-      if (entries.length < 1 || entries.length > 10) {
-        throw validation(
-          `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and 10`,
-        );
-      }
+      const entries = input.Entries;
       const total = entries.reduce((sum, entry) => sum + entrySize(entry), 0);
       if (total > MAX_ENTRY_BYTES)
         throw validation('Total size of the entries in the request is over the limit.');
       const now = clock.now();
-      const results: Array<{ EventId?: string } & Partial<EntryError>> = [];
+      const results: EventBridge.PutEventsResultEntry[] = [];
       const accepted = [];
       for (const entry of entries) {
         const problem = checkEntry(entry);
@@ -102,7 +100,7 @@ export function eventHandlers(
         }
         let bus: Bus;
         try {
-          bus = await registry.bus(context.accountId, context.region, entry.EventBusName);
+          bus = await busOf(context, entry.EventBusName);
         } catch {
           results.push({
             ErrorCode: 'ResourceNotFoundException',
@@ -111,7 +109,7 @@ export function eventHandlers(
           continue;
         }
         const envelope = buildEnvelope(
-          entry as Parameters<typeof buildEnvelope>[0],
+          { ...entry, Source: entry.Source!, DetailType: entry.DetailType!, Detail: entry.Detail! },
           context.accountId,
           context.region,
           now,
@@ -125,17 +123,18 @@ export function eventHandlers(
     },
 
     async CreateEventBus(input, context) {
-      const deadLetterArn = (input.DeadLetterConfig as { Arn?: string } | undefined)?.Arn;
+      checkEventSource(input.EventSourceName);
+      if (input.Name.startsWith('aws.')) throw validation("EventBus name starting with 'aws.' is not valid.");
       const bus = await registry.createBus(
         context.accountId,
         context.region,
-        string(input, 'Name') ?? '',
+        input.Name,
         {
-          description: string(input, 'Description'),
-          kmsKey: string(input, 'KmsKeyIdentifier'),
-          deadLetterArn,
+          description: input.Description,
+          kmsKey: input.KmsKeyIdentifier,
+          deadLetterArn: input.DeadLetterConfig?.Arn,
         },
-        tagsToMap(input.Tags as Tag[] | undefined),
+        tagsToMap(input.Tags),
       );
       return {
         EventBusArn: bus.arn,
@@ -146,28 +145,26 @@ export function eventHandlers(
     },
 
     async UpdateEventBus(input, context) {
-      const bus = await busOf(input, context, 'Name');
-      const deadLetterArn = (input.DeadLetterConfig as { Arn?: string } | undefined)?.Arn;
+      const bus = await busOf(context, input.Name);
       await registry.updateBus(bus, {
-        description: string(input, 'Description'),
-        kmsKey: string(input, 'KmsKeyIdentifier'),
-        deadLetterArn,
+        description: input.Description,
+        kmsKey: input.KmsKeyIdentifier,
+        deadLetterArn: input.DeadLetterConfig?.Arn,
       });
       return describeBus(bus);
     },
 
     async DeleteEventBus(input, context) {
-      const name = string(input, 'Name') ?? '';
-      const bus = await registry.bus(context.accountId, context.region, name).catch(() => undefined);
+      const bus = await busOf(context, input.Name).catch(() => undefined);
       if (bus) await registry.deleteBus(bus);
     },
 
     async DescribeEventBus(input, context) {
-      return describeBus(await busOf(input, context, 'Name'));
+      return describeBus(await busOf(context, input.Name));
     },
 
     async ListEventBuses(input, context) {
-      const prefix = string(input, 'NamePrefix') ?? '';
+      const prefix = input.NamePrefix ?? '';
       const buses = (await registry.listBuses(context.accountId, context.region)).filter((bus) =>
         bus.name.startsWith(prefix),
       );
@@ -186,17 +183,17 @@ export function eventHandlers(
     },
 
     async PutRule(input, context) {
-      const bus = await busOf(input, context);
+      const bus = await busOf(context, input.EventBusName);
       const rule = await registry.putRule(
         bus,
-        string(input, 'Name') ?? '',
+        input.Name,
         {
-          eventPattern: string(input, 'EventPattern'),
-          schedule: string(input, 'ScheduleExpression'),
-          state: string(input, 'State'),
-          description: string(input, 'Description'),
-          roleArn: string(input, 'RoleArn'),
-          tags: tagsToMap(input.Tags as Tag[] | undefined),
+          eventPattern: input.EventPattern,
+          schedule: input.ScheduleExpression,
+          state: input.State,
+          description: input.Description,
+          roleArn: input.RoleArn,
+          tags: tagsToMap(input.Tags),
         },
         context.accountId,
       );
@@ -205,13 +202,13 @@ export function eventHandlers(
     },
 
     async DescribeRule(input, context) {
-      const rule = await ruleOf(input, context);
+      const rule = await ruleOf(context, input.EventBusName, input.Name);
       return { ...describeRule(rule), CreatedBy: rule.createdBy };
     },
 
     async ListRules(input, context) {
-      const bus = await busOf(input, context);
-      const prefix = string(input, 'NamePrefix') ?? '';
+      const bus = await busOf(context, input.EventBusName);
+      const prefix = input.NamePrefix ?? '';
       const rules = [...bus.rules.values()]
         .filter((rule) => rule.name.startsWith(prefix))
         .sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -220,30 +217,29 @@ export function eventHandlers(
     },
 
     async EnableRule(input, context) {
-      const rule = await ruleOf(input, context);
+      const rule = await ruleOf(context, input.EventBusName, input.Name);
       await registry.setRuleState(rule, 'ENABLED');
       await schedules.sync(rule);
     },
 
     async DisableRule(input, context) {
-      const rule = await ruleOf(input, context);
+      const rule = await ruleOf(context, input.EventBusName, input.Name);
       await registry.setRuleState(rule, 'DISABLED');
       await schedules.sync(rule);
     },
 
     async DeleteRule(input, context) {
-      const bus = await busOf(input, context);
-      const rule = bus.rules.get(string(input, 'Name') ?? '');
+      const bus = await busOf(context, input.EventBusName);
+      const rule = bus.rules.get(input.Name);
       if (!rule) return;
       await registry.deleteRule(rule, input.Force === true);
       await schedules.remove(rule);
     },
 
     async ListRuleNamesByTarget(input, context) {
-      const bus = await busOf(input, context);
-      const arn = string(input, 'TargetArn') ?? '';
+      const bus = await busOf(context, input.EventBusName);
       const names = [...bus.rules.values()]
-        .filter((rule) => [...rule.targets.values()].some((target) => target.Arn === arn))
+        .filter((rule) => [...rule.targets.values()].some((target) => target.Arn === input.TargetArn))
         .map((rule) => rule.name)
         .sort();
       const { items, NextToken } = page(names, input);
@@ -251,30 +247,28 @@ export function eventHandlers(
     },
 
     async PutTargets(input, context) {
-      const rule = await ruleOf(input, context, 'Rule');
-      const failed = await registry.putTargets(rule, (input.Targets as Target[] | undefined) ?? []);
+      const rule = await ruleOf(context, input.EventBusName, input.Rule);
+      const failed = await registry.putTargets(rule, input.Targets);
       return { FailedEntryCount: failed.length, FailedEntries: failed };
     },
 
     async RemoveTargets(input, context) {
-      const rule = await ruleOf(input, context, 'Rule');
-      const failed = await registry.removeTargets(rule, (input.Ids as string[] | undefined) ?? []);
+      const rule = await ruleOf(context, input.EventBusName, input.Rule);
+      const failed = await registry.removeTargets(rule, input.Ids);
       return { FailedEntryCount: failed.length, FailedEntries: failed };
     },
 
     async ListTargetsByRule(input, context) {
-      const rule = await ruleOf(input, context, 'Rule');
+      const rule = await ruleOf(context, input.EventBusName, input.Rule);
       const { items, NextToken } = page([...rule.targets.values()], input);
       return { Targets: items, NextToken };
     },
 
     TestEventPattern(input) {
-      const pattern = string(input, 'EventPattern') ?? '';
-      const event = string(input, 'Event') ?? '';
-      validatePattern(pattern);
+      validatePattern(input.EventPattern);
       let parsed: Record<string, unknown>;
       try {
-        parsed = JSON.parse(event) as Record<string, unknown>;
+        parsed = JSON.parse(input.Event) as Record<string, unknown>;
       } catch {
         throw validation('Parameter Event is not valid. Reason: Event is not valid JSON.');
       }
@@ -284,72 +278,29 @@ export function eventHandlers(
             `Parameter Event is not valid. Reason: Provided Event must have mandatory field ${field}.`,
           );
       }
-      return { Result: matchesPattern(pattern, event) };
+      return { Result: matchesPattern(input.EventPattern, input.Event) };
     },
 
     async TagResource(input) {
-      const resource = await registry.resourceByArn(string(input, 'ResourceARN') ?? '');
-      if (!resource) throw notFound(`Resource ${string(input, 'ResourceARN')} does not exist.`);
-      await registry.setTags(resource, { ...resource.tags, ...tagsToMap(input.Tags as Tag[] | undefined) });
+      const resource = await registry.resourceByArn(input.ResourceARN);
+      if (!resource) throw notFound(`Resource ${input.ResourceARN} does not exist.`);
+      await registry.setTags(resource, { ...resource.tags, ...tagsToMap(input.Tags) });
+      return {};
     },
 
     async UntagResource(input) {
-      const resource = await registry.resourceByArn(string(input, 'ResourceARN') ?? '');
-      if (!resource) throw notFound(`Resource ${string(input, 'ResourceARN')} does not exist.`);
+      const resource = await registry.resourceByArn(input.ResourceARN);
+      if (!resource) throw notFound(`Resource ${input.ResourceARN} does not exist.`);
       const tags = { ...resource.tags };
-      for (const key of (input.TagKeys as string[] | undefined) ?? []) delete tags[key];
+      for (const key of input.TagKeys) delete tags[key];
       await registry.setTags(resource, tags);
+      return {};
     },
 
     async ListTagsForResource(input) {
-      const resource = await registry.resourceByArn(string(input, 'ResourceARN') ?? '');
-      if (!resource) throw notFound(`Resource ${string(input, 'ResourceARN')} does not exist.`);
+      const resource = await registry.resourceByArn(input.ResourceARN);
+      if (!resource) throw notFound(`Resource ${input.ResourceARN} does not exist.`);
       return { Tags: mapToTags(resource.tags) };
-    },
-
-    async PutPermission(input, context) {
-      const bus = await busOf(input, context);
-      const policyText = string(input, 'Policy');
-      let policy: Record<string, unknown>;
-      if (policyText !== undefined) {
-        try {
-          policy = JSON.parse(policyText) as Record<string, unknown>;
-        } catch {
-          throw validation('Parameter Policy is not valid. Reason: Policy is not valid JSON.');
-        }
-      } else {
-        const statementId = string(input, 'StatementId');
-        const principal = string(input, 'Principal');
-        if (!statementId || !principal)
-          throw validation('StatementId, Principal and Action are required when no Policy is given.');
-        const statements = (
-          (bus.policy?.Statement as Array<Record<string, unknown>> | undefined) ?? []
-        ).filter((statement) => statement.Sid !== statementId);
-        statements.push({
-          Sid: statementId,
-          Effect: 'Allow',
-          Principal: principal === '*' ? '*' : { AWS: `arn:aws:iam::${principal}:root` },
-          Action: string(input, 'Action') ?? 'events:PutEvents',
-          Resource: bus.arn,
-        });
-        policy = { Version: '2012-10-17', Statement: statements };
-      }
-      await registry.setBusPolicy(bus, policy);
-    },
-
-    async RemovePermission(input, context) {
-      const bus = await busOf(input, context);
-      if (input.RemoveAllPermissions === true) return registry.setBusPolicy(bus, undefined);
-      const statementId = string(input, 'StatementId');
-      const statements = (bus.policy?.Statement as Array<Record<string, unknown>> | undefined) ?? [];
-      if (!statements.some((statement) => statement.Sid === statementId)) {
-        throw notFound(`Statement with the provided id ${statementId} does not exist.`);
-      }
-      const remaining = statements.filter((statement) => statement.Sid !== statementId);
-      await registry.setBusPolicy(
-        bus,
-        remaining.length > 0 ? { ...bus.policy, Statement: remaining } : undefined,
-      );
     },
   };
 }

@@ -1,6 +1,6 @@
 // The event bus: Amazon EventBridge's buses, rules and targets, with durable, retried delivery.
 
-import type { ServiceModule } from '../../contract/index.ts';
+import type { EventBridge, Handlers, ServiceModule } from '../../contract/index.ts';
 import { loadModel, ServiceError } from '../../contract/index.ts';
 import { DeliveryError, type Runtime } from '../../runtime/index.ts';
 import { ApiInvoker } from './api-invoker.ts';
@@ -9,8 +9,11 @@ import { Archives } from './archives.ts';
 import { connectionHandlers } from './connection-handlers.ts';
 import { Connections } from './connections.ts';
 import { Dispatcher } from './dispatcher.ts';
+import { GlobalEndpoints } from './endpoints.ts';
+import { eventSourceHandlers } from './event-sources.ts';
 import { explainEvent } from './explain.ts';
 import { eventHandlers } from './handlers.ts';
+import { permissionHandlers } from './permissions.ts';
 import { EventRegistry } from './registry.ts';
 import { Replays } from './replays.ts';
 import { RuleSchedules } from './scheduled-rules.ts';
@@ -36,6 +39,15 @@ export function eventsService(runtime: Runtime): ServiceModule {
   const replays = new Replays(runtime, registry, dispatcher);
   const connections = new Connections(runtime.store, () => runtime.clock.now());
   const invoker = new ApiInvoker(connections, () => runtime.clock.now());
+  const endpoints = new GlobalEndpoints(runtime.store, () => runtime.clock.now());
+  const handlers: Handlers<EventBridge.Operations> = {
+    ...eventHandlers(registry, dispatcher, schedules, runtime.clock),
+    ...permissionHandlers(registry),
+    ...archiveHandlers(registry, archives, replays),
+    ...connectionHandlers(connections, invoker),
+    ...endpoints.handlers(),
+    ...eventSourceHandlers(),
+  };
 
   // A rule may target another bus: the event is put on it, unless it has been there already.
   // API destinations share the `events` ARN service with buses.
@@ -69,11 +81,7 @@ export function eventsService(runtime: Runtime): ServiceModule {
     definition: {
       name: 'events',
       model: loadModel('events-2015-10-07'),
-      handlers: {
-        ...eventHandlers(registry, dispatcher, schedules, runtime.clock),
-        ...archiveHandlers(registry, archives, replays),
-        ...connectionHandlers(connections, invoker),
-      },
+      handlers,
       inputError(problem) {
         if (problem.kind === 'constraints') return undefined;
         if (problem.kind === 'missing') {

@@ -1,124 +1,28 @@
-// Buses, rules and targets: their rules of shape and number, kept in memory beside the store, with
-// one compiled pattern set per bus so an event is matched against every rule at once.
-import { formatArn, parseArn } from '../../runtime/index.ts';
+// Buses, rules and targets, kept in memory beside the store, with one compiled pattern set per
+// bus so an event is matched against every rule at once. resources.ts says what they are,
+// rules.ts what a rule and its targets must be.
+import { parseArn } from '../../runtime/index.ts';
 import type { Store } from '../../store/index.ts';
 import { eventsError, notFound, validation } from './errors.ts';
-import { type BusMatcher, createMatcher, validatePattern } from './matcher.ts';
-import { checkTargetInput, type TargetInput } from './transform.ts';
+import {
+  type Bus,
+  type BusRow,
+  type BusSettings,
+  busKey,
+  busNameOf,
+  type Rule,
+  type RuleRow,
+  type Target,
+  toBus,
+  toRule,
+} from './resources.ts';
+import { checkRule, checkTargetCount, type RuleSettings, targetProblem } from './rules.ts';
 
 /** EventBridge's quotas: buses per account and rules per bus are adjustable (configuration), targets per rule not. */
 export interface EventQuotas {
   busesPerAccount: number;
   rulesPerBus: number;
 }
-const TARGETS_PER_RULE = 5;
-const BUS_NAME = /^[/.\-_A-Za-z0-9]{1,256}$/;
-const RULE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
-const TARGET_ID = /^[.\-_A-Za-z0-9]{1,64}$/;
-const RULE_STATES = new Set(['ENABLED', 'DISABLED', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS']);
-
-export interface Target extends TargetInput {
-  Id: string;
-  Arn: string;
-  RoleArn?: string;
-  SqsParameters?: { MessageGroupId?: string };
-  HttpParameters?: Record<string, unknown>;
-  EcsParameters?: Record<string, unknown>;
-  DeadLetterConfig?: { Arn?: string };
-  RetryPolicy?: { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number };
-  [other: string]: unknown;
-}
-
-export interface Rule {
-  id: number;
-  bus: Bus;
-  name: string;
-  arn: string;
-  eventPattern: string | undefined;
-  schedule: string | undefined;
-  state: string;
-  description: string | undefined;
-  roleArn: string | undefined;
-  managedBy: string | undefined;
-  createdBy: string;
-  tags: Record<string, string>;
-  targets: Map<string, Target>;
-}
-
-export interface Bus {
-  id: number;
-  account: string;
-  region: string;
-  name: string;
-  arn: string;
-  description: string | undefined;
-  kmsKey: string | undefined;
-  deadLetterArn: string | undefined;
-  policy: Record<string, unknown> | undefined;
-  tags: Record<string, string>;
-  createdAt: number;
-  modifiedAt: number;
-  rules: Map<string, Rule>;
-  matcher: BusMatcher;
-  /** The rules in `matcher` (enabled, with a pattern), by the id the matcher answers with. */
-  matchable: Map<string, Rule>;
-}
-
-/** The enabled rules of the bus whose patterns match the event's JSON text. */
-export function matchingRules(bus: Bus, eventJson: string): Rule[] {
-  const rules: Rule[] = [];
-  for (const id of bus.matcher.matches(eventJson)) {
-    const rule = bus.matchable.get(id);
-    if (rule) rules.push(rule);
-  }
-  return rules;
-}
-
-interface BusRow {
-  id: number;
-  account: string;
-  region: string;
-  name: string;
-  description: string | null;
-  kms_key: string | null;
-  dead_letter_arn: string | null;
-  policy: string | null;
-  tags: string;
-  created_at: number;
-  modified_at: number;
-}
-
-interface RuleRow {
-  id: number;
-  bus_id: number;
-  name: string;
-  event_pattern: string | null;
-  schedule: string | null;
-  state: string;
-  description: string | null;
-  role_arn: string | null;
-  managed_by: string | null;
-  created_by: string;
-  tags: string;
-}
-
-export interface BusSettings {
-  description?: string | undefined;
-  kmsKey?: string | undefined;
-  deadLetterArn?: string | undefined;
-}
-
-export interface RuleSettings {
-  eventPattern?: string | undefined;
-  schedule?: string | undefined;
-  state?: string | undefined;
-  description?: string | undefined;
-  roleArn?: string | undefined;
-  tags?: Record<string, string> | undefined;
-}
-
-const busKey = (account: string, region: string, name: string) => `${account}/${region}/${name}`;
-const orUndefined = <T>(value: T | null): T | undefined => value ?? undefined;
 
 export class EventRegistry {
   private readonly buses = new Map<string, Bus>();
@@ -139,12 +43,12 @@ export class EventRegistry {
         'SELECT rule_id, config FROM evb_targets ORDER BY target_id',
       ),
     ]);
-    for (const row of busRows) this.remember(this.toBus(row));
+    for (const row of busRows) this.remember(toBus(row));
     const rulesById = new Map<number, Rule>();
     for (const row of ruleRows) {
       const bus = this.busesById.get(row.bus_id);
       if (!bus) continue;
-      const rule = this.toRule(row, bus);
+      const rule = toRule(row, bus);
       bus.rules.set(rule.name, rule);
       rulesById.set(rule.id, rule);
       this.index(rule);
@@ -194,11 +98,6 @@ export class EventRegistry {
     settings: BusSettings,
     tags: Record<string, string>,
   ): Promise<Bus> {
-    if (!BUS_NAME.test(name)) {
-      throw validation(
-        `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [/\\.\\-_A-Za-z0-9]+`,
-      );
-    }
     if (this.buses.has(busKey(account, region, name))) {
       throw eventsError('ResourceAlreadyExistsException', `Event bus ${name} already exists.`);
     }
@@ -233,7 +132,7 @@ export class EventRegistry {
     });
     const existing = this.buses.get(busKey(account, region, name));
     if (existing) return existing;
-    const bus = this.toBus(row!);
+    const bus = toBus(row!);
     this.remember(bus);
     return bus;
   }
@@ -266,13 +165,16 @@ export class EventRegistry {
   }
 
   async setBusPolicy(bus: Bus, policy: Record<string, unknown> | undefined): Promise<void> {
+    const now = this.now();
     await this.store.write((tx) =>
-      tx.run('UPDATE evb_buses SET policy = ? WHERE id = ?', [
+      tx.run('UPDATE evb_buses SET policy = ?, modified_at = ? WHERE id = ?', [
         policy ? JSON.stringify(policy) : null,
+        now,
         bus.id,
       ]),
     );
     bus.policy = policy;
+    bus.modifiedAt = now;
   }
 
   async setTags(resource: Bus | Rule, tags: Record<string, string>): Promise<void> {
@@ -303,27 +205,8 @@ export class EventRegistry {
 
   /** PutRule: creates the rule or replaces its settings (targets stay). */
   async putRule(bus: Bus, name: string, settings: RuleSettings, createdBy: string): Promise<Rule> {
-    if (!RULE_NAME.test(name)) {
-      throw validation(
-        `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+`,
-      );
-    }
-    if (settings.eventPattern === undefined && settings.schedule === undefined) {
-      throw validation('Parameter(s) EventPattern or ScheduleExpression must be specified.');
-    }
-    if (settings.eventPattern !== undefined) validatePattern(settings.eventPattern);
-    if (settings.schedule !== undefined) {
-      if (bus.name !== 'default')
-        throw validation('ScheduleExpression is supported only on the default event bus.');
-      const problem = this.checkSchedule(settings.schedule);
-      if (problem) throw validation(`Parameter ScheduleExpression is not valid. ${problem}`);
-    }
+    checkRule(bus, settings, this.checkSchedule);
     const state = settings.state ?? 'ENABLED';
-    if (!RULE_STATES.has(state)) {
-      throw validation(
-        `1 validation error detected: Value '${state}' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS]`,
-      );
-    }
     const existing = bus.rules.get(name);
     if (!existing && bus.rules.size >= this.quotas.rulesPerBus) {
       throw eventsError(
@@ -364,7 +247,7 @@ export class EventRegistry {
         [bus.id, name, ...values, createdBy, JSON.stringify(settings.tags ?? {}), now],
       ),
     );
-    const rule = this.toRule(row!, bus);
+    const rule = toRule(row!, bus);
     bus.rules.set(name, rule);
     this.index(rule);
     return rule;
@@ -398,18 +281,12 @@ export class EventRegistry {
     const failed: Array<{ TargetId: string; ErrorCode: string; ErrorMessage: string }> = [];
     const accepted: Target[] = [];
     for (const target of targets) {
-      const problem = checkTarget(target);
+      const problem = targetProblem(target);
       if (problem)
         failed.push({ TargetId: target.Id, ErrorCode: 'ValidationException', ErrorMessage: problem });
       else accepted.push(target);
     }
-    const ids = new Set([...rule.targets.keys(), ...accepted.map((target) => target.Id)]);
-    if (ids.size > TARGETS_PER_RULE) {
-      throw eventsError(
-        'LimitExceededException',
-        `The requested resource exceeds the maximum number allowed (${TARGETS_PER_RULE} targets per rule).`,
-      );
-    }
+    checkTargetCount(new Set([...rule.targets.keys(), ...accepted.map((target) => target.Id)]));
     await this.store.write(async (tx) => {
       for (const target of accepted) {
         await tx.run(
@@ -460,81 +337,4 @@ export class EventRegistry {
     this.buses.set(busKey(bus.account, bus.region, bus.name), bus);
     this.busesById.set(bus.id, bus);
   }
-
-  private toBus(row: BusRow): Bus {
-    return {
-      id: row.id,
-      account: row.account,
-      region: row.region,
-      name: row.name,
-      arn: formatArn({
-        service: 'events',
-        region: row.region,
-        accountId: row.account,
-        resource: `event-bus/${row.name}`,
-      }),
-      description: orUndefined(row.description),
-      kmsKey: orUndefined(row.kms_key),
-      deadLetterArn: orUndefined(row.dead_letter_arn),
-      policy: row.policy ? (JSON.parse(row.policy) as Record<string, unknown>) : undefined,
-      tags: JSON.parse(row.tags) as Record<string, string>,
-      createdAt: Number(row.created_at),
-      modifiedAt: Number(row.modified_at),
-      rules: new Map(),
-      matcher: createMatcher(),
-      matchable: new Map(),
-    };
-  }
-
-  private toRule(row: RuleRow, bus: Bus): Rule {
-    const resource = bus.name === 'default' ? `rule/${row.name}` : `rule/${bus.name}/${row.name}`;
-    return {
-      id: row.id,
-      bus,
-      name: row.name,
-      arn: formatArn({ service: 'events', region: bus.region, accountId: bus.account, resource }),
-      eventPattern: orUndefined(row.event_pattern),
-      schedule: orUndefined(row.schedule),
-      state: row.state,
-      description: orUndefined(row.description),
-      roleArn: orUndefined(row.role_arn),
-      managedBy: orUndefined(row.managed_by),
-      createdBy: row.created_by,
-      tags: JSON.parse(row.tags) as Record<string, string>,
-      targets: new Map(),
-    };
-  }
-}
-
-/** A bus is named by its name or its ARN. */
-export function busNameOf(nameOrArn: string | undefined): string {
-  if (nameOrArn === undefined || nameOrArn === '') return 'default';
-  const parsed = parseArn(nameOrArn);
-  if (parsed?.service === 'events' && parsed.resource.startsWith('event-bus/')) {
-    return parsed.resource.slice('event-bus/'.length);
-  }
-  return nameOrArn;
-}
-
-function checkTarget(target: Target): string | undefined {
-  if (!TARGET_ID.test(target.Id))
-    return `Target Id ${target.Id} must match [\\.\\-_A-Za-z0-9]+ and be 1 to 64 characters.`;
-  if (!parseArn(target.Arn))
-    return `Parameter ${target.Arn} is not valid. Reason: Provided Arn is not in correct format.`;
-  const retry = target.RetryPolicy;
-  const attempts = retry?.MaximumRetryAttempts;
-  if (attempts !== undefined && (attempts < 0 || attempts > 185)) {
-    return 'RetryPolicy.MaximumRetryAttempts must be between 0 and 185.';
-  }
-  const age = retry?.MaximumEventAgeInSeconds;
-  if (age !== undefined && (age < 60 || age > 86_400)) {
-    return 'RetryPolicy.MaximumEventAgeInSeconds must be between 60 and 86400.';
-  }
-  const dlq = target.DeadLetterConfig?.Arn;
-  if (dlq !== undefined && parseArn(dlq)?.service !== 'sqs')
-    return 'DeadLetterConfig.Arn must be the ARN of an SQS queue.';
-  if (parseArn(target.Arn)?.resource.endsWith('.fifo') && !target.SqsParameters?.MessageGroupId) {
-    return 'Parameter(s) SqsParameters must be specified for target: ' + target.Id + '.';
-  }
-  return checkTargetInput(target);
 }

@@ -2,18 +2,19 @@
 // set, only to the chosen rules when the replay names some. A replay advances one batch per firing
 // of its durable timer; each batch plans its deliveries and moves the cursor in one transaction, so
 // a restart continues after the last committed batch and never plans an event twice.
+import type { EventBridge } from '../../contract/index.ts';
 import { formatArn, type Runtime, type Timer } from '../../runtime/index.ts';
 import type { Tx } from '../../store/index.ts';
 import type { Archive } from './archives.ts';
 import type { DeliveryRow, Dispatcher } from './dispatcher.ts';
 import { eventsError, notFound } from './errors.ts';
-import type { Bus, EventRegistry, Rule } from './registry.ts';
+import type { EventRegistry } from './registry.ts';
+import type { Bus, Rule } from './resources.ts';
 
 const REPLAY_TIMER = 'events.replay';
 /** Events planned per batch (one transaction, one timer firing). */
 const REPLAY_BATCH = 200;
 export const MAX_ACTIVE_REPLAYS = 10;
-export const REPLAY_STATES = ['STARTING', 'RUNNING', 'CANCELLING', 'COMPLETED', 'CANCELLED', 'FAILED'];
 const ACTIVE_STATES = ['STARTING', 'RUNNING', 'CANCELLING'];
 
 export interface ReplayDestination {
@@ -38,7 +39,7 @@ export interface Replay {
   destination: ReplayDestination;
   eventStart: number;
   eventEnd: number;
-  state: string;
+  state: EventBridge.ReplayState;
   stateReason: string | undefined;
   /** The time in the last event replayed (progress through the window). */
   lastReplayed: number | undefined;
@@ -283,7 +284,7 @@ function toReplay(row: ReplayRow): Replay {
     destination: JSON.parse(row.destination) as ReplayDestination,
     eventStart: Number(row.event_start),
     eventEnd: Number(row.event_end),
-    state: row.state,
+    state: row.state as EventBridge.ReplayState,
     stateReason: row.state_reason ?? undefined,
     lastReplayed: row.last_replayed === null ? undefined : Number(row.last_replayed),
     replayedCount: Number(row.replayed_count),

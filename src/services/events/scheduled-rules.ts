@@ -3,7 +3,8 @@
 import { newTimeOrderedUuid, type Runtime, type Timer } from '../../runtime/index.ts';
 import type { Tx } from '../../store/index.ts';
 import type { DeliveryRow, Dispatcher } from './dispatcher.ts';
-import type { EventRegistry, Rule } from './registry.ts';
+import type { EventRegistry } from './registry.ts';
+import type { Rule } from './resources.ts';
 import { nextFireTime, parseSchedule, ScheduleError } from './schedule.ts';
 
 const TIMER_KIND = 'events.schedule';

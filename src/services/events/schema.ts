@@ -147,4 +147,17 @@ export const eventMigrations: Migration[] = [
     id: 'events/005-trace-attempts-inline',
     up: 'ALTER TABLE evb_traces ADD COLUMN attempts TEXT;',
   },
+  {
+    // Global endpoints: each one JSON column as DescribeEndpoint shows it, but for its times.
+    id: 'events/006-endpoints',
+    up: `CREATE TABLE evb_endpoints (
+           account TEXT NOT NULL,
+           region TEXT NOT NULL,
+           name TEXT NOT NULL,
+           body TEXT NOT NULL,
+           created_at BIGINT NOT NULL,
+           modified_at BIGINT NOT NULL,
+           PRIMARY KEY (account, region, name)
+         );`,
+  },
 ];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../../runtime/index.ts';
 import { SqliteStore } from '../../store/index.ts';
-import type { Rule, Target } from './registry.ts';
+import type { Rule, Target } from './resources.ts';
 import { eventMigrations } from './schema.ts';
 import { EventTraces } from './traces.ts';
 

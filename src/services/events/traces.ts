@@ -3,7 +3,7 @@
 // survives restarts (eddy events trace, GET /_eddy/events/ID). The most recent KEPT events keep one.
 import type { Clock, DeliveryError } from '../../runtime/index.ts';
 import type { Store, Tx } from '../../store/index.ts';
-import type { Rule, Target } from './registry.ts';
+import type { Rule, Target } from './resources.ts';
 
 /** How many events keep their trace; older ones are pruned. */
 export const KEPT = 100_000;

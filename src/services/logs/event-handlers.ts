@@ -1,9 +1,9 @@
 // Handlers for log events: PutLogEvents with AWS's batch rules, GetLogEvents with its forward and
 // backward tokens, FilterLogEvents across a group's streams with filter patterns and paging.
-import type { Handler } from '../../contract/index.ts';
 import type { Clock } from '../../runtime/index.ts';
 import type { Store } from '../../store/index.ts';
-import { constraints, invalidParameter, LOG_STREAM_NAME_PATTERN, streamNotFound } from './errors.ts';
+import type { LogsHandlers } from './api.ts';
+import { invalidParameter, streamNotFound } from './errors.ts';
 import {
   type LogEvents,
   type NewEvent,
@@ -11,24 +11,18 @@ import {
   type StoredEvent,
   type StreamSelection,
 } from './events.ts';
-import {
-  compileFilterPattern,
-  FilterPatternError,
-  type LogFilter,
-  MAX_FILTER_PATTERN_LENGTH,
-} from './filter.ts';
-import { checkGroupName, groupNameOf, integer, string, strings } from './input.ts';
+import { compileFilterPattern, FilterPatternError, type LogFilter } from './filter.ts';
+import { groupNameOf } from './input.ts';
 import {
   EVENT_OVERHEAD_BYTES,
   MAX_BATCH_BYTES,
-  MAX_BATCH_EVENTS,
   MAX_EVENT_BYTES,
   MAX_READ_BYTES,
   MAX_READ_EVENTS,
 } from './limits.ts';
 import type { LogRegistry } from './registry.ts';
-import { sequenceToken } from './resource-handlers.ts';
 import { DAY_MS, retentionCutoff } from './retention.ts';
+import { sequenceToken } from './streams.ts';
 import {
   eventId,
   formatPageToken,
@@ -122,7 +116,7 @@ function fitBytes(events: StoredEvent[], fromEnd: boolean): StoredEvent[] {
   return fromEnd ? events.slice(events.length - count) : events.slice(0, count);
 }
 
-function compileFilter(pattern: string | undefined): LogFilter {
+export function compileFilter(pattern: string | undefined): LogFilter {
   try {
     return compileFilterPattern(pattern ?? '');
   } catch (error) {
@@ -132,51 +126,23 @@ function compileFilter(pattern: string | undefined): LogFilter {
   }
 }
 
-export function eventHandlers(
-  registry: LogRegistry,
-  events: LogEvents,
-  store: Store,
-  clock: Clock,
-): Record<string, Handler> {
+export function eventHandlers(registry: LogRegistry, events: LogEvents, store: Store, clock: Clock) {
   return {
     async PutLogEvents(input, context) {
-      const groupName = string(input, 'logGroupName')!;
-      const streamName = string(input, 'logStreamName')!;
-      const batch = input.logEvents as InputLogEvent[];
-      const check = checkGroupName('logGroupName', groupName)
-        .length('logStreamName', streamName, 1, 512)
-        .pattern('logStreamName', streamName, LOG_STREAM_NAME_PATTERN)
-        .length('logEvents', batch, 1, MAX_BATCH_EVENTS);
-      for (const [index, event] of batch.entries()) {
-        check.length(`logEvents.${index + 1}.member.message`, event.message, 1, Number.POSITIVE_INFINITY);
-        check.range(`logEvents.${index + 1}.member.timestamp`, event.timestamp, 0);
-      }
-      check.check();
+      const { logGroupName: groupName, logStreamName: streamName, logEvents: batch } = input;
       const group = await registry.requireGroup(context.accountId, context.region, groupName);
       const now = clock.now();
       const { accepted, rejected } = admitBatch(batch, now, group.retentionDays);
       const uploads = await store.write(async (tx) => {
         const stream = await registry.stream(tx, group.id, streamName);
         if (!stream) throw streamNotFound();
-        return events.append(tx, group.id, stream.id, accepted, now);
+        return events.append(tx, group, stream.id, accepted, now);
       });
       return { nextSequenceToken: sequenceToken(uploads + 1), rejectedLogEventsInfo: rejected };
     },
 
     async GetLogEvents(input, context) {
-      const streamName = string(input, 'logStreamName')!;
-      const limit = integer(input, 'limit');
-      const startTime = integer(input, 'startTime');
-      const endTime = integer(input, 'endTime');
-      const token = string(input, 'nextToken');
-      constraints()
-        .length('logStreamName', streamName, 1, 512)
-        .pattern('logStreamName', streamName, LOG_STREAM_NAME_PATTERN)
-        .range('limit', limit, 1, MAX_READ_EVENTS)
-        .range('startTime', startTime, 0)
-        .range('endTime', endTime, 0)
-        .length('nextToken', token, 1, Number.POSITIVE_INFINITY)
-        .check();
+      const { logStreamName: streamName, limit, startTime, endTime, nextToken: token } = input;
       const group = await registry.requireGroup(
         context.accountId,
         context.region,
@@ -204,7 +170,7 @@ export function eventHandlers(
       return {
         events: page.map((event) => ({
           timestamp: event.ts,
-          message: event.message,
+          message: input.unmask === true ? event.message : event.shown,
           ingestionTime: event.ingestedAt,
         })),
         nextForwardToken: formatStreamToken({ direction: 'f', position: last ? positionOf(last) : anchor }),
@@ -216,27 +182,8 @@ export function eventHandlers(
     },
 
     async FilterLogEvents(input, context) {
-      const names = strings(input, 'logStreamNames');
-      const prefix = string(input, 'logStreamNamePrefix');
-      const limit = integer(input, 'limit');
-      const startTime = integer(input, 'startTime');
-      const endTime = integer(input, 'endTime');
-      const pattern = string(input, 'filterPattern');
-      const token = string(input, 'nextToken');
-      const check = constraints()
-        .length('logStreamNames', names, 1, 100)
-        .length('logStreamNamePrefix', prefix, 1, 512)
-        .pattern('logStreamNamePrefix', prefix, LOG_STREAM_NAME_PATTERN)
-        .range('limit', limit, 1, MAX_READ_EVENTS)
-        .range('startTime', startTime, 0)
-        .range('endTime', endTime, 0)
-        .length('filterPattern', pattern, 0, MAX_FILTER_PATTERN_LENGTH)
-        .length('nextToken', token, 1, Number.POSITIVE_INFINITY);
-      for (const name of names ?? [])
-        check
-          .length('logStreamNames.member', name, 1, 512)
-          .pattern('logStreamNames.member', name, LOG_STREAM_NAME_PATTERN);
-      check.check();
+      const { logStreamNames: names, logStreamNamePrefix: prefix, limit, startTime, endTime } = input;
+      const { filterPattern: pattern, nextToken: token } = input;
       if (names !== undefined && prefix !== undefined)
         throw invalidParameter('logStreamNames and logStreamNamePrefix are mutually exclusive parameters.');
       const matches = compileFilter(pattern);
@@ -265,7 +212,7 @@ export function eventHandlers(
         for (const [index, event] of slice.entries()) {
           cursor = positionOf(event);
           scanned++;
-          if (!matches(event.message)) continue;
+          if (!matches(input.unmask === true ? event.message : event.shown)) continue;
           bytes += event.bytes + EVENT_OVERHEAD_BYTES;
           if (found.length > 0 && bytes > MAX_READ_BYTES) {
             // This event does not fit: the next page starts at it.
@@ -287,7 +234,7 @@ export function eventHandlers(
         events: found.map((event) => ({
           logStreamName: event.stream,
           timestamp: event.ts,
-          message: event.message,
+          message: input.unmask === true ? event.message : event.shown,
           ingestionTime: event.ingestedAt,
           eventId: eventId(positionOf(event)),
         })),
@@ -295,5 +242,5 @@ export function eventHandlers(
         nextToken: exhausted || !cursor ? undefined : formatPageToken(cursor),
       };
     },
-  };
+  } satisfies Partial<LogsHandlers>;
 }

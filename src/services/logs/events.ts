@@ -8,6 +8,10 @@ export interface NewEvent {
   message: string;
   /** UTF-8 length of the message. */
   bytes: number;
+  /** The message with its sensitive data masked, when a data protection policy found some. */
+  masked?: string | undefined;
+  /** The message as the group's transformer made it, when it has one. */
+  transformed?: string | undefined;
 }
 
 export interface StoredEvent {
@@ -15,6 +19,8 @@ export interface StoredEvent {
   ts: number;
   ingestedAt: number;
   message: string;
+  /** What readers see unless they unmask: the masked copy, or the message when nothing was masked. */
+  shown: string;
   bytes: number;
   /** The stream's name (group scans only). */
   stream: string;
@@ -25,6 +31,7 @@ interface EventRow {
   ts: number;
   ingested_at: number;
   message: string;
+  masked: string | null;
   bytes: number;
   stream?: string;
 }
@@ -34,6 +41,7 @@ const toEvent = (row: EventRow): StoredEvent => ({
   ts: row.ts,
   ingestedAt: row.ingested_at,
   message: row.message,
+  shown: row.masked ?? row.message,
   bytes: row.bytes,
   stream: row.stream ?? '',
 });
@@ -46,8 +54,10 @@ export const positionOf = (event: Pick<StoredEvent, 'ts' | 'seq'>): Position => 
 /** Rows per INSERT: many rows to a statement is what makes a large batch cheap. */
 const INSERT_CHUNK = 64;
 const insertSql = (rows: number) =>
-  `INSERT INTO logs_events (group_id, stream_id, ts, ingested_at, bytes, message) VALUES ${Array(rows)
-    .fill('(?, ?, ?, ?, ?, ?)')
+  `INSERT INTO logs_events (group_id, stream_id, ts, ingested_at, bytes, message, masked, transformed) VALUES ${Array(
+    rows,
+  )
+    .fill('(?, ?, ?, ?, ?, ?, ?, ?)')
     .join(', ')}`;
 const FULL_INSERT = insertSql(INSERT_CHUNK);
 
@@ -76,14 +86,50 @@ export interface StreamRead {
   limit: number;
 }
 
+/** The group events are appended to, as ingestion needs it. */
+export interface TargetGroup {
+  id: number;
+  account: string;
+  region: string;
+  name: string;
+  logGroupClass: string;
+}
+
+/** Masks a message's sensitive data; undefined when there is none. */
+export type Masker = (message: string) => string | undefined;
+
 export class LogEvents {
+  /** Called after a write that appended events has committed (subscription delivery wakes on it). */
+  onCommitted: (() => void) | undefined;
+  /** The masker of a group's data protection, looked up in the appending write. */
+  maskerFor: ((tx: Tx, group: TargetGroup) => Promise<Masker | undefined>) | undefined;
+  /** The group's transformer, looked up in the appending write. */
+  transformerFor: ((tx: Tx, group: TargetGroup) => Promise<Masker | undefined>) | undefined;
+  /** Called in the appending write with the events as stored (metric filters record their datapoints). */
+  onAppend: ((tx: Tx, group: TargetGroup, events: NewEvent[]) => Promise<void>) | undefined;
+
   constructor(private readonly store: Store) {}
 
   /**
    * Appends events (already in the order they should be read) to a stream inside a write, and keeps
    * the stream's and group's first/last timestamps and byte counts. Returns the stream's upload count.
    */
-  async append(tx: Tx, groupId: number, streamId: number, events: NewEvent[], now: number): Promise<number> {
+  async append(
+    tx: Tx,
+    group: TargetGroup,
+    streamId: number,
+    events: NewEvent[],
+    now: number,
+  ): Promise<number> {
+    const groupId = group.id;
+    const masker = events.length > 0 ? await this.maskerFor?.(tx, group) : undefined;
+    const transform = events.length > 0 ? await this.transformerFor?.(tx, group) : undefined;
+    for (const event of masker || transform ? events : []) {
+      if (masker) event.masked = masker(event.message);
+      const transformed = transform?.(event.message);
+      if (transformed !== undefined) event.transformed = masker?.(transformed) ?? transformed;
+    }
+    if (events.length > 0) await this.onAppend?.(tx, group, events);
     let first = Number.POSITIVE_INFINITY;
     let last = Number.NEGATIVE_INFINITY;
     let bytes = 0;
@@ -91,7 +137,16 @@ export class LogEvents {
       const chunk = events.slice(start, start + INSERT_CHUNK);
       const params: SqlValue[] = [];
       for (const event of chunk) {
-        params.push(groupId, streamId, event.ts, now, event.bytes, event.message);
+        params.push(
+          groupId,
+          streamId,
+          event.ts,
+          now,
+          event.bytes,
+          event.message,
+          event.masked ?? null,
+          event.transformed ?? null,
+        );
         first = Math.min(first, event.ts);
         last = Math.max(last, event.ts);
         bytes += event.bytes;
@@ -99,6 +154,12 @@ export class LogEvents {
       await tx.run(chunk.length === INSERT_CHUNK ? FULL_INSERT : insertSql(chunk.length), params);
     }
     const hasEvents = events.length > 0;
+    if (hasEvents && this.onCommitted) {
+      const listener = this.onCommitted;
+      tx.whenSettled((committed) => {
+        if (committed) listener();
+      });
+    }
     const row = await tx.get<{ uploads: number }>(
       `UPDATE logs_streams SET
          first_event_at = CASE WHEN ? = 0 THEN first_event_at
@@ -152,7 +213,7 @@ export class LogEvents {
     params.push(read.limit);
     return this.store.read(async (tx) => {
       const rows = await tx.all<EventRow>(
-        `SELECT seq, ts, ingested_at, message, bytes FROM logs_events WHERE ${where.join(' AND ')}
+        `SELECT seq, ts, ingested_at, message, masked, bytes FROM logs_events WHERE ${where.join(' AND ')}
          ORDER BY ${order} LIMIT ?`,
         params,
       );
@@ -187,7 +248,7 @@ export class LogEvents {
     return this.store.read(async (tx) =>
       (
         await tx.all<EventRow>(
-          `SELECT e.seq, e.ts, e.ingested_at, e.message, e.bytes, s.name AS stream
+          `SELECT e.seq, e.ts, e.ingested_at, e.message, e.masked, e.bytes, s.name AS stream
            FROM logs_events e JOIN logs_streams s ON s.id = e.stream_id
            WHERE ${where.join(' AND ')} ORDER BY e.ts, e.seq LIMIT ?`,
           params,

@@ -326,7 +326,13 @@ export function splitFields(message: string): string[] {
   return fields;
 }
 
-export function compileDelimited(pattern: string): LogFilter {
+/**
+ * Compiles a space-delimited pattern into a reader of matching messages' fields: the named fields'
+ * values (what TestMetricFilter reports as `$name`), or undefined when the message does not match.
+ */
+export function compileDelimitedFields(
+  pattern: string,
+): (message: string) => Map<string, string> | undefined {
   if (!pattern.endsWith(']'))
     throw new FilterPatternError(`A space-delimited pattern must end with ']': '${pattern}'`);
   const tokens = tokenize(pattern.slice(1, -1), true);
@@ -356,15 +362,15 @@ export function compileDelimited(pattern: string): LogFilter {
   return (message) => {
     const fields = splitFields(message);
     const values = new Map<string, string>();
-    if (ellipsisAt < 0 && fields.length !== specs.length) return false;
-    if (ellipsisAt >= 0 && fields.length < specs.length - 1) return false;
+    if (ellipsisAt < 0 && fields.length !== specs.length) return undefined;
+    if (ellipsisAt >= 0 && fields.length < specs.length - 1) return undefined;
     for (const [index, spec] of specs.entries()) {
       if (spec.ellipsis) continue;
       // Fields after `...` are counted from the end of the message.
       const position = ellipsisAt < 0 || index < ellipsisAt ? index : fields.length - (specs.length - index);
       values.set(spec.name, fields[position]!);
     }
-    return specs.every(
+    const matches = specs.every(
       (spec) =>
         spec.ellipsis ||
         spec.conditions.length === 0 ||
@@ -374,5 +380,11 @@ export function compileDelimited(pattern: string): LogFilter {
           ),
         ),
     );
+    return matches ? values : undefined;
   };
+}
+
+export function compileDelimited(pattern: string): LogFilter {
+  const fields = compileDelimitedFields(pattern);
+  return (message) => fields(message) !== undefined;
 }

@@ -12,7 +12,7 @@
 //   [ip, user, ..., status = 4*, bytes > 1000]          a space-delimited pattern (ditto)
 // Mixing plain and `?` terms is eddy's reading of an undocumented case: all plain terms and at least
 // one `?` term must occur, and no `-` term.
-import { compileDelimited, compileJson } from './filter-structured.ts';
+import { compileDelimited, compileDelimitedFields, compileJson } from './filter-structured.ts';
 import { compileRegex, FilterPatternError, type LogFilter, readQuoted } from './filter-syntax.ts';
 
 export { FilterPatternError, type LogFilter, MAX_FILTER_PATTERN_LENGTH } from './filter-syntax.ts';
@@ -77,4 +77,27 @@ export function compileFilterPattern(pattern: string): LogFilter {
     return (message) => regex.test(message);
   }
   return compileTerms(trimmed);
+}
+
+/**
+ * Compiles a filter pattern into what TestMetricFilter reports of a message: undefined when it does
+ * not match, otherwise the values it extracts — a space-delimited pattern's fields as `$name` (an
+ * unnamed field as `$N`, its position); other forms extract nothing.
+ */
+export function compileFilterExtractor(
+  pattern: string,
+): (message: string) => Record<string, string> | undefined {
+  const trimmed = pattern.trim();
+  if (trimmed.startsWith('[')) {
+    const fields = compileDelimitedFields(trimmed);
+    return (message) => {
+      const values = fields(message);
+      if (!values) return undefined;
+      return Object.fromEntries(
+        [...values].map(([name, value]) => [name.startsWith('$') ? name : `$${name}`, value]),
+      );
+    };
+  }
+  const matches = compileFilterPattern(trimmed);
+  return (message) => (matches(message) ? {} : undefined);
 }

@@ -29,13 +29,38 @@
 import type { ServiceModule } from '../../contract/index.ts';
 import { loadModel, ServiceError, violationMessage } from '../../contract/index.ts';
 import { DeliveryError, formatArn, parseArn, type Runtime } from '../../runtime/index.ts';
+import { accountPolicyHandlers } from './account-policies.ts';
+import { anomalyDetectorHandlers } from './anomaly-detectors.ts';
+import type { LogsHandlers } from './api.ts';
+import { dataProtectionHandlers, maskerIn } from './data-protection.ts';
+import { dataSourceHandlers } from './data-sources.ts';
+import { deliveryHandlers } from './deliveries.ts';
+import { destinationHandlers } from './destinations.ts';
 import { LOG_GROUP_NAME_PATTERN, LOG_STREAM_NAME_PATTERN } from './errors.ts';
 import { eventHandlers } from './event-handlers.ts';
 import { LogEvents } from './events.ts';
+import { groupHandlers } from './groups.ts';
+import { indexPolicyHandlers } from './index-policies.ts';
+import { integrationHandlers } from './integrations.ts';
+import { LiveTail } from './live-tail.ts';
+import { logRecordHandlers } from './log-records.ts';
+import { lookupTableHandlers } from './lookup-tables.ts';
+import { MetricData } from './metric-data.ts';
+import { metricFilterHandlers } from './metric-filters.ts';
+import { Queries } from './queries.ts';
+import { queryDefinitionHandlers } from './query-definitions.ts';
 import { LogRegistry } from './registry.ts';
-import { resourceHandlers } from './resource-handlers.ts';
+import { resourcePolicyHandlers } from './resource-policies.ts';
+import { Resources } from './resources.ts';
 import { Retention } from './retention.ts';
+import { scheduledQueryHandlers } from './scheduled-queries.ts';
 import { logsMigrations } from './schema.ts';
+import { streamHandlers } from './streams.ts';
+import { SubscriptionDestinations, subscriptionFilterHandlers } from './subscription-filters.ts';
+import { SubscriptionPump } from './subscriptions.ts';
+import { tagHandlers } from './tags.ts';
+import { transferTaskHandlers } from './transfer-tasks.ts';
+import { transformerHandlers, transformerIn } from './transformers.ts';
 import { DEFAULT_WRITER_OPTIONS, LogWriter, type WriterOptions } from './writer.ts';
 
 export { compileFilterPattern, FilterPatternError, type LogFilter } from './filter.ts';
@@ -101,10 +126,26 @@ export function logsService(
   runtime: Runtime,
   writerOptions: WriterOptions = DEFAULT_WRITER_OPTIONS,
 ): ServiceModule {
-  const registry = new LogRegistry(runtime.store);
+  const { store, clock } = runtime;
+  const registry = new LogRegistry(store);
+  const resources = new Resources(store);
   const events = new LogEvents(runtime.store);
   const retention = new Retention(registry, events, runtime.clock, runtime.log);
   const writer = new LogWriter(runtime.store, registry, events, runtime.clock, writerOptions);
+  const subscriptions = new SubscriptionPump(store, resources, runtime.targets, clock, runtime.log);
+  const destinations = new SubscriptionDestinations(resources, runtime.targets, clock);
+  const queries = new Queries(store, registry, resources, clock, runtime.log);
+  const liveTail = new LiveTail(store, registry, clock);
+  const metricData = new MetricData(store, resources, runtime.cloudMetrics);
+  events.onAppend = (tx, group, appended) => metricData.record(tx, group, appended);
+  events.onCommitted = () => {
+    subscriptions.wake();
+    liveTail.wake();
+  };
+  events.maskerFor = (tx, group) =>
+    maskerIn(tx, resources, { accountId: group.account, region: group.region }, group);
+  events.transformerFor = (tx, group) =>
+    transformerIn(tx, resources, { accountId: group.account, region: group.region }, group);
 
   runtime.targets.register('logs', async (arn, delivery) => {
     const { target, timestamp } = lineTarget(arn, delivery.parameters);
@@ -112,14 +153,37 @@ export function logsService(
     return {};
   });
 
+  const handlers: LogsHandlers = {
+    ...groupHandlers(registry, resources, store, retention, clock),
+    ...streamHandlers(registry, clock),
+    ...tagHandlers(registry, resources, store),
+    ...eventHandlers(registry, events, store, clock),
+    ...metricFilterHandlers(registry, resources, store, clock, metricData),
+    ...subscriptionFilterHandlers(registry, resources, store, destinations, clock),
+    ...destinationHandlers(resources, clock),
+    ...resourcePolicyHandlers(registry, resources, store, clock),
+    ...queryDefinitionHandlers(resources, store, clock),
+    ...dataProtectionHandlers(registry, resources, clock),
+    ...accountPolicyHandlers(resources, store, destinations, clock),
+    ...indexPolicyHandlers(registry, resources, store, clock),
+    ...queries.handlers(),
+    ...liveTail.handlers(),
+    ...logRecordHandlers(registry, store, clock),
+    ...transformerHandlers(registry, resources, clock),
+    ...deliveryHandlers(registry, resources, clock),
+    ...anomalyDetectorHandlers(registry, resources, clock),
+    ...lookupTableHandlers(resources, store, clock),
+    ...scheduledQueryHandlers(resources, store, clock),
+    ...integrationHandlers(),
+    ...transferTaskHandlers(registry),
+    ...dataSourceHandlers(),
+  };
+
   return {
     definition: {
       name: 'logs',
       model: loadModel('logs-2014-03-28'),
-      handlers: {
-        ...resourceHandlers(registry, retention, runtime.clock),
-        ...eventHandlers(registry, events, runtime.store, runtime.clock),
-      },
+      handlers,
       inputError(problem) {
         // CloudWatch Logs reports broken constraints and a missing member as InvalidParameterException;
         // type errors keep the codec's.
@@ -134,10 +198,16 @@ export function logsService(
     },
     migrations: logsMigrations,
     async start() {
+      await queries.start();
+      await metricData.start();
       retention.start();
+      subscriptions.start();
     },
     async stop() {
+      liveTail.stop();
       await writer.stop();
+      await subscriptions.stop();
+      await queries.stop();
       await retention.stop();
     },
   };

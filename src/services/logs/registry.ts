@@ -1,7 +1,9 @@
 // Log groups and log streams in the store: create, find, list with keyset paging, retention, tags.
+import type { CloudWatchLogs } from '../../contract/index.ts';
 import { formatArn } from '../../runtime/index.ts';
 import type { SqlValue, Store, Tx } from '../../store/index.ts';
-import { groupNotFound, logsError, streamNotFound } from './errors.ts';
+import { groupNotFound, logsError, streamNotFound, validation } from './errors.ts';
+import { deleteGroupResources } from './resources.ts';
 
 export interface LogGroup {
   id: number;
@@ -11,9 +13,11 @@ export interface LogGroup {
   createdAt: number;
   retentionDays: number | undefined;
   kmsKeyId: string | undefined;
-  logGroupClass: string;
+  logGroupClass: CloudWatchLogs.LogGroupClass;
   tags: Record<string, string>;
   storedBytes: number;
+  deletionProtection: boolean;
+  bearerTokenAuth: boolean;
 }
 
 export interface LogStream {
@@ -39,6 +43,8 @@ interface GroupRow {
   class: string;
   tags: string;
   stored_bytes: number;
+  deletion_protection: number;
+  bearer_token_auth: number;
 }
 
 interface StreamRow {
@@ -60,9 +66,11 @@ const toGroup = (row: GroupRow): LogGroup => ({
   createdAt: row.created_at,
   retentionDays: row.retention_days ?? undefined,
   kmsKeyId: row.kms_key_id ?? undefined,
-  logGroupClass: row.class,
+  logGroupClass: row.class as CloudWatchLogs.LogGroupClass,
   tags: JSON.parse(row.tags) as Record<string, string>,
   storedBytes: row.stored_bytes,
+  deletionProtection: row.deletion_protection === 1,
+  bearerTokenAuth: row.bearer_token_auth === 1,
 });
 
 const toStream = (row: StreamRow): LogStream => ({
@@ -92,6 +100,8 @@ export const streamArn = (group: LogGroup, stream: LogStream) =>
 const STARTS_WITH = 'substr(name, 1, length(?)) = ?';
 
 export interface GroupQuery {
+  /** Only groups with these names. */
+  names?: string[];
   prefix?: string;
   /** Case-insensitive substring of the name. */
   pattern?: string;
@@ -112,9 +122,26 @@ export interface StreamQuery {
 export interface NewGroup {
   name: string;
   kmsKeyId?: string;
-  logGroupClass?: string;
+  logGroupClass?: CloudWatchLogs.LogGroupClass;
   tags?: Record<string, string>;
+  deletionProtection?: boolean;
 }
+
+/** The group settings one call changes. */
+export interface GroupSettings {
+  kmsKeyId?: string | null;
+  deletionProtection?: boolean;
+  bearerTokenAuth?: boolean;
+}
+
+const SETTING_COLUMNS: Record<keyof GroupSettings, string> = {
+  kmsKeyId: 'kms_key_id',
+  deletionProtection: 'deletion_protection',
+  bearerTokenAuth: 'bearer_token_auth',
+};
+
+export const deletionProtected = () =>
+  validation('Cannot delete log group with deletion protection enabled. Disable deletion protection first.');
 
 export class LogRegistry {
   constructor(private readonly store: Store) {}
@@ -151,8 +178,8 @@ export class LogRegistry {
     now: number,
   ): Promise<LogGroup> {
     const row = await tx.get<GroupRow>(
-      `INSERT INTO logs_groups (account, region, name, created_at, kms_key_id, class, tags)
-       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      `INSERT INTO logs_groups (account, region, name, created_at, kms_key_id, class, tags, deletion_protection)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       [
         account,
         region,
@@ -161,6 +188,7 @@ export class LogRegistry {
         group.kmsKeyId ?? null,
         group.logGroupClass ?? 'STANDARD',
         JSON.stringify(group.tags ?? {}),
+        group.deletionProtection ? 1 : 0,
       ],
     );
     return toGroup(row!);
@@ -182,11 +210,13 @@ export class LogRegistry {
     });
   }
 
-  /** Deletes a group with its streams and events. */
+  /** Deletes a group with its streams, events and what belongs to it (filters, policies). */
   deleteGroup(account: string, region: string, name: string): Promise<void> {
     return this.store.write(async (tx) => {
       const group = await this.group(tx, account, region, name);
       if (!group) throw groupNotFound();
+      if (group.deletionProtection) throw deletionProtected();
+      await deleteGroupResources(tx, group.id);
       await tx.run('DELETE FROM logs_events WHERE group_id = ?', [group.id]);
       await tx.run('DELETE FROM logs_streams WHERE group_id = ?', [group.id]);
       await tx.run('DELETE FROM logs_groups WHERE id = ?', [group.id]);
@@ -196,6 +226,10 @@ export class LogRegistry {
   listGroups(account: string, region: string, query: GroupQuery): Promise<LogGroup[]> {
     const where = ['account = ?', 'region = ?'];
     const params: SqlValue[] = [account, region];
+    if (query.names !== undefined) {
+      where.push(`name IN (${query.names.map(() => '?').join(', ') || 'NULL'})`);
+      params.push(...query.names);
+    }
     if (query.prefix !== undefined) {
       where.push(STARTS_WITH);
       params.push(query.prefix, query.prefix);
@@ -239,6 +273,21 @@ export class LogRegistry {
     });
   }
 
+  /** Changes some of a group's settings; returns the group as it is now. */
+  updateGroup(account: string, region: string, name: string, settings: GroupSettings): Promise<LogGroup> {
+    return this.store.write(async (tx) => {
+      const group = await this.group(tx, account, region, name);
+      if (!group) throw groupNotFound();
+      const entries = Object.entries(settings) as Array<[keyof GroupSettings, string | boolean | null]>;
+      if (entries.length === 0) return group;
+      await tx.run(
+        `UPDATE logs_groups SET ${entries.map(([key]) => `${SETTING_COLUMNS[key]} = ?`).join(', ')} WHERE id = ?`,
+        [...entries.map(([, value]) => (typeof value === 'boolean' ? (value ? 1 : 0) : value)), group.id],
+      );
+      return (await this.group(tx, account, region, name))!;
+    });
+  }
+
   /** Applies `change` to the group's tags and stores the result. */
   updateTags(
     account: string,
@@ -267,6 +316,7 @@ export class LogRegistry {
 
   /** Deletes a stream and its events, and takes its bytes off the group. */
   deleteStream(group: LogGroup, name: string): Promise<void> {
+    if (group.deletionProtection) return Promise.reject(deletionProtected());
     return this.store.write(async (tx) => {
       const stream = await tx.get<{ id: number; stored_bytes: number }>(
         'SELECT id, stored_bytes FROM logs_streams WHERE group_id = ? AND name = ?',

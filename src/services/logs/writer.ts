@@ -166,7 +166,7 @@ export class LogWriter {
           const stream =
             (await this.registry.stream(tx, group.id, bucket.stream)) ??
             (await this.registry.insertStream(tx, group.id, bucket.stream, now));
-          await this.events.append(tx, group.id, stream.id, bucket.lines, now);
+          await this.events.append(tx, group, stream.id, bucket.lines, now);
         }
       });
     } catch (error) {

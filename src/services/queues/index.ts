@@ -66,9 +66,12 @@ export function queuesService(runtime: Runtime): ServiceModule {
     },
   );
 
-  runtime.metrics.gauge('eddy_sqs_waiting_receives', 'ReceiveMessage calls waiting (long polling).', () => [
-    { labels: {}, value: engine.waiters.count() },
-  ]);
+  runtime.metrics.gauge(
+    'eddy_sqs_waiting_receives',
+    'ReceiveMessage calls waiting (long polling).',
+    [],
+    () => [{ labels: {}, value: engine.waiters.count() }],
+  );
 
   return {
     definition: {

@@ -34,6 +34,7 @@ export class QueueMetrics {
     runtime.metrics.gauge(
       'eddy_sqs_messages',
       'Messages in each queue by state, sampled once a minute.',
+      ['queue', 'state'],
       () =>
         [...this.latest].flatMap(([queueId, sample]) => {
           const queue = this.registry.getById(queueId);

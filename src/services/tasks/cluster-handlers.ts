@@ -1,69 +1,142 @@
-// CreateCluster, DeleteCluster, DescribeClusters, ListClusters and the task definition operations.
-import type { Handler, Input, RequestContext } from '../../contract/index.ts';
-import type { ClusterSettings, Clusters } from './clusters.ts';
-import type { RegisterInput } from './definition-input.ts';
-import type { TaskDefinitions } from './definitions.ts';
-import { clientException, invalidParameter } from './errors.ts';
-import { clusterArn, clusterNameOf, RESOURCE_NAME, type Scope } from './names.ts';
+// CreateCluster, DeleteCluster, DescribeClusters, ListClusters, UpdateCluster and
+// UpdateClusterSettings. A cluster counts its tasks and services; eddy registers no container
+// instances, so it never has any.
+import type { Ecs } from '../../contract/index.ts';
+import type { AccountSettings } from './account-settings.ts';
+import { type EcsHandlers, scopeOf } from './api.ts';
+import type { CapacityProviders } from './capacity-providers.ts';
+import type { Clusters } from './clusters.ts';
+import { ecsError, invalidParameter } from './errors.ts';
+import { clusterArn, clusterNameOf, RESOURCE_NAME } from './names.ts';
 import { page, pageSize } from './paging.ts';
 import type { TaskStore } from './task-store.ts';
-import type { Cluster, Tag, TaskDefinition } from './types.ts';
+import type { Cluster } from './types.ts';
 
-export const scopeOf = (context: RequestContext): Scope => ({
-  account: context.accountId,
-  region: context.region,
-});
+/** A cluster's services by status and launch type (EC2 or not), for its counts and statistics. */
+export interface ServiceCounts {
+  active: number;
+  activeEc2: number;
+  draining: number;
+  drainingEc2: number;
+}
 
-const includes = (input: Input, what: string) =>
-  ((input.include as string[] | undefined) ?? []).includes(what);
+export interface ClusterDeps {
+  clusters: Clusters;
+  tasks: TaskStore;
+  capacityProviders: CapacityProviders;
+  accountSettings: AccountSettings;
+  serviceCounts: (clusterArn: string) => Promise<ServiceCounts>;
+}
 
-export function clusterHandlers(clusters: Clusters, tasks: TaskStore): Record<string, Handler> {
-  const describe = async (cluster: Cluster, input: Input) => {
-    const counts = await tasks.counts(cluster.clusterArn);
+const INSIGHTS = ['enabled', 'disabled', 'enhanced'];
+
+function checkSettings(settings: Ecs.ClusterSetting[] | undefined): void {
+  for (const setting of settings ?? []) {
+    if (!INSIGHTS.includes(setting.value ?? ''))
+      throw invalidParameter(
+        `Invalid value '${setting.value ?? ''}' for cluster setting containerInsights. Valid values: ${INSIGHTS.join(', ')}.`,
+      );
+  }
+}
+
+/** Settings after `changes`: a setting of the same name is replaced. */
+function mergeSettings(current: Ecs.ClusterSetting[], changes: Ecs.ClusterSetting[]): Ecs.ClusterSetting[] {
+  const byName = new Map(current.map((setting) => [setting.name, setting]));
+  for (const change of changes) byName.set(change.name, change);
+  return [...byName.values()];
+}
+
+/** The cluster as DescribeClusters shows it; `include` adds tags, settings, configuration and statistics. */
+export function clusterPresenter(deps: Pick<ClusterDeps, 'tasks' | 'serviceCounts'>) {
+  return async (cluster: Cluster, include: Ecs.ClusterField[] = []): Promise<Ecs.Cluster> => {
+    const counts = await deps.tasks.counts(cluster.clusterArn);
+    const services = await deps.serviceCounts(cluster.clusterArn);
     const { tags, settings, configuration, ...rest } = cluster;
+    const statistics = [
+      ['runningEC2TasksCount', 0],
+      ['runningFargateTasksCount', counts.running],
+      ['pendingEC2TasksCount', 0],
+      ['pendingFargateTasksCount', counts.pending],
+      ['activeEC2ServiceCount', services.activeEc2],
+      ['activeFargateServiceCount', services.active - services.activeEc2],
+      ['drainingEC2ServiceCount', services.drainingEc2],
+      ['drainingFargateServiceCount', services.draining - services.drainingEc2],
+    ].map(([name, value]) => ({ name: String(name), value: String(value) }));
     return {
       ...rest,
       registeredContainerInstancesCount: 0,
       runningTasksCount: counts.running,
       pendingTasksCount: counts.pending,
-      activeServicesCount: 0,
-      statistics: includes(input, 'STATISTICS') ? [] : undefined,
-      tags: includes(input, 'TAGS') ? tags : undefined,
-      settings: includes(input, 'SETTINGS') ? settings : undefined,
-      configuration: includes(input, 'CONFIGURATIONS') ? configuration : undefined,
+      activeServicesCount: services.active,
+      statistics: include.includes('STATISTICS') ? statistics : undefined,
+      tags: include.includes('TAGS') ? tags : undefined,
+      settings: include.includes('SETTINGS') ? settings : undefined,
+      configuration: include.includes('CONFIGURATIONS') ? configuration : undefined,
+      attachments: include.includes('ATTACHMENTS') ? [] : undefined,
     };
+  };
+}
+
+export function clusterHandlers(deps: ClusterDeps) {
+  const { clusters, tasks, capacityProviders, accountSettings } = deps;
+  const present = clusterPresenter(deps);
+
+  const checkNamespace = (defaults: Ecs.ClusterServiceConnectDefaultsRequest | undefined) => {
+    if (defaults !== undefined && defaults.namespace === '')
+      throw invalidParameter('serviceConnectDefaults.namespace must not be empty.');
   };
 
   return {
     async CreateCluster(input, context) {
-      const name = (input.clusterName as string | undefined) ?? 'default';
-      const cluster = await clusters.create(scopeOf(context), name, input as ClusterSettings);
-      return {
-        cluster: { ...(await describe(cluster, { include: ['TAGS', 'SETTINGS', 'CONFIGURATIONS'] })) },
-      };
+      const scope = scopeOf(context);
+      const name = input.clusterName ?? 'default';
+      checkSettings(input.settings);
+      checkNamespace(input.serviceConnectDefaults);
+      const providers = await capacityProviders.checkAssociation(
+        scope,
+        name,
+        input.capacityProviders ?? [],
+        input.defaultCapacityProviderStrategy ?? [],
+      );
+      // New clusters take Container Insights from the account setting unless they say otherwise.
+      const insights = await accountSettings.value(scope, 'containerInsights');
+      const cluster = await clusters.create(scope, name, {
+        ...input,
+        settings: mergeSettings([{ name: 'containerInsights', value: insights }], input.settings ?? []),
+        capacityProviders: providers,
+      });
+      return { cluster: await present(cluster, ['TAGS', 'SETTINGS', 'CONFIGURATIONS']) };
     },
 
     async DeleteCluster(input, context) {
       const scope = scopeOf(context);
-      const cluster = await clusters.delete(
-        scope,
-        input.cluster as string,
-        async (arn) => (await tasks.counts(arn)).live,
+      const name = clusterNameOf(input.cluster);
+      const owned = (await capacityProviders.list(scope)).filter(
+        (provider) => provider.status === 'ACTIVE' && provider.cluster === name,
       );
-      return { cluster: await describe(cluster, { include: ['TAGS', 'SETTINGS'] }) };
+      if (owned.length > 0)
+        throw ecsError(
+          'ClusterContainsCapacityProviderException',
+          'The Cluster cannot be deleted while it has Managed Instances capacity providers. Delete them and try again.',
+        );
+      const cluster = await clusters.delete(scope, input.cluster, async (arn) => ({
+        tasks: (await tasks.counts(arn)).live,
+        services: (await deps.serviceCounts(arn)).active,
+      }));
+      return { cluster: await present(cluster, ['TAGS', 'SETTINGS']) };
     },
 
     async DescribeClusters(input, context) {
       const scope = scopeOf(context);
-      const names = (input.clusters as string[] | undefined) ?? ['default'];
+      const names = input.clusters ?? ['default'];
       if (names.length > 100) throw invalidParameter('clusters can have at most 100 items.');
-      const found = [];
-      const failures = [];
+      const found: Ecs.Cluster[] = [];
+      const failures: Ecs.Failure[] = [];
       for (const nameOrArn of names) {
         const name = clusterNameOf(nameOrArn);
         const cluster =
           name === 'default' ? await clusters.get(scope, name) : await clusters.find(scope, name);
-        if (cluster) found.push(await describe(cluster, input));
+        if (cluster) found.push(await present(cluster, input.include));
         else
           failures.push({
             arn: RESOURCE_NAME.test(name) ? clusterArn(scope, name) : nameOrArn,
@@ -75,100 +148,39 @@ export function clusterHandlers(clusters: Clusters, tasks: TaskStore): Record<st
 
     async ListClusters(input, context) {
       const all = await clusters.list(scopeOf(context));
-      const size = pageSize(input.maxResults as number | undefined, 100);
       const { items, nextToken } = page(
         all,
         (cluster) => cluster.clusterArn,
-        input.nextToken as string | undefined,
-        size,
+        input.nextToken,
+        pageSize(input.maxResults, 100),
       );
       return { clusterArns: items.map((cluster) => cluster.clusterArn), nextToken };
     },
-  };
-}
 
-const revisionKey = (definition: TaskDefinition) =>
-  `${definition.family}:${String(definition.revision).padStart(10, '0')}`;
-
-export function definitionHandlers(definitions: TaskDefinitions): Record<string, Handler> {
-  return {
-    async RegisterTaskDefinition(input, context) {
-      const { definition, tags } = await definitions.register(
-        scopeOf(context),
-        input as unknown as RegisterInput & { tags?: Tag[] },
-      );
-      return { taskDefinition: definition, tags };
-    },
-
-    async DescribeTaskDefinition(input, context) {
-      const found = await definitions.find(scopeOf(context), input.taskDefinition as string);
-      if (!found || found.definition.status === 'DELETE_IN_PROGRESS')
-        throw clientException('Unable to describe task definition.');
-      return { taskDefinition: found.definition, tags: includes(input, 'TAGS') ? found.tags : undefined };
-    },
-
-    async DeregisterTaskDefinition(input, context) {
-      return {
-        taskDefinition: await definitions.deregister(scopeOf(context), input.taskDefinition as string),
+    async UpdateCluster(input, context) {
+      const scope = scopeOf(context);
+      const cluster = await clusters.get(scope, input.cluster);
+      checkSettings(input.settings);
+      checkNamespace(input.serviceConnectDefaults);
+      const updated: Cluster = {
+        ...cluster,
+        settings: mergeSettings(cluster.settings, input.settings ?? []),
+        ...(input.configuration
+          ? { configuration: { ...cluster.configuration, ...input.configuration } }
+          : {}),
+        ...(input.serviceConnectDefaults ? { serviceConnectDefaults: input.serviceConnectDefaults } : {}),
       };
+      await clusters.save(scope, updated);
+      return { cluster: await present(updated, ['TAGS', 'SETTINGS', 'CONFIGURATIONS']) };
     },
 
-    async DeleteTaskDefinitions(input, context) {
-      const texts = input.taskDefinitions as string[];
-      if (texts.length === 0) throw invalidParameter('taskDefinitions must not be empty.');
-      if (texts.length > 10) throw invalidParameter('taskDefinitions can have at most 10 items.');
-      const { deleted, failures } = await definitions.delete(scopeOf(context), texts);
-      await definitions.purgeDeleted();
-      return { taskDefinitions: deleted, failures };
+    async UpdateClusterSettings(input, context) {
+      const scope = scopeOf(context);
+      const cluster = await clusters.get(scope, input.cluster);
+      checkSettings(input.settings);
+      const updated: Cluster = { ...cluster, settings: mergeSettings(cluster.settings, input.settings) };
+      await clusters.save(scope, updated);
+      return { cluster: await present(updated, ['SETTINGS']) };
     },
-
-    async ListTaskDefinitions(input, context) {
-      const status = (input.status as string | undefined) ?? 'ACTIVE';
-      if (!['ACTIVE', 'INACTIVE', 'DELETE_IN_PROGRESS'].includes(status))
-        throw invalidParameter(`status must be ACTIVE, INACTIVE or DELETE_IN_PROGRESS, not '${status}'.`);
-      const sort = (input.sort as string | undefined) ?? 'ASC';
-      if (sort !== 'ASC' && sort !== 'DESC')
-        throw invalidParameter(`sort must be ASC or DESC, not '${sort}'.`);
-      // ListTaskDefinitions' familyPrefix is a whole family name, unlike ListTaskDefinitionFamilies'.
-      const family = input.familyPrefix as string | undefined;
-      let all = (await definitions.all(scopeOf(context), status)).filter(
-        (definition) => family === undefined || definition.family === family,
-      );
-      if (sort === 'DESC') all = all.reverse();
-      const size = pageSize(input.maxResults as number | undefined, 100);
-      const { items, nextToken } = page(
-        all,
-        revisionKey,
-        input.nextToken as string | undefined,
-        size,
-        sort === 'DESC',
-      );
-      return { taskDefinitionArns: items.map((definition) => definition.taskDefinitionArn), nextToken };
-    },
-
-    async ListTaskDefinitionFamilies(input, context) {
-      const status = (input.status as string | undefined) ?? 'ALL';
-      if (!['ACTIVE', 'INACTIVE', 'ALL'].includes(status))
-        throw invalidParameter(`status must be ACTIVE, INACTIVE or ALL, not '${status}'.`);
-      const prefix = (input.familyPrefix as string | undefined) ?? '';
-      const active = new Set<string>();
-      const seen = new Set<string>();
-      for (const definition of await definitions.all(scopeOf(context))) {
-        if (definition.status === 'DELETE_IN_PROGRESS' || !definition.family.startsWith(prefix)) continue;
-        seen.add(definition.family);
-        if (definition.status === 'ACTIVE') active.add(definition.family);
-      }
-      const families = [...seen]
-        .filter((family) => status === 'ALL' || (status === 'ACTIVE') === active.has(family))
-        .sort();
-      const size = pageSize(input.maxResults as number | undefined, 100);
-      const { items, nextToken } = page(
-        families,
-        (family) => family,
-        input.nextToken as string | undefined,
-        size,
-      );
-      return { families: items, nextToken };
-    },
-  };
+  } satisfies Partial<EcsHandlers>;
 }

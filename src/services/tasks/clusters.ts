@@ -1,21 +1,22 @@
 // Clusters: named groups of tasks, kept in the store. `default` exists in every account and region
 // as soon as it is asked for, as eddy has no console that would create it.
+import type { Ecs } from '../../contract/index.ts';
 import type { Store } from '../../store/index.ts';
 import { clusterNotFound, ecsError, invalidParameter } from './errors.ts';
 import { clusterArn, clusterNameOf, RESOURCE_NAME, type Scope } from './names.ts';
 import { checkTags } from './tags.ts';
-import type { CapacityProviderItem, Cluster, Tag } from './types.ts';
+import type { Cluster } from './types.ts';
 
-/** The capacity providers eddy serves; every cluster may use them. */
-export const FARGATE_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'];
-
-export interface ClusterSettings {
-  tags?: Tag[];
-  settings?: Array<{ name?: string; value?: string }>;
-  configuration?: Record<string, unknown>;
-  capacityProviders?: string[];
-  defaultCapacityProviderStrategy?: CapacityProviderItem[];
-}
+/** What CreateCluster sets; capacity providers already checked against the account's. */
+export type ClusterSettings = Pick<
+  Ecs.CreateClusterRequest,
+  | 'tags'
+  | 'settings'
+  | 'configuration'
+  | 'capacityProviders'
+  | 'defaultCapacityProviderStrategy'
+  | 'serviceConnectDefaults'
+>;
 
 export class Clusters {
   constructor(
@@ -49,16 +50,6 @@ export class Clusters {
         'Cluster name can contain only letters (uppercase and lowercase), numbers, underscores, and hyphens, and be 1-255 characters long.',
       );
     }
-    for (const provider of settings.capacityProviders ?? []) {
-      if (!FARGATE_PROVIDERS.includes(provider))
-        throw invalidParameter(`The specified capacity provider ${provider} does not exist.`);
-    }
-    for (const item of settings.defaultCapacityProviderStrategy ?? []) {
-      if (!(settings.capacityProviders ?? []).includes(item.capacityProvider))
-        throw invalidParameter(
-          'The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.',
-        );
-    }
     const cluster: Cluster = {
       clusterArn: clusterArn(scope, name),
       clusterName: name,
@@ -68,6 +59,7 @@ export class Clusters {
       ...(settings.configuration ? { configuration: settings.configuration } : {}),
       capacityProviders: settings.capacityProviders ?? [],
       defaultCapacityProviderStrategy: settings.defaultCapacityProviderStrategy ?? [],
+      ...(settings.serviceConnectDefaults ? { serviceConnectDefaults: settings.serviceConnectDefaults } : {}),
     };
     return this.store.write(async (tx) => {
       const existing = await tx.get<{ body: string; status: string }>(
@@ -85,10 +77,20 @@ export class Clusters {
   }
 
   /** Marks a cluster INACTIVE; it stays describable, as ECS keeps deleted clusters for a while. */
-  async delete(scope: Scope, nameOrArn: string, liveTasks: (clusterArn: string) => Promise<number>) {
+  async delete(
+    scope: Scope,
+    nameOrArn: string,
+    counts: (clusterArn: string) => Promise<{ tasks: number; services: number }>,
+  ) {
     const cluster = await this.find(scope, clusterNameOf(nameOrArn));
     if (cluster?.status !== 'ACTIVE') throw clusterNotFound();
-    if ((await liveTasks(cluster.clusterArn)) > 0)
+    const { tasks, services } = await counts(cluster.clusterArn);
+    if (services > 0)
+      throw ecsError(
+        'ClusterContainsServicesException',
+        'The Cluster cannot be deleted while Services are active.',
+      );
+    if (tasks > 0)
       throw ecsError(
         'ClusterContainsTasksException',
         'The Cluster cannot be deleted while Tasks are active.',

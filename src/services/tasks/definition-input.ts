@@ -1,40 +1,17 @@
 // RegisterTaskDefinition's input checked as ECS checks it, and turned into the task definition ECS
 // returns: defaults filled in, cpu and memory as numbers of units, the compatibilities it meets.
+import type { Ecs } from '../../contract/index.ts';
 import { clientException } from './errors.ts';
 import { checkFargateDefinition, parseCpu, parseMemory } from './fargate.ts';
 import { RESOURCE_NAME } from './names.ts';
 import type { ContainerDefinition, DefinitionBody } from './types.ts';
 
-const NETWORK_MODES = ['bridge', 'host', 'awsvpc', 'none'];
-const COMPATIBILITIES = ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'];
-const LOG_DRIVERS = [
-  'json-file',
-  'syslog',
-  'journald',
-  'gelf',
-  'fluentd',
-  'awslogs',
-  'splunk',
-  'awsfirelens',
-];
 /** Fargate gives a container at most this long between SIGTERM and SIGKILL. */
 const FARGATE_MAX_STOP_TIMEOUT = 120;
 
-export interface RegisterInput {
-  family: string;
-  containerDefinitions: ContainerDefinition[];
-  networkMode?: string;
-  requiresCompatibilities?: string[];
-  cpu?: string;
-  memory?: string;
-  executionRoleArn?: string;
-  taskRoleArn?: string;
-  [other: string]: unknown;
-}
+export type RegisterInput = Ecs.RegisterTaskDefinitionRequest;
 
-export type CheckedDefinition = DefinitionBody;
-
-export function checkDefinition(input: RegisterInput): CheckedDefinition {
+export function checkDefinition(input: RegisterInput): DefinitionBody {
   const { family, containerDefinitions, tags: _tags, ...rest } = input;
   if (!RESOURCE_NAME.test(family)) {
     throw clientException(
@@ -42,16 +19,6 @@ export function checkDefinition(input: RegisterInput): CheckedDefinition {
     );
   }
   if (containerDefinitions.length === 0) throw clientException('Container list cannot be empty.');
-  if (input.networkMode !== undefined && !NETWORK_MODES.includes(input.networkMode))
-    throw clientException(
-      `Invalid networkMode '${input.networkMode}': must be one of ${NETWORK_MODES.join(', ')}.`,
-    );
-  for (const compatibility of input.requiresCompatibilities ?? []) {
-    if (!COMPATIBILITIES.includes(compatibility))
-      throw clientException(
-        `Invalid requiresCompatibilities value '${compatibility}': must be one of ${COMPATIBILITIES.join(', ')}.`,
-      );
-  }
   const cpu = input.cpu === undefined ? undefined : parseCpu(input.cpu);
   if (input.cpu !== undefined && cpu === undefined) throw clientException("Invalid 'cpu' setting for task.");
   const memory = input.memory === undefined ? undefined : parseMemory(input.memory);
@@ -76,7 +43,7 @@ export function checkDefinition(input: RegisterInput): CheckedDefinition {
         'Fargate requires task definition to have execution role ARN to support log driver awslogs.',
       );
   }
-  const compatibilities = ['EC2'];
+  const compatibilities: Ecs.Compatibility[] = ['EC2'];
   if (fargateCompatible(taskLevel)) compatibilities.push('FARGATE');
   if ((input.requiresCompatibilities ?? []).includes('EXTERNAL')) compatibilities.push('EXTERNAL');
   return {
@@ -85,8 +52,8 @@ export function checkDefinition(input: RegisterInput): CheckedDefinition {
     containerDefinitions: containers,
     ...(cpu !== undefined ? { cpu: String(cpu) } : {}),
     ...(memory !== undefined ? { memory: String(memory) } : {}),
-    volumes: (input.volumes as unknown[] | undefined) ?? [],
-    placementConstraints: (input.placementConstraints as unknown[] | undefined) ?? [],
+    volumes: input.volumes ?? [],
+    placementConstraints: input.placementConstraints ?? [],
     compatibilities,
   };
 }
@@ -101,7 +68,7 @@ function fargateCompatible(taskLevel: { networkMode?: string; cpu?: number; memo
 }
 
 function checkContainer(
-  container: ContainerDefinition,
+  container: Ecs.ContainerDefinition,
   taskMemory: number | undefined,
   fargate: boolean,
 ): ContainerDefinition {
@@ -112,6 +79,7 @@ function checkContainer(
     );
   }
   if (!container.image) throw clientException('Container.image should not be null or empty.');
+  const { name, image } = container;
   if (
     taskMemory === undefined &&
     container.memory === undefined &&
@@ -140,20 +108,19 @@ function checkContainer(
       `Invalid 'stopTimeout' setting for container '${container.name}': it must be from 0${fargate ? ` to ${FARGATE_MAX_STOP_TIMEOUT}` : ''} seconds.`,
     );
   }
-  const driver = container.logConfiguration?.logDriver;
-  if (container.logConfiguration && (!driver || !LOG_DRIVERS.includes(driver)))
-    throw clientException(`Log driver '${driver ?? ''}' is not one of ${LOG_DRIVERS.join(', ')}.`);
   for (const variable of container.environment ?? []) {
     if (!variable.name)
       throw clientException(`Environment variable names in container '${container.name}' must not be empty.`);
   }
   return {
     ...container,
+    name,
+    image,
     cpu: container.cpu ?? 0,
     essential: container.essential ?? true,
     environment: container.environment ?? [],
-    portMappings: (container.portMappings as unknown[] | undefined) ?? [],
-    mountPoints: (container.mountPoints as unknown[] | undefined) ?? [],
-    volumesFrom: (container.volumesFrom as unknown[] | undefined) ?? [],
+    portMappings: container.portMappings ?? [],
+    mountPoints: container.mountPoints ?? [],
+    volumesFrom: container.volumesFrom ?? [],
   };
 }

@@ -1,7 +1,8 @@
 // Task definitions in the store: families whose revisions count up and are never reused, ACTIVE →
 // INACTIVE (deregistered) → DELETE_IN_PROGRESS (deleted, kept while a task still uses it).
 import type { Store, Tx } from '../../store/index.ts';
-import { type CheckedDefinition, checkDefinition, type RegisterInput } from './definition-input.ts';
+import { rootArn } from './api.ts';
+import { checkDefinition, type RegisterInput } from './definition-input.ts';
 import { clientException } from './errors.ts';
 import { type Scope, taskDefinitionArn, taskDefinitionRef } from './names.ts';
 import { checkTags } from './tags.ts';
@@ -28,8 +29,8 @@ export class TaskDefinitions {
     private readonly now: () => number,
   ) {}
 
-  async register(scope: Scope, input: RegisterInput & { tags?: Tag[] }): Promise<StoredDefinition> {
-    const checked: CheckedDefinition = checkDefinition(input);
+  async register(scope: Scope, input: RegisterInput): Promise<StoredDefinition> {
+    const checked = checkDefinition(input);
     const tags = checkTags(input.tags);
     return this.store.write(async (tx) => {
       const family = await tx.get<{ last_revision: number }>(
@@ -48,7 +49,7 @@ export class TaskDefinitions {
         revision,
         status: 'ACTIVE',
         registeredAt: this.now(),
-        registeredBy: `arn:aws:iam::${scope.account}:root`,
+        registeredBy: rootArn(scope.account),
       };
       await this.save(tx, scope, definition, tags, true);
       return { definition, tags };

@@ -1,94 +1,41 @@
-// ECS services: keep `desiredCount` tasks of a task definition running. A reconciler compares each
-// service's deployments with its live tasks once a second (and right after every change): it
-// starts what is missing, stops what is extra, rolls a new task definition out within
-// minimumHealthyPercent/maximumPercent, backs off when tasks keep failing, and trips the
-// deployment circuit breaker (rolling back when asked). Services are rows; the loop restarts
-// with eddy, and tasks started before a restart still count.
-import { randomInt, randomUUID } from 'node:crypto';
+// The ECS service scheduler: keeps `desiredCount` tasks running. It compares each service's
+// deployments (or, for the EXTERNAL deployment controller, its task sets) with its live tasks once
+// a second and right after every change: it starts what is missing, stops what is extra, rolls a
+// new task definition out within minimumHealthyPercent/maximumPercent, backs off when tasks keep
+// failing, trips the deployment circuit breaker (rolling back when asked), and moves the service
+// deployments on. Tasks under scale-in protection are left running. Services are rows; the loop
+// restarts with eddy, and tasks started before a restart still count.
+import { randomUUID } from 'node:crypto';
+import type { Ecs } from '../../contract/index.ts';
 import type { Clock, Logger } from '../../runtime/index.ts';
-import type { Store } from '../../store/index.ts';
-import type { Clusters } from './clusters.ts';
-import type { TaskDefinitions } from './definitions.ts';
-import { invalidParameter } from './errors.ts';
-import type { NetworkConfiguration } from './fargate.ts';
 import type { Scope } from './names.ts';
 import type { RunTaskInput, RunTaskOutput } from './run-task.ts';
+import type { ServiceDeployments } from './service-deployments.ts';
+import {
+  circuitBreakerThreshold,
+  type Deployment,
+  newDeployment,
+  type ServiceRecord,
+  type ServiceStore,
+  serviceGroup,
+  type Workload,
+} from './service-records.ts';
 import type { StateEvents } from './state-events.ts';
 import type { Supervisor } from './supervisor.ts';
+import { reconcileTaskSets } from './task-sets.ts';
 import type { TaskStore } from './task-store.ts';
-import type { CapacityProviderItem, Tag, TaskRecord } from './types.ts';
+import type { TaskRecord } from './types.ts';
 
 const RECONCILE_MS = 1000;
 const EVENTS_KEPT = 100;
 /** ECS waits longer and longer before starting tasks again for a service whose tasks keep failing. */
 const BACKOFF_FIRST_MS = 1000;
 const BACKOFF_CAP_MS = 15 * 60_000;
-
-export interface DeploymentConfiguration {
-  maximumPercent: number;
-  minimumHealthyPercent: number;
-  deploymentCircuitBreaker?: { enable: boolean; rollback: boolean };
-}
-
-export interface Deployment {
-  id: string;
-  status: 'PRIMARY' | 'ACTIVE';
-  taskDefinition: string;
-  desiredCount: number;
-  pendingCount: number;
-  runningCount: number;
-  failedTasks: number;
-  createdAt: number;
-  updatedAt: number;
-  launchType?: string;
-  capacityProviderStrategy?: CapacityProviderItem[];
-  networkConfiguration?: NetworkConfiguration;
-  platformVersion?: string;
-  rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
-  rolloutStateReason: string;
-}
-
-export interface ServiceEvent {
-  id: string;
-  createdAt: number;
-  message: string;
-}
-
-export interface ServiceRecord {
-  serviceArn: string;
-  serviceName: string;
-  clusterArn: string;
-  clusterName: string;
-  account: string;
-  region: string;
-  status: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
-  desiredCount: number;
-  taskDefinition: string;
-  launchType?: string;
-  capacityProviderStrategy?: CapacityProviderItem[];
-  networkConfiguration?: NetworkConfiguration;
-  platformVersion?: string;
-  deploymentConfiguration: DeploymentConfiguration;
-  deployments: Deployment[];
-  events: ServiceEvent[];
-  createdAt: number;
-  createdBy: string;
-  clientToken?: string;
-  tags: Tag[];
-  propagateTags?: string;
-  enableECSManagedTags: boolean;
-  /** Not in the API: consecutive failed tasks and when starting may resume (the throttle). */
-  consecutiveFailures: number;
-  throttledUntil: number;
-  /** Tasks already counted as failed, so a stopped task is counted once. */
-  countedFailures: string[];
-  steady: boolean;
-}
+const FAILED_STOP_CODES = new Set(['TaskFailedToStart', 'EssentialContainerExited']);
 
 export interface ServiceDeps {
-  store: Store;
-  clusters: Clusters;
-  definitions: TaskDefinitions;
+  records: ServiceStore;
+  deployments: ServiceDeployments;
   tasks: TaskStore;
   supervisor: Supervisor;
   clock: Clock;
@@ -97,35 +44,13 @@ export interface ServiceDeps {
   events: StateEvents;
 }
 
-const serviceGroup = (name: string) => `service:${name}`;
-const newDeploymentId = () => `ecs-svc/${randomInt(1e9, 1e10 - 1)}${randomInt(1e9, 1e10 - 1)}`.slice(0, 27);
-const FAILED_STOP_CODES = new Set(['TaskFailedToStart', 'EssentialContainerExited']);
-
-export function newDeployment(service: ServiceRecord, now: number): Deployment {
-  return {
-    id: newDeploymentId(),
-    status: 'PRIMARY',
-    taskDefinition: service.taskDefinition,
-    desiredCount: service.desiredCount,
-    pendingCount: 0,
-    runningCount: 0,
-    failedTasks: 0,
-    createdAt: now,
-    updatedAt: now,
-    ...(service.launchType ? { launchType: service.launchType } : {}),
-    ...(service.capacityProviderStrategy
-      ? { capacityProviderStrategy: service.capacityProviderStrategy }
-      : {}),
-    ...(service.networkConfiguration ? { networkConfiguration: service.networkConfiguration } : {}),
-    ...(service.platformVersion ? { platformVersion: service.platformVersion } : {}),
-    rolloutState: 'IN_PROGRESS',
-    rolloutStateReason: 'ECS deployment ecs-svc in progress.',
-  };
+/** A service deployment to move on once the pass's changes are committed. */
+interface Transition {
+  arn: string | undefined;
+  outcome: 'SUCCESSFUL' | 'STOPPED' | 'FAILED' | 'ROLLBACK';
+  reason?: string;
+  rollbackTo?: string;
 }
-
-/** How many failed tasks trip the circuit breaker: half the desired count, at least 3, at most 200. */
-export const circuitBreakerThreshold = (desiredCount: number) =>
-  Math.min(200, Math.max(3, Math.ceil(desiredCount / 2)));
 
 export class EcsServices {
   private timer: (() => void) | undefined;
@@ -135,28 +60,21 @@ export class EcsServices {
 
   constructor(private readonly deps: ServiceDeps) {}
 
-  async all(): Promise<ServiceRecord[]> {
-    const rows = await this.deps.store.read((tx) =>
-      tx.all<{ body: string }>('SELECT body FROM ecs_services ORDER BY arn'),
-    );
-    return rows.map((row) => JSON.parse(row.body) as ServiceRecord);
+  all(): Promise<ServiceRecord[]> {
+    return this.deps.records.all();
   }
 
-  async find(arn: string): Promise<ServiceRecord | undefined> {
-    const row = await this.deps.store.read((tx) =>
-      tx.get<{ body: string }>('SELECT body FROM ecs_services WHERE arn = ?', [arn]),
-    );
-    return row ? (JSON.parse(row.body) as ServiceRecord) : undefined;
+  find(arn: string): Promise<ServiceRecord | undefined> {
+    return this.deps.records.find(arn);
   }
 
-  async save(service: ServiceRecord): Promise<void> {
-    await this.deps.store.write((tx) =>
-      tx.run(
-        `INSERT INTO ecs_services (arn, cluster_arn, status, body) VALUES (?, ?, ?, ?)
-         ON CONFLICT (arn) DO UPDATE SET status = excluded.status, body = excluded.body`,
-        [service.serviceArn, service.clusterArn, service.status, JSON.stringify(service)],
-      ),
-    );
+  save(service: ServiceRecord): Promise<void> {
+    return this.deps.records.save(service);
+  }
+
+  /** A task is protected from scale-in and deployments until its protection runs out. */
+  isProtected(task: TaskRecord): boolean {
+    return task.protectedUntil !== undefined && task.protectedUntil > this.deps.clock.now();
   }
 
   /** Records a service event (newest first, as DescribeServices lists them). */
@@ -201,6 +119,19 @@ export class EcsServices {
     });
   }
 
+  /**
+   * Runs a change to services between the scheduler's passes, so that neither overwrites the
+   * other's (handlers read, change and save a service inside one).
+   */
+  exclusive<T>(change: () => Promise<T>): Promise<T> {
+    const result = this.running.then(change);
+    this.running = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
   /** Waits for the pass under way (tests and handlers that want to see its effect). */
   settled(): Promise<void> {
     return this.running;
@@ -208,38 +139,66 @@ export class EcsServices {
 
   private async reconcile(service: ServiceRecord): Promise<void> {
     const now = this.deps.clock.now();
-    const scope = { account: service.account, region: service.region };
     const before = JSON.stringify(service);
-    const live = await this.deps.tasks.list({
-      clusterArn: service.clusterArn,
-      desiredStatus: 'RUNNING',
-      group: serviceGroup(service.serviceName),
-    });
-    const stoppedRecently = await this.deps.tasks.list({
-      clusterArn: service.clusterArn,
-      desiredStatus: 'STOPPED',
-      group: serviceGroup(service.serviceName),
-    });
-    this.countFailures(service, stoppedRecently, now);
+    const transitions: Transition[] = [];
+    const group = { clusterArn: service.clusterArn, group: serviceGroup(service.serviceName) };
+    const live = await this.deps.tasks.list({ ...group, desiredStatus: 'RUNNING' });
+    const stoppedRecently = await this.deps.tasks.list({ ...group, desiredStatus: 'STOPPED' });
+    this.countFailures(service, stoppedRecently, now, transitions);
 
+    if (service.status === 'DRAINING') {
+      await this.stopTasks(service, live, 'ServiceSchedulerInitiated', 'Service is being deleted.');
+      if (live.length === 0) {
+        for (const deployment of service.deployments)
+          transitions.push({
+            arn: deployment.serviceDeploymentArn,
+            outcome: 'STOPPED',
+            reason: 'The service was deleted.',
+          });
+        service.status = 'INACTIVE';
+        service.deployments = [];
+        service.taskSets = [];
+        this.note(service, 'has been deleted.');
+      }
+    } else if (service.deploymentController === 'EXTERNAL') {
+      const steady = await reconcileTaskSets(service, live, now, {
+        start: (workload, startedBy, count) => this.startTasks(service, workload, startedBy, count),
+        stop: (tasks, reason) => this.stopTasks(service, tasks, 'ServiceSchedulerInitiated', reason),
+        isProtected: (task) => this.isProtected(task),
+      });
+      if (steady) await this.reachedSteadyState(service, now);
+      else service.steady = false;
+    } else {
+      await this.reconcileDeployments(service, live, now, transitions);
+    }
+    await this.persistIfChanged(service, before);
+    for (const transition of transitions) {
+      if (transition.arn === undefined) continue;
+      await this.deps.deployments.finish(
+        service,
+        transition.arn,
+        transition.outcome,
+        transition.reason,
+        now,
+        transition.rollbackTo,
+      );
+    }
+  }
+
+  private async reconcileDeployments(
+    service: ServiceRecord,
+    live: TaskRecord[],
+    now: number,
+    transitions: Transition[],
+  ): Promise<void> {
     const byDeployment = (deployment: Deployment) => live.filter((task) => task.startedBy === deployment.id);
     for (const deployment of service.deployments) {
       const tasks = byDeployment(deployment);
       deployment.runningCount = tasks.filter((task) => task.lastStatus === 'RUNNING').length;
       deployment.pendingCount = tasks.length - deployment.runningCount;
     }
-
-    if (service.status === 'DRAINING') {
-      await this.stopTasks(service, live, 'ServiceSchedulerInitiated', 'Service is being deleted.');
-      if (live.length === 0) {
-        service.status = 'INACTIVE';
-        service.deployments = [];
-        this.note(service, 'has been deleted.');
-      }
-      return this.persistIfChanged(service, before);
-    }
-
-    const primary = service.deployments[0]!;
+    const primary = service.deployments[0];
+    if (!primary) return;
     primary.desiredCount = service.desiredCount;
     const { maximumPercent, minimumHealthyPercent } = service.deploymentConfiguration;
     const desired = service.desiredCount;
@@ -250,22 +209,22 @@ export class EcsServices {
     // Start what the primary deployment lacks, within maximumPercent of all live tasks.
     const missing = Math.min(desired - primaryTasks.length, maximumTasks - live.length);
     if (missing > 0 && primary.rolloutState !== 'FAILED' && now >= service.throttledUntil) {
-      await this.startTasks(service, primary, scope, missing);
+      await this.startTasks(service, primary, primary.id, missing);
     }
-    // A scaled-in service: stop the primary's extra tasks, pending ones first.
+    // A scaled-in service: stop the primary's extra tasks, pending ones first, protected ones never.
     if (primaryTasks.length > desired) {
-      const extra = [...primaryTasks].sort(
-        (a, b) => Number(a.lastStatus === 'RUNNING') - Number(b.lastStatus === 'RUNNING'),
-      );
+      const extra = primaryTasks
+        .filter((task) => !this.isProtected(task))
+        .sort((a, b) => Number(a.lastStatus === 'RUNNING') - Number(b.lastStatus === 'RUNNING'));
       await this.stopTasks(
         service,
         extra.slice(0, primaryTasks.length - desired),
         'ServiceSchedulerInitiated',
-        'Scaling activity initiated by (deployment ' + primary.id + ')',
+        `Scaling activity initiated by (deployment ${primary.id})`,
       );
     }
     // Older deployments drain while enough tasks stay healthy (minimumHealthyPercent).
-    const older = live.filter((task) => task.startedBy !== primary.id);
+    const older = live.filter((task) => task.startedBy !== primary.id && !this.isProtected(task));
     const healthy = live.filter((task) => task.lastStatus === 'RUNNING').length;
     const pendingOld = older.filter((task) => task.lastStatus !== 'RUNNING');
     const runningOld = older.filter((task) => task.lastStatus === 'RUNNING');
@@ -288,43 +247,59 @@ export class EcsServices {
       primary.rolloutState = 'COMPLETED';
       primary.rolloutStateReason = 'ECS deployment completed.';
       this.note(service, `deployment ${primary.id} deployment completed.`);
+      transitions.push({ arn: primary.serviceDeploymentArn, outcome: 'SUCCESSFUL' });
     }
-    if (steady && !service.steady) {
-      service.consecutiveFailures = 0;
-      this.note(service, 'has reached a steady state.');
-      await this.deps.events.serviceAction(service, 'SERVICE_STEADY_STATE', 'INFO', now);
-    }
-    service.steady = steady;
-    await this.persistIfChanged(service, before);
+    if (steady) await this.reachedSteadyState(service, now);
+    else service.steady = false;
   }
 
-  private countFailures(service: ServiceRecord, stopped: TaskRecord[], now: number): void {
+  /** The first pass a service is steady: the event, and a fresh failure count. */
+  private async reachedSteadyState(service: ServiceRecord, now: number): Promise<void> {
+    if (service.steady) return;
+    service.steady = true;
+    service.consecutiveFailures = 0;
+    this.note(service, 'has reached a steady state.');
+    await this.deps.events.serviceAction(service, 'SERVICE_STEADY_STATE', 'INFO', now);
+  }
+
+  private countFailures(
+    service: ServiceRecord,
+    stopped: TaskRecord[],
+    now: number,
+    transitions: Transition[],
+  ): void {
     const counted = new Set(service.countedFailures);
     for (const task of stopped) {
       if (counted.has(task.taskArn) || !FAILED_STOP_CODES.has(task.stopCode ?? '')) continue;
       const deployment = service.deployments.find((candidate) => candidate.id === task.startedBy);
-      if (!deployment) continue;
+      const taskSet = service.taskSets?.find((candidate) => candidate.id === task.startedBy);
+      if (!deployment && !taskSet) continue;
       counted.add(task.taskArn);
-      deployment.failedTasks += 1;
+      if (deployment) deployment.failedTasks += 1;
       service.consecutiveFailures += 1;
       service.throttledUntil =
         now + Math.min(BACKOFF_CAP_MS, BACKOFF_FIRST_MS * 2 ** (service.consecutiveFailures - 1));
       this.note(
         service,
-        `deployment ${deployment.id} task ${task.taskArn.split('/').at(-1)} failed: ${task.stoppedReason ?? task.stopCode}`,
+        `${deployment ? `deployment ${deployment.id}` : `task set ${taskSet!.id}`} task ${task.taskArn.split('/').at(-1)} failed: ${task.stoppedReason ?? task.stopCode}`,
       );
       // ECS warns once tasks keep failing to start (here: the third in a row).
       if (service.consecutiveFailures === 3) {
         void this.deps.events.serviceAction(service, 'SERVICE_TASK_START_IMPAIRED', 'WARN', now);
       }
-      this.checkCircuitBreaker(service, deployment, now);
+      if (deployment) this.checkCircuitBreaker(service, deployment, now, transitions);
     }
     // Stopped tasks are forgotten after an hour; so can their marks be.
     const stillKnown = new Set(stopped.map((task) => task.taskArn));
     service.countedFailures = [...counted].filter((arn) => stillKnown.has(arn));
   }
 
-  private checkCircuitBreaker(service: ServiceRecord, deployment: Deployment, now: number): void {
+  private checkCircuitBreaker(
+    service: ServiceRecord,
+    deployment: Deployment,
+    now: number,
+    transitions: Transition[],
+  ): void {
     const breaker = service.deploymentConfiguration.deploymentCircuitBreaker;
     if (!breaker?.enable || deployment.status !== 'PRIMARY' || deployment.rolloutState !== 'IN_PROGRESS')
       return;
@@ -333,39 +308,62 @@ export class EcsServices {
     deployment.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
     this.note(service, `deployment ${deployment.id} deployment failed: tasks failed to start.`);
     const previous = service.deployments[1];
-    if (!breaker.rollback || !previous) return;
-    // Roll back: a new primary deployment of the last task definition that worked.
-    service.taskDefinition = previous.taskDefinition;
-    const rollback = newDeployment(service, now);
+    const reason = 'ECS deployment circuit breaker: tasks failed to start.';
+    // A rollback that fails is not rolled back in turn.
+    const isRollback =
+      deployment.serviceDeploymentArn !== undefined &&
+      previous?.serviceDeploymentArn === deployment.serviceDeploymentArn;
+    if (!breaker.rollback || !previous || isRollback) {
+      transitions.push({ arn: deployment.serviceDeploymentArn, outcome: 'FAILED', reason });
+      return;
+    }
+    // Roll back: a new primary deployment of the last configuration that worked.
+    Object.assign(service, {
+      taskDefinition: previous.taskDefinition,
+      launchType: previous.launchType,
+      capacityProviderStrategy: previous.capacityProviderStrategy,
+      networkConfiguration: previous.networkConfiguration,
+      platformVersion: previous.platformVersion,
+    } satisfies Workload);
+    const rollback = newDeployment(service, now, {
+      serviceDeploymentArn: deployment.serviceDeploymentArn,
+      serviceRevisionArn: previous.serviceRevisionArn,
+    });
     deployment.status = 'ACTIVE';
     service.deployments = [rollback, ...service.deployments];
     for (const older of service.deployments.slice(1)) older.status = 'ACTIVE';
     service.consecutiveFailures = 0;
     service.throttledUntil = 0;
     this.note(service, `rolling back to deployment ${rollback.id}.`);
+    transitions.push({
+      arn: deployment.serviceDeploymentArn,
+      outcome: 'ROLLBACK',
+      reason,
+      rollbackTo: previous.serviceRevisionArn,
+    });
   }
 
-  private async startTasks(service: ServiceRecord, deployment: Deployment, scope: Scope, count: number) {
+  private async startTasks(service: ServiceRecord, workload: Workload, startedBy: string, count: number) {
+    const scope = { account: service.account, region: service.region };
     const started: string[] = [];
     for (let left = count; left > 0; left -= 10) {
       const { tasks, failures } = await this.deps
         .runTask(scope, {
           cluster: service.clusterArn,
-          taskDefinition: deployment.taskDefinition,
+          taskDefinition: workload.taskDefinition,
           count: Math.min(10, left),
-          startedBy: deployment.id,
+          startedBy,
           group: serviceGroup(service.serviceName),
-          ...(deployment.launchType ? { launchType: deployment.launchType } : {}),
-          ...(deployment.capacityProviderStrategy
-            ? { capacityProviderStrategy: deployment.capacityProviderStrategy }
+          ...(workload.launchType ? { launchType: workload.launchType } : {}),
+          ...(workload.capacityProviderStrategy
+            ? { capacityProviderStrategy: workload.capacityProviderStrategy }
             : {}),
-          ...(deployment.networkConfiguration
-            ? { networkConfiguration: deployment.networkConfiguration }
-            : {}),
-          ...(deployment.platformVersion ? { platformVersion: deployment.platformVersion } : {}),
+          ...(workload.networkConfiguration ? { networkConfiguration: workload.networkConfiguration } : {}),
+          ...(workload.platformVersion ? { platformVersion: workload.platformVersion } : {}),
           ...(service.propagateTags ? { propagateTags: service.propagateTags } : {}),
           ...(service.propagateTags === 'SERVICE' ? { tags: service.tags } : {}),
           enableECSManagedTags: service.enableECSManagedTags,
+          enableExecuteCommand: service.enableExecuteCommand === true,
         })
         .catch((error: unknown) => ({ tasks: [], failures: [{ reason: (error as Error).message }] }));
       started.push(...tasks.map((task) => `(task ${task.taskArn.split('/').at(-1)})`));
@@ -377,7 +375,12 @@ export class EcsServices {
     if (started.length > 0) this.note(service, `has started ${started.length} tasks: ${started.join(' ')}.`);
   }
 
-  private async stopTasks(service: ServiceRecord, tasks: TaskRecord[], stopCode: string, reason: string) {
+  private async stopTasks(
+    service: ServiceRecord,
+    tasks: TaskRecord[],
+    stopCode: Ecs.TaskStopCode,
+    reason: string,
+  ) {
     const stopping = tasks.filter((task) => task.desiredStatus === 'RUNNING');
     for (const task of stopping) await this.deps.supervisor.requestStop(task.taskArn, stopCode, reason);
     if (stopping.length > 0) {
@@ -392,22 +395,4 @@ export class EcsServices {
     for (const deployment of service.deployments) deployment.updatedAt = this.deps.clock.now();
     await this.save(service);
   }
-}
-
-export function checkDeploymentConfiguration(
-  configuration: Partial<DeploymentConfiguration> | undefined,
-): DeploymentConfiguration {
-  const maximumPercent = configuration?.maximumPercent ?? 200;
-  const minimumHealthyPercent = configuration?.minimumHealthyPercent ?? 100;
-  if (!Number.isInteger(maximumPercent) || maximumPercent < 100 || maximumPercent > 200)
-    throw invalidParameter('deploymentConfiguration.maximumPercent must be between 100 and 200.');
-  if (!Number.isInteger(minimumHealthyPercent) || minimumHealthyPercent < 0 || minimumHealthyPercent > 100)
-    throw invalidParameter('deploymentConfiguration.minimumHealthyPercent must be between 0 and 100.');
-  return {
-    maximumPercent,
-    minimumHealthyPercent,
-    ...(configuration?.deploymentCircuitBreaker
-      ? { deploymentCircuitBreaker: configuration.deploymentCircuitBreaker }
-      : {}),
-  };
 }

@@ -2,25 +2,29 @@
 // target's EcsParameters. What the rule delivers (its Input or InputTransformer output) becomes the
 // task's overrides when it is a JSON object of them, as EventBridge passes it to RunTask.
 import { createHash } from 'node:crypto';
+import type { Ecs } from '../../contract/index.ts';
 import { ServiceError } from '../../contract/index.ts';
 import { type Delivery, DeliveryError, type DeliveryReceipt, parseArn } from '../../runtime/index.ts';
-import type { NetworkConfiguration } from './fargate.ts';
 import type { RunTaskInput, RunTaskOutput } from './run-task.ts';
-import type { CapacityProviderItem, TaskOverrides } from './types.ts';
+import type { CapacityProviderItem, NetworkConfiguration, TaskOverrides } from './types.ts';
 
 interface EcsParameters {
   TaskDefinitionArn?: string;
   TaskCount?: number;
-  LaunchType?: string;
+  LaunchType?: Ecs.LaunchType;
   NetworkConfiguration?: {
-    awsvpcConfiguration?: { Subnets?: string[]; SecurityGroups?: string[]; AssignPublicIp?: string };
+    awsvpcConfiguration?: {
+      Subnets?: string[];
+      SecurityGroups?: string[];
+      AssignPublicIp?: Ecs.AssignPublicIp;
+    };
   };
   PlatformVersion?: string;
   Group?: string;
   CapacityProviderStrategy?: CapacityProviderItem[];
   EnableECSManagedTags?: boolean;
   EnableExecuteCommand?: boolean;
-  PropagateTags?: string;
+  PropagateTags?: Ecs.PropagateTags;
   Tags?: Array<{ Key?: string; Value?: string }>;
 }
 

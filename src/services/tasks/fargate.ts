@@ -1,7 +1,7 @@
 // What Fargate requires: task-level cpu/memory from its table of sizes, the awsvpc network mode
 // with subnets, and capacity provider strategies over FARGATE and FARGATE_SPOT.
 import { clientException, invalidParameter } from './errors.ts';
-import type { CapacityProviderItem } from './types.ts';
+import type { CapacityProviderItem, NetworkConfiguration } from './types.ts';
 
 const GIB = 1024;
 
@@ -61,10 +61,6 @@ export function checkFargateDefinition(definition: {
   }
 }
 
-export interface NetworkConfiguration {
-  awsvpcConfiguration?: { subnets?: string[]; securityGroups?: string[]; assignPublicIp?: string };
-}
-
 /** RunTask's networkConfiguration against the task definition's network mode. */
 export function checkNetworkConfiguration(
   networkMode: string | undefined,
@@ -85,11 +81,9 @@ export function checkNetworkConfiguration(
   if (subnets.length > 16) throw invalidParameter('subnets can have at most 16 items.');
   if ((awsvpc.securityGroups ?? []).length > 5)
     throw invalidParameter('securityGroups can have at most 5 items.');
-  if (awsvpc.assignPublicIp !== undefined && !['ENABLED', 'DISABLED'].includes(awsvpc.assignPublicIp))
-    throw invalidParameter(`assignPublicIp must be ENABLED or DISABLED, not '${awsvpc.assignPublicIp}'.`);
 }
 
-/** Checks a capacity provider strategy as RunTask gets it. */
+/** Checks a capacity provider strategy as RunTask gets it (the model bounds each weight and base). */
 export function checkStrategy(strategy: CapacityProviderItem[], associated: string[]): void {
   if (strategy.length > 20) throw invalidParameter('capacityProviderStrategy can have at most 20 items.');
   const names = new Set<string>();
@@ -104,10 +98,6 @@ export function checkStrategy(strategy: CapacityProviderItem[], associated: stri
         `Capacity provider ${item.capacityProvider} appears more than once in the strategy.`,
       );
     names.add(item.capacityProvider);
-    if ((item.weight ?? 0) < 0 || (item.weight ?? 0) > 1000)
-      throw invalidParameter('The weight of a capacity provider must be between 0 and 1000.');
-    if ((item.base ?? 0) < 0 || (item.base ?? 0) > 100_000)
-      throw invalidParameter('The base of a capacity provider must be between 0 and 100000.');
     if ((item.base ?? 0) > 0) withBase += 1;
   }
   if (withBase > 1)

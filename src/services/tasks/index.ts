@@ -1,27 +1,46 @@
 // The tasks service: Amazon ECS (AWS JSON 1.1, `AmazonEC2ContainerServiceV20141113.*`) — clusters,
-// task definitions and tasks that run for real on a runner (a local process by default), with
-// "ECS Task State Change" events on the default bus, a task metadata endpoint, and the event
-// bus's ECS target kind (`arn:aws:ecs:…:cluster/NAME`) through the targets port.
+// task definitions, tasks that run for real on a runner (a local process by default), services
+// with deployments and task sets, capacity providers, account settings and daemons, with "ECS Task State
+// Change" events on the default bus, a task metadata endpoint, and the event bus's ECS target kind
+// (`arn:aws:ecs:…:cluster/NAME`) through the targets port. docs/operations/ecs.md lists every
+// operation and the file that implements it.
 
 import type { ServiceModule } from '../../contract/index.ts';
 import { loadModel, ServiceError, violationMessage } from '../../contract/index.ts';
 import type { Runner } from '../../runners/index.ts';
 import type { Runtime } from '../../runtime/index.ts';
+import { AccountSettings, accountSettingHandlers } from './account-settings.ts';
+import { agentHandlers } from './agent-apis.ts';
+import type { EcsHandlers } from './api.ts';
 import { awslogsSink } from './awslogs.ts';
-import { clusterHandlers, definitionHandlers } from './cluster-handlers.ts';
+import { capacityProviderHandlers } from './capacity-provider-handlers.ts';
+import { CapacityProviders } from './capacity-providers.ts';
+import { clusterHandlers, clusterPresenter, type ServiceCounts } from './cluster-handlers.ts';
 import { Clusters } from './clusters.ts';
+import { containerInstanceHandlers } from './container-instances.ts';
+import { daemonHandlers } from './daemon-handlers.ts';
+import { DaemonDefinitions, daemonDefinitionHandlers } from './daemon-task-definitions.ts';
+import { Daemons } from './daemons.ts';
+import { definitionHandlers } from './definition-handlers.ts';
 import { TaskDefinitions } from './definitions.ts';
 import { EcsServices } from './ecs-services.ts';
 import { deliverToCluster } from './ecs-target.ts';
+import { expressGatewayHandlers } from './express-gateway.ts';
 import { interruptRoute } from './interrupt.ts';
 import { metadataRoutes } from './metadata.ts';
 import { type RunTaskDeps, runTask } from './run-task.ts';
 import { chooseRunner } from './runner-choice.ts';
 import { tasksMigrations } from './schema.ts';
+import { serviceDeploymentHandlers } from './service-deployment-handlers.ts';
+import { ServiceDeployments } from './service-deployments.ts';
 import { serviceHandlers } from './service-handlers.ts';
+import { ServiceStore } from './service-records.ts';
 import { StateEvents } from './state-events.ts';
 import { Supervisor, type TaskLogSink } from './supervisor.ts';
+import { tagHandlers } from './tag-handlers.ts';
 import { taskHandlers } from './task-handlers.ts';
+import { taskProtectionHandlers } from './task-protection.ts';
+import { taskSetHandlers } from './task-set-handlers.ts';
 import { TaskStore } from './task-store.ts';
 
 export { taskStateEnvelope } from './state-events.ts';
@@ -37,14 +56,20 @@ export interface TasksOptions {
 }
 
 export function tasksService(runtime: Runtime, options: TasksOptions = {}): ServiceModule {
-  const now = () => runtime.clock.now();
+  const { store, clock } = runtime;
+  const now = () => clock.now();
   const runner = options.runner ?? chooseRunner(runtime.config);
-  const clusters = new Clusters(runtime.store, now);
-  const definitions = new TaskDefinitions(runtime.store, now);
-  const tasks = new TaskStore(runtime.store, now);
+  const clusters = new Clusters(store, now);
+  const definitions = new TaskDefinitions(store, now);
+  const tasks = new TaskStore(store, now);
+  const capacityProviders = new CapacityProviders(store);
+  const accountSettings = new AccountSettings(store);
+  const deployments = new ServiceDeployments(store, definitions);
+  const daemons = new Daemons(store);
+  const daemonDefinitions = new DaemonDefinitions(store, now);
   const logSink: TaskLogSink = options.logSink ?? awslogsSink(runtime.targets, definitions, runtime.log);
   const stateEvents = new StateEvents(runtime.targets, runtime.log);
-  const supervisor = new Supervisor(runner, tasks, stateEvents, runtime.clock, runtime.log, logSink);
+  const supervisor = new Supervisor(runner, tasks, stateEvents, clock, runtime.log, logSink);
   const deps: RunTaskDeps = {
     clusters,
     definitions,
@@ -59,19 +84,34 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
     }),
   };
   const services = new EcsServices({
-    store: runtime.store,
-    clusters,
-    definitions,
+    records: new ServiceStore(store),
+    deployments,
     tasks,
     supervisor,
-    clock: runtime.clock,
+    clock,
     log: runtime.log,
     runTask: (scope, input) => runTask(deps, scope, input),
     events: stateEvents,
   });
+  const serviceCounts = async (clusterArn: string): Promise<ServiceCounts> => {
+    const counts: ServiceCounts = { active: 0, activeEc2: 0, draining: 0, drainingEc2: 0 };
+    for (const service of await services.all()) {
+      if (service.clusterArn !== clusterArn) continue;
+      const ec2 = service.launchType === 'EC2';
+      if (service.status === 'ACTIVE') {
+        counts.active += 1;
+        if (ec2) counts.activeEc2 += 1;
+      } else if (service.status === 'DRAINING') {
+        counts.draining += 1;
+        if (ec2) counts.drainingEc2 += 1;
+      }
+    }
+    return counts;
+  };
+  const lookup = { services, clusters, definitions };
   let cancelSweep: (() => void) | undefined;
   const sweepLater = () => {
-    cancelSweep = runtime.clock.setAlarm(now() + SWEEP_MS, () => {
+    cancelSweep = clock.setAlarm(now() + SWEEP_MS, () => {
       tasks
         .sweep()
         .then(() => definitions.purgeDeleted())
@@ -84,16 +124,52 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
     deliverToCluster(arn, delivery, (account, region, input) => runTask(deps, { account, region }, input)),
   );
 
+  // Every operation of the model, each typed by it: tsc reports one missing or mistyped.
+  const handlers: EcsHandlers = {
+    ...clusterHandlers({ clusters, tasks, capacityProviders, accountSettings, serviceCounts }),
+    ...capacityProviderHandlers({
+      capacityProviders,
+      clusters,
+      tasks,
+      services: () => services.all(),
+      daemonProviders: async (scope) =>
+        (await daemons.list(scope)).flatMap((daemon) => daemon.capacityProviderArns),
+      present: clusterPresenter({ tasks, serviceCounts }),
+    }),
+    ...accountSettingHandlers(accountSettings),
+    ...definitionHandlers(definitions),
+    ...taskHandlers(deps),
+    ...taskProtectionHandlers({ clusters, tasks, supervisor, clock }),
+    ...serviceHandlers({ ...lookup, deployments, now }),
+    ...serviceDeploymentHandlers({ ...lookup, deployments, now }),
+    ...taskSetHandlers({ ...lookup, now }),
+    ...tagHandlers({
+      clusters,
+      definitions,
+      tasks,
+      supervisor,
+      services,
+      capacityProviders,
+      daemons,
+      daemonDefinitions,
+    }),
+    ...containerInstanceHandlers({ clusters, definitions }),
+    ...agentHandlers({ clusters, tasks, endpoint: runtime.endpoint }),
+    ...daemonDefinitionHandlers({
+      definitions: daemonDefinitions,
+      now,
+      inUse: async (scope, arn) =>
+        (await daemons.list(scope)).some((daemon) => daemon.daemonTaskDefinitionArn === arn),
+    }),
+    ...daemonHandlers({ daemons, definitions: daemonDefinitions, clusters, capacityProviders, now }),
+    ...expressGatewayHandlers({ clusters }),
+  };
+
   return {
     definition: {
       name: 'ecs',
       model: loadModel('ecs-2014-11-13'),
-      handlers: {
-        ...clusterHandlers(clusters, tasks),
-        ...definitionHandlers(definitions),
-        ...taskHandlers(deps),
-        ...serviceHandlers(services, clusters, definitions, now),
-      },
+      handlers,
       inputError(problem) {
         // ECS has no ValidationException: its front end's constraint checks answer InvalidParameterException.
         if (problem.kind === 'constraints')

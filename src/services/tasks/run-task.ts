@@ -1,55 +1,27 @@
 // RunTask: checks the request as ECS does (launch type or capacity providers, what Fargate needs,
 // overrides within 8 KiB), commits the new tasks as PROVISIONING, and hands them to the supervisor.
 // A client token makes a retried request return the tasks it started the first time.
+import type { Ecs } from '../../contract/index.ts';
 import { newUuid, randomHex } from '../../runtime/index.ts';
+import { checkNoMix, FARGATE_PROVIDERS, providerNameOf } from './capacity-providers.ts';
 import type { Clusters } from './clusters.ts';
-import { FARGATE_PROVIDERS } from './clusters.ts';
 import { containerSpec, type SpecContext } from './container-spec.ts';
 import type { TaskDefinitions } from './definitions.ts';
 import { clientException, ecsError, invalidParameter } from './errors.ts';
-import {
-  checkNetworkConfiguration,
-  checkStrategy,
-  distribute,
-  type NetworkConfiguration,
-} from './fargate.ts';
+import { checkNetworkConfiguration, checkStrategy, distribute } from './fargate.ts';
 import { containerArn, type Scope, taskArn } from './names.ts';
 import type { Supervisor } from './supervisor.ts';
 import { checkTags } from './tags.ts';
 import type { TaskStore } from './task-store.ts';
-import type {
-  CapacityProviderItem,
-  ContainerRecord,
-  Tag,
-  TaskDefinition,
-  TaskOverrides,
-  TaskRecord,
-} from './types.ts';
+import type { ContainerRecord, TaskDefinition, TaskOverrides, TaskRecord } from './types.ts';
 
-export interface RunTaskInput {
-  cluster?: string;
-  taskDefinition: string;
-  count?: number;
-  overrides?: TaskOverrides;
-  startedBy?: string;
-  group?: string;
-  launchType?: string;
-  capacityProviderStrategy?: CapacityProviderItem[];
-  networkConfiguration?: NetworkConfiguration;
-  platformVersion?: string;
-  clientToken?: string;
-  tags?: Tag[];
-  propagateTags?: string;
-  enableECSManagedTags?: boolean;
-  enableExecuteCommand?: boolean;
-}
+export type RunTaskInput = Ecs.RunTaskRequest;
 
 export interface RunTaskOutput {
   tasks: TaskRecord[];
   failures: Array<{ arn?: string; reason: string; detail?: string }>;
 }
 
-const LAUNCH_TYPES = ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'];
 const PLATFORM_VERSIONS = ['LATEST', '1.4.0', '1.3.0'];
 const MAX_OVERRIDES_LENGTH = 8192;
 const DEFAULT_STOP_TIMEOUT_SECONDS = 30;
@@ -83,17 +55,18 @@ export async function runTask(deps: RunTaskDeps, scope: Scope, input: RunTaskInp
       'Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.',
     );
   }
-  if (input.launchType !== undefined && !LAUNCH_TYPES.includes(input.launchType))
-    throw invalidParameter(
-      `launchType must be one of ${LAUNCH_TYPES.join(', ')}, not '${input.launchType}'.`,
-    );
-  const strategy =
+  const strategy = (
     input.capacityProviderStrategy ??
-    (input.launchType === undefined ? cluster.defaultCapacityProviderStrategy : []);
+    (input.launchType === undefined ? cluster.defaultCapacityProviderStrategy : [])
+  ).map((item) => ({ ...item, capacityProvider: providerNameOf(item.capacityProvider) }));
   if (input.capacityProviderStrategy !== undefined && strategy.length === 0)
     throw invalidParameter('capacityProviderStrategy must not be empty.');
-  checkStrategy(strategy, FARGATE_PROVIDERS);
-  const launchType = strategy.length > 0 ? 'FARGATE' : (input.launchType ?? 'EC2');
+  // FARGATE and FARGATE_SPOT serve every cluster here; the account's own providers only theirs.
+  checkStrategy(strategy, [...FARGATE_PROVIDERS, ...cluster.capacityProviders]);
+  checkNoMix(strategy.map((item) => item.capacityProvider));
+  const onFargate = strategy.length > 0 && FARGATE_PROVIDERS.includes(strategy[0]!.capacityProvider);
+  const launchType: Ecs.LaunchType =
+    strategy.length > 0 ? (onFargate ? 'FARGATE' : 'EC2') : (input.launchType ?? 'EC2');
 
   if (launchType === 'FARGATE') {
     if (!definition.compatibilities.includes('FARGATE'))
@@ -113,7 +86,8 @@ export async function runTask(deps: RunTaskDeps, scope: Scope, input: RunTaskInp
   ];
 
   if (launchType !== 'FARGATE') {
-    // eddy registers no container instances: only Fargate capacity exists, as on a Fargate-only cluster.
+    // eddy registers no container instances (and an EC2-backed capacity provider never gets any):
+    // only Fargate capacity exists, as on a Fargate-only cluster.
     return {
       tasks: [],
       failures: [{ arn: cluster.clusterArn, reason: 'No Container Instances were found in your cluster.' }],

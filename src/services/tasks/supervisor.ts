@@ -3,6 +3,7 @@
 // "ECS Task State Change" event on the default bus after each commit. A restart re-attaches the
 // containers that are still alive and stops the tasks whose containers died meanwhile.
 import { constants } from 'node:os';
+import type { Ecs } from '../../contract/index.ts';
 import type {
   ContainerExit,
   ContainerSpec,
@@ -74,7 +75,11 @@ export class Supervisor {
   }
 
   /** StopTask: asks the task to stop; resolves with its record once the request is committed. */
-  async requestStop(taskArn: string, stopCode: string, reason: string): Promise<TaskRecord | undefined> {
+  async requestStop(
+    taskArn: string,
+    stopCode: Ecs.TaskStopCode,
+    reason: string,
+  ): Promise<TaskRecord | undefined> {
     const live = this.live.get(taskArn);
     if (!live) return undefined;
     await this.beginStop(live, stopCode, reason);
@@ -285,7 +290,7 @@ export class Supervisor {
     }
   }
 
-  private async beginStop(live: LiveTask, stopCode: string, reason: string): Promise<void> {
+  private async beginStop(live: LiveTask, stopCode: Ecs.TaskStopCode, reason: string): Promise<void> {
     if (live.stopRequested) return;
     live.stopRequested = true;
     await this.change(live, (task) => {

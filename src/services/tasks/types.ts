@@ -1,94 +1,55 @@
-// The records the tasks service keeps, in the shapes ECS's API returns them (timestamps as ms).
+// The records the tasks service keeps: the API's own shapes where they fit (contract's Ecs types),
+// with timestamps as epoch milliseconds (they are stored as JSON) and what eddy needs beside them.
+import type { Ecs } from '../../contract/index.ts';
 
-export interface Tag {
-  key?: string;
-  value?: string;
-}
-
-export interface KeyValue {
-  name?: string;
-  value?: string;
-}
-
-export interface CapacityProviderItem {
-  capacityProvider: string;
-  weight?: number;
-  base?: number;
-}
+export type Tag = Ecs.Tag;
+export type KeyValue = Ecs.KeyValuePair;
+export type CapacityProviderItem = Ecs.CapacityProviderStrategyItem;
+export type NetworkConfiguration = Ecs.NetworkConfiguration;
+export type TaskOverrides = Ecs.TaskOverride;
+export type ContainerOverride = Ecs.ContainerOverride;
 
 export interface Cluster {
   clusterArn: string;
   clusterName: string;
   status: 'ACTIVE' | 'INACTIVE';
   tags: Tag[];
-  settings: Array<{ name?: string; value?: string }>;
-  configuration?: Record<string, unknown>;
+  settings: Ecs.ClusterSetting[];
+  configuration?: Ecs.ClusterConfiguration;
   capacityProviders: string[];
   defaultCapacityProviderStrategy: CapacityProviderItem[];
+  serviceConnectDefaults?: Ecs.ClusterServiceConnectDefaults;
 }
 
-export interface LogConfiguration {
-  logDriver: string;
-  options?: Record<string, string>;
-  secretOptions?: unknown[];
-}
-
-export interface ContainerDefinition {
-  name: string;
-  image: string;
-  cpu?: number;
-  memory?: number;
-  memoryReservation?: number;
-  essential?: boolean;
-  entryPoint?: string[];
-  command?: string[];
-  environment?: KeyValue[];
-  stopTimeout?: number;
-  logConfiguration?: LogConfiguration;
-  [other: string]: unknown;
-}
+/** A container definition once registered: it has a name and an image. */
+export type ContainerDefinition = Ecs.ContainerDefinition & { name: string; image: string };
 
 /** A task definition as registered, before it has an ARN, revision and status. */
-export interface DefinitionBody {
+export interface DefinitionBody
+  extends Omit<
+    Ecs.TaskDefinition,
+    | 'taskDefinitionArn'
+    | 'revision'
+    | 'status'
+    | 'registeredAt'
+    | 'deregisteredAt'
+    | 'registeredBy'
+    | 'family'
+    | 'containerDefinitions'
+    | 'compatibilities'
+  > {
   family: string;
   containerDefinitions: ContainerDefinition[];
-  networkMode?: string;
-  requiresCompatibilities?: string[];
-  compatibilities: string[];
-  cpu?: string;
-  memory?: string;
-  executionRoleArn?: string;
-  taskRoleArn?: string;
-  [other: string]: unknown;
+  compatibilities: Ecs.Compatibility[];
 }
 
 export interface TaskDefinition extends DefinitionBody {
   taskDefinitionArn: string;
   revision: number;
-  status: 'ACTIVE' | 'INACTIVE' | 'DELETE_IN_PROGRESS';
+  status: Ecs.TaskDefinitionStatus;
   registeredAt: number;
   registeredBy: string;
   deregisteredAt?: number;
-  [other: string]: unknown;
-}
-
-export interface ContainerOverride {
-  name?: string;
-  command?: string[];
-  environment?: KeyValue[];
-  cpu?: number;
-  memory?: number;
-  memoryReservation?: number;
-  [other: string]: unknown;
-}
-
-export interface TaskOverrides {
-  containerOverrides?: ContainerOverride[];
-  cpu?: string;
-  memory?: string;
-  taskRoleArn?: string;
-  executionRoleArn?: string;
-  [other: string]: unknown;
 }
 
 export type TaskStatus =
@@ -114,7 +75,7 @@ export interface ContainerRecord {
   cpu: string;
   memory?: string;
   memoryReservation?: string;
-  networkInterfaces: Array<{ attachmentId: string; privateIpv4Address: string }>;
+  networkInterfaces: Ecs.NetworkInterface[];
   /** Not in the API: what eddy needs to run and stop it. */
   essential: boolean;
   stopTimeoutSeconds: number;
@@ -131,7 +92,7 @@ export interface TaskRecord {
   taskDefinitionArn: string;
   family: string;
   revision: number;
-  launchType: string;
+  launchType: Ecs.LaunchType;
   capacityProviderName?: string;
   platformVersion: string;
   platformFamily: string;
@@ -142,13 +103,13 @@ export interface TaskRecord {
   startedBy?: string;
   overrides: TaskOverrides;
   tags: Tag[];
-  attachments: Array<Record<string, unknown>>;
+  attachments: Ecs.Attachment[];
   enableExecuteCommand: boolean;
   lastStatus: TaskStatus;
   desiredStatus: 'RUNNING' | 'STOPPED';
-  healthStatus: string;
-  connectivity?: string;
-  stopCode?: string;
+  healthStatus: Ecs.HealthStatus;
+  connectivity?: Ecs.Connectivity;
+  stopCode?: Ecs.TaskStopCode;
   stoppedReason?: string;
   version: number;
   createdAt: number;
@@ -166,4 +127,6 @@ export interface TaskRecord {
   runner: string;
   /** Not in the API: when an interrupted Spot task's notice runs out (kept so a restart honours it). */
   spotNoticeDeadline?: number;
+  /** Scale-in protection (UpdateTaskProtection): until when it holds; absent when off. */
+  protectedUntil?: number;
 }

@@ -46,18 +46,22 @@ export class Deliveries {
       delivered: metrics.counter(
         'eddy_sns_notifications_delivered_total',
         'Messages a subscriber took (NumberOfNotificationsDelivered).',
+        ['topic'],
       ),
       failed: metrics.counter(
         'eddy_sns_notifications_failed_total',
         'Messages that failed for good (NumberOfNotificationsFailed).',
+        ['topic'],
       ),
       filtered: metrics.counter(
         'eddy_sns_notifications_filtered_out_total',
         'Messages a subscription filter policy rejected (NumberOfNotificationsFilteredOut).',
+        ['topic'],
       ),
       toDlq: metrics.counter(
         'eddy_sns_notifications_redriven_to_dlq_total',
         'Failed messages moved to a DLQ (NumberOfNotificationsRedrivenToDlq).',
+        ['topic'],
       ),
     };
   }

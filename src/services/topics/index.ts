@@ -1,17 +1,36 @@
 // Topics: Amazon SNS on the Query protocol, with filter policies, FIFO topics, signed HTTP/S
-// delivery with retry policies, and dead-letter queues.
+// delivery with retry policies, and dead-letter queues; platform applications and the account's
+// SMS settings are kept and shown (eddy sends neither push notifications nor SMS).
 
-import type { ServiceModule } from '../../contract/index.ts';
-import { loadModel, ServiceError } from '../../contract/index.ts';
+import type { Handlers, ServiceModel, ServiceModule, Sns } from '../../contract/index.ts';
+import { loadModel, ServiceError, violationMessage } from '../../contract/index.ts';
 import { DeliveryError, type Runtime } from '../../runtime/index.ts';
 import { Deliveries } from './delivery.ts';
 import { topicHandlers } from './handlers.ts';
 import type { PublishInput } from './message.ts';
+import { PlatformApplications } from './platform.ts';
+import { Publisher } from './publish.ts';
 import { TopicRegistry } from './registry.ts';
 import { topicMigrations } from './schema.ts';
 import { createSigningKey, type SigningKey } from './signing.ts';
+import { Sms } from './sms.ts';
+
+/** Required top-level members that are lists, maps or structures: SNS's front end words their absence itself. */
+function structuredRequiredMembers(model: ServiceModel): Set<string> {
+  const names = new Set<string>();
+  for (const operation of Object.values(model.operations)) {
+    const input = model.shapes[operation.input?.shape ?? ''];
+    for (const name of input?.required ?? []) {
+      const type = model.shapes[input?.members?.[name]?.shape ?? '']?.type;
+      if (type === 'list' || type === 'map' || type === 'structure') names.add(name);
+    }
+  }
+  return names;
+}
 
 export function topicsService(runtime: Runtime): ServiceModule {
+  const model = loadModel('sns-2010-03-31');
+  const structured = structuredRequiredMembers(model);
   const registry = new TopicRegistry(runtime.store, () => runtime.clock.now());
   let signingKey: SigningKey | undefined;
   // Made on first need (it takes a moment) and kept in the store, so eddy starts fast.
@@ -29,12 +48,14 @@ export function topicsService(runtime: Runtime): ServiceModule {
     return signingKey;
   };
   const deliveries = new Deliveries(runtime, registry, signingKeyNow);
-  const { handlers, publish } = topicHandlers({
-    registry,
-    deliveries,
-    store: runtime.store,
-    clock: runtime.clock,
-  });
+  const publisher = new Publisher(registry, deliveries, runtime.store, runtime.clock);
+  const platform = new PlatformApplications(runtime.store, () => runtime.clock.now());
+  const handlers: Handlers<Sns.Operations> = {
+    ...topicHandlers(registry, publisher),
+    ...publisher.handlers(platform),
+    ...platform.handlers(),
+    ...new Sms(runtime.store, runtime.log).handlers(),
+  };
 
   // Rules and schedules deliver to topics by ARN: the body becomes the message.
   runtime.targets.register('sns', async (arn, delivery) => {
@@ -47,7 +68,7 @@ export function topicsService(runtime: Runtime): ServiceModule {
         : {}),
     };
     try {
-      return { id: (await publish(topic, input)).MessageId };
+      return { id: (await publisher.publish(topic, input)).MessageId };
     } catch (error) {
       if (error instanceof ServiceError) throw new DeliveryError(error.code, error.message, false);
       throw error;
@@ -57,10 +78,18 @@ export function topicsService(runtime: Runtime): ServiceModule {
   return {
     definition: {
       name: 'sns',
-      model: loadModel('sns-2010-03-31'),
+      model,
       handlers,
       inputError(problem) {
         if (problem.kind === 'constraints') return undefined;
+        if (problem.kind === 'missing' && structured.has(problem.member)) {
+          // `Attributes` left out (or sent empty) is the front end's ValidationError, not InvalidParameter.
+          const member = problem.member.charAt(0).toLowerCase() + problem.member.slice(1);
+          return new ServiceError(
+            'ValidationError',
+            violationMessage([{ member, value: null, rule: 'Member must not be null' }]),
+          );
+        }
         if (problem.kind === 'missing') {
           return new ServiceError(
             'InvalidParameter',

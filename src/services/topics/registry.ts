@@ -1,33 +1,19 @@
-// Topics and subscriptions: names, attributes and their rules, kept in memory beside the store.
+// Topics and subscriptions, kept in memory beside the store; attributes.ts holds their rules.
 import { randomUUID } from 'node:crypto';
 import { formatArn, parseArn } from '../../runtime/index.ts';
 import type { Store } from '../../store/index.ts';
+import {
+  checkEndpoint,
+  checkSubscriptionAttribute,
+  checkTopicAttribute,
+  PROTOCOLS,
+  scopeOf,
+} from './attributes.ts';
 import { invalidParameter, notFound, snsError } from './errors.ts';
-import { type FilterScope, TopicFilters, validateFilterPolicy } from './filter.ts';
+import { TopicFilters, validateFilterPolicy } from './filter.ts';
+import { defaultPolicy } from './policy.ts';
 
 const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$/;
-const TOPIC_ATTRIBUTES = new Set([
-  'DisplayName',
-  'Policy',
-  'DeliveryPolicy',
-  'FifoTopic',
-  'ContentBasedDeduplication',
-  'KmsMasterKeyId',
-  'SignatureVersion',
-  'TracingConfig',
-  'ArchivePolicy',
-  'FifoThroughputScope',
-]);
-const SUBSCRIPTION_ATTRIBUTES = new Set([
-  'DeliveryPolicy',
-  'FilterPolicy',
-  'FilterPolicyScope',
-  'RawMessageDelivery',
-  'RedrivePolicy',
-  'SubscriptionRoleArn',
-  'ReplayPolicy',
-]);
-export const PROTOCOLS = new Set(['sqs', 'http', 'https']);
 /** SNS's default quotas per account and region. */
 export const LIMITS = {
   topicsPerAccount: 100_000,
@@ -46,6 +32,8 @@ export interface Topic {
   fifo: boolean;
   attributes: Record<string, string>;
   tags: Record<string, string>;
+  /** Kept and shown by GetDataProtectionPolicy; eddy does not apply it to messages. */
+  dataProtectionPolicy: string | undefined;
   createdAt: number;
   subscriptions: Map<string, Subscription>;
   filters: TopicFilters;
@@ -70,6 +58,7 @@ interface TopicRow {
   fifo: number;
   attributes: string;
   tags: string;
+  data_protection_policy: string | null;
   created_at: number;
 }
 
@@ -85,69 +74,6 @@ interface SubscriptionRow {
 }
 
 const topicKey = (account: string, region: string, name: string) => `${account}/${region}/${name}`;
-
-function defaultPolicy(arn: string, account: string): string {
-  return JSON.stringify({
-    Version: '2008-10-17',
-    Id: '__default_policy_ID',
-    Statement: [
-      {
-        Sid: '__default_statement_ID',
-        Effect: 'Allow',
-        Principal: { AWS: '*' },
-        Action: [
-          'SNS:GetTopicAttributes',
-          'SNS:SetTopicAttributes',
-          'SNS:AddPermission',
-          'SNS:RemovePermission',
-          'SNS:DeleteTopic',
-          'SNS:Subscribe',
-          'SNS:ListSubscriptionsByTopic',
-          'SNS:Publish',
-        ],
-        Resource: arn,
-        Condition: { StringEquals: { 'AWS:SourceOwner': account } },
-      },
-    ],
-  });
-}
-
-function checkTopicAttribute(name: string, value: string, fifo: boolean): void {
-  if (!TOPIC_ATTRIBUTES.has(name)) throw invalidParameter(`Attributes Reason: Unknown attribute ${name}`);
-  const bad = (reason: string) => invalidParameter(`Attributes Reason: ${name}: ${reason}`);
-  switch (name) {
-    case 'FifoTopic':
-    case 'ContentBasedDeduplication':
-      if (value !== 'true' && value !== 'false') throw bad('must be true or false');
-      if (name === 'ContentBasedDeduplication' && value === 'true' && !fifo) {
-        throw invalidParameter(
-          'Attributes Reason: Content-based deduplication can only be set for FIFO topics',
-        );
-      }
-      return;
-    case 'SignatureVersion':
-      if (value !== '1' && value !== '2') throw bad('must be 1 or 2');
-      return;
-    case 'TracingConfig':
-      if (value !== 'PassThrough' && value !== 'Active') throw bad('must be PassThrough or Active');
-      return;
-    case 'DisplayName':
-      if (value.length > 100) throw bad('must be at most 100 characters');
-      return;
-    case 'Policy':
-    case 'DeliveryPolicy':
-    case 'ArchivePolicy':
-      if (value === '') return;
-      try {
-        if (typeof JSON.parse(value) !== 'object') throw new Error('not an object');
-      } catch {
-        throw bad('must be a JSON object');
-      }
-      if (name === 'ArchivePolicy' && !fifo)
-        throw invalidParameter('Attributes Reason: ArchivePolicy is only supported for FIFO topics');
-      return;
-  }
-}
 
 export class TopicRegistry {
   private readonly topics = new Map<string, Topic>();
@@ -219,6 +145,10 @@ export class TopicRegistry {
     return subscription;
   }
 
+  findSubscription(arn: string): Subscription | undefined {
+    return this.subscriptions.get(arn);
+  }
+
   allSubscriptions(account: string, region: string): Subscription[] {
     return [...this.subscriptions.values()].filter(
       (subscription) => subscription.topic.account === account && subscription.topic.region === region,
@@ -231,6 +161,7 @@ export class TopicRegistry {
     name: string,
     attributes: Record<string, string>,
     tags: Record<string, string>,
+    dataProtectionPolicy?: string,
   ): Promise<Topic> {
     const fifo = attributes.FifoTopic === 'true';
     const base = name.endsWith('.fifo') ? name.slice(0, -5) : name;
@@ -277,8 +208,18 @@ export class TopicRegistry {
     const now = this.now();
     const row = await this.store.write((tx) =>
       tx.get<TopicRow>(
-        `INSERT INTO sns_topics (account, region, name, fifo, attributes, tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-        [account, region, name, fifo ? 1 : 0, JSON.stringify(stored), JSON.stringify(tags), now],
+        `INSERT INTO sns_topics (account, region, name, fifo, attributes, tags, data_protection_policy, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        [
+          account,
+          region,
+          name,
+          fifo ? 1 : 0,
+          JSON.stringify(stored),
+          JSON.stringify(tags),
+          dataProtectionPolicy || null,
+          now,
+        ],
       ),
     );
     const topic = this.toTopic(row!);
@@ -308,6 +249,13 @@ export class TopicRegistry {
     topic.attributes = attributes;
   }
 
+  async setDataProtectionPolicy(topic: Topic, policy: string): Promise<void> {
+    await this.store.write((tx) =>
+      tx.run('UPDATE sns_topics SET data_protection_policy = ? WHERE id = ?', [policy || null, topic.id]),
+    );
+    topic.dataProtectionPolicy = policy || undefined;
+  }
+
   async setTopicTags(topic: Topic, tags: Record<string, string>): Promise<void> {
     if (Object.keys(tags).length > 50)
       throw snsError('TagLimitExceeded', 'Could not complete request: tag quota of per resource exceeded');
@@ -330,9 +278,10 @@ export class TopicRegistry {
         `Invalid protocol type: ${protocol} (eddy delivers to sqs, http and https endpoints)`,
       );
     }
-    checkEndpoint(topic, protocol, endpoint);
+    checkEndpoint(topic.fifo, protocol, endpoint);
     for (const [name, value] of Object.entries(attributes)) checkSubscriptionAttribute(name, value, protocol);
-    if (attributes.FilterPolicy) validateFilterPolicy(attributes.FilterPolicy, scopeOf(attributes));
+    if (attributes.FilterPolicy)
+      validateFilterPolicy(attributes.FilterPolicy, scopeOf(attributes), 'Subscribe');
     const existing = [...topic.subscriptions.values()].find(
       (subscription) => subscription.protocol === protocol && subscription.endpoint === endpoint,
     );
@@ -440,81 +389,10 @@ export class TopicRegistry {
       fifo: row.fifo === 1,
       attributes: JSON.parse(row.attributes) as Record<string, string>,
       tags: JSON.parse(row.tags) as Record<string, string>,
+      dataProtectionPolicy: row.data_protection_policy ?? undefined,
       createdAt: Number(row.created_at),
       subscriptions: new Map(),
       filters: new TopicFilters(),
     };
-  }
-}
-
-const scopeOf = (attributes: Record<string, string>): FilterScope =>
-  attributes.FilterPolicyScope === 'MessageBody' ? 'MessageBody' : 'MessageAttributes';
-
-function checkEndpoint(topic: Topic, protocol: string, endpoint: string): void {
-  if (protocol === 'sqs') {
-    const arn = parseArn(endpoint);
-    if (arn?.service !== 'sqs') throw invalidParameter('SQS endpoint ARN');
-    if (topic.fifo && !arn.resource.endsWith('.fifo')) {
-      throw invalidParameter(
-        'Invalid parameter: Endpoint Reason: FIFO SNS Topics currently only support FIFO SQS Queues as endpoints',
-      );
-    }
-    return;
-  }
-  if (topic.fifo)
-    throw invalidParameter(
-      'Invalid parameter: Endpoint Reason: FIFO SNS Topics currently only support FIFO SQS Queues as endpoints',
-    );
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw invalidParameter('Endpoint must be a URL');
-  }
-  if (url.protocol !== `${protocol}:`) {
-    throw invalidParameter(
-      `Endpoint must match the protocol: a ${protocol} subscription needs a ${protocol}:// URL`,
-    );
-  }
-}
-
-function checkSubscriptionAttribute(name: string, value: string, protocol: string): void {
-  if (!SUBSCRIPTION_ATTRIBUTES.has(name))
-    throw invalidParameter(`AttributeName Reason: Unknown attribute ${name}`);
-  switch (name) {
-    case 'RawMessageDelivery':
-      if (value !== 'true' && value !== 'false')
-        throw invalidParameter(
-          'Attributes Reason: RawMessageDelivery: Invalid value [' + value + ']. Must be true or false.',
-        );
-      return;
-    case 'FilterPolicyScope':
-      if (value !== 'MessageAttributes' && value !== 'MessageBody') {
-        throw invalidParameter(
-          `Attributes Reason: FilterPolicyScope: Invalid value [${value}]. Please use either MessageBody or MessageAttributes`,
-        );
-      }
-      return;
-    case 'FilterPolicy':
-      return;
-    case 'RedrivePolicy': {
-      let parsed: { deadLetterTargetArn?: unknown } | undefined;
-      try {
-        parsed = JSON.parse(value) as { deadLetterTargetArn?: unknown };
-      } catch {
-        throw invalidParameter('RedrivePolicy: Invalid RedrivePolicy: it must be a JSON object.');
-      }
-      if (
-        typeof parsed?.deadLetterTargetArn !== 'string' ||
-        parseArn(parsed.deadLetterTargetArn)?.service !== 'sqs'
-      ) {
-        throw invalidParameter('RedrivePolicy: deadLetterTargetArn is missing or is not an SQS queue ARN');
-      }
-      return;
-    }
-    case 'DeliveryPolicy':
-      if (protocol === 'sqs')
-        throw invalidParameter('DeliveryPolicy: Delivery protocol [sqs] does not support delivery policies.');
-      return;
   }
 }

@@ -51,4 +51,42 @@ export const topicMigrations: Migration[] = [
            certificate TEXT NOT NULL
          );`,
   },
+  {
+    id: 'topics/002-data-protection-platform-sms',
+    up: `ALTER TABLE sns_topics ADD COLUMN data_protection_policy TEXT;
+         CREATE TABLE sns_platform_applications (
+           id INTEGER PRIMARY KEY,
+           arn TEXT NOT NULL UNIQUE,
+           account TEXT NOT NULL,
+           region TEXT NOT NULL,
+           name TEXT NOT NULL,
+           platform TEXT NOT NULL,
+           attributes TEXT NOT NULL,
+           created_at BIGINT NOT NULL
+         );
+         CREATE TABLE sns_platform_endpoints (
+           id INTEGER PRIMARY KEY,
+           arn TEXT NOT NULL UNIQUE,
+           application_arn TEXT NOT NULL,
+           token TEXT NOT NULL,
+           attributes TEXT NOT NULL,
+           created_at BIGINT NOT NULL
+         );
+         CREATE INDEX sns_platform_endpoints_application ON sns_platform_endpoints (application_arn, token);
+         CREATE TABLE sns_sms_attributes (
+           account TEXT NOT NULL,
+           region TEXT NOT NULL,
+           attributes TEXT NOT NULL,
+           PRIMARY KEY (account, region)
+         );
+         CREATE TABLE sns_sms_sandbox (
+           account TEXT NOT NULL,
+           region TEXT NOT NULL,
+           phone_number TEXT NOT NULL,
+           status TEXT NOT NULL,
+           one_time_password TEXT,
+           language_code TEXT NOT NULL,
+           PRIMARY KEY (account, region, phone_number)
+         );`,
+  },
 ];
