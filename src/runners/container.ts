@@ -51,6 +51,13 @@ const engineMessage = (error: unknown) => {
 };
 const statusOf = (error: unknown) => (error as EngineError).statusCode;
 
+/**
+ * Podman's API service writes its own error into the attach stream's stderr when the attach
+ * socket resets as a container exits (seen on a container that exited 0). It is the engine's
+ * line, not the container's, so a task's logs never show it.
+ */
+const ENGINE_ATTACH_NOISE = /^Error: read unixpacket @->\/proc\/self\/fd\/\d+\/attach: /;
+
 export class ContainerRunner implements Runner {
   readonly kind = 'container';
   readonly engine: string;
@@ -167,13 +174,15 @@ export class ContainerRunner implements Runner {
     }
   }
 
-  /** Passes the container's output on line by line; resolves when it has ended. */
+  /** Passes the container's output on line by line (not the engine's own noise); resolves when it has ended. */
   private forward(output: Readable, onLog: LogListener): Promise<void> {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     this.docker.modem.demuxStream(output, stdout, stderr);
     createInterface({ input: stdout }).on('line', (line) => onLog('stdout', line));
-    createInterface({ input: stderr }).on('line', (line) => onLog('stderr', line));
+    createInterface({ input: stderr }).on('line', (line) => {
+      if (!ENGINE_ATTACH_NOISE.test(line)) onLog('stderr', line);
+    });
     return new Promise<void>((resolve) => {
       output.once('end', resolve);
       output.once('close', resolve);
