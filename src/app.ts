@@ -51,7 +51,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.logLevel);
   const startedAt = clock.now();
-  const store: Store = openStore({ dataDir: config.dataDir, inMemory: config.inMemory });
+  const store: Store = openStore({ dataDir: config.dataDir, inMemory: config.inMemory, url: config.store });
   const metrics = new MetricsRegistry();
   const timers = new TimerService(store, clock, log);
   const runtime: Runtime = {
@@ -104,7 +104,8 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
 
   const port = (edge.server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  runtime.endpoint.url = `http://${host}:${port}`;
+  // Behind a load balancer, links handed to clients (queue URLs) name it, not this node.
+  runtime.endpoint.url = config.publicUrl ?? `http://${host}:${port}`;
   if (edge.tlsServer) {
     runtime.endpoint.tlsUrl = `https://${host}:${(edge.tlsServer.address() as AddressInfo).port}`;
   }

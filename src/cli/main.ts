@@ -33,6 +33,10 @@ Options for \`up\` (flags win over environment variables):
   --access-keys LIST    AKID:SECRET[:ACCOUNT],...      EDDY_ACCESS_KEYS
                         (verify SigV4 on every request; required off loopback)
   --log-level LEVEL     trace|debug|info|warn|error    EDDY_LOG_LEVEL (info)
+  --store URL           sqlite, or postgres://user@host:5432/db[?schema=name]
+                        (several nodes may share one)  EDDY_STORE     (sqlite)
+  --public-url URL      what clients reach eddy at     EDDY_PUBLIC_URL
+                        (a load balancer; queue URLs use it)
 `;
 
 function fail(message: string): never {
@@ -61,6 +65,8 @@ async function up(args: string[]): Promise<void> {
       'in-memory': { type: 'boolean' },
       'access-keys': { type: 'string' },
       'log-level': { type: 'string' },
+      store: { type: 'string' },
+      'public-url': { type: 'string' },
     },
     strict: true,
   });
@@ -74,12 +80,14 @@ async function up(args: string[]): Promise<void> {
       ...(values['in-memory'] !== undefined ? { inMemory: values['in-memory'] } : {}),
       ...(values['access-keys'] !== undefined ? { accessKeys: values['access-keys'] } : {}),
       ...(values['log-level'] !== undefined ? { logLevel: values['log-level'] } : {}),
+      ...(values.store !== undefined ? { store: values.store } : {}),
+      ...(values['public-url'] !== undefined ? { publicUrl: values['public-url'] } : {}),
     });
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
-  if (!config.inMemory) checkDataDir(config.dataDir);
+  if (!config.inMemory && !config.store) checkDataDir(config.dataDir);
 
   let eddy: RunningEddy;
   try {
@@ -92,7 +100,11 @@ async function up(args: string[]): Promise<void> {
     if (code === 'EACCES') fail(`not allowed to listen on port ${config.port}; choose one above 1023`);
     throw error;
   }
-  const where = config.inMemory ? 'in memory (nothing is kept)' : config.dataDir;
+  const where = config.store
+    ? `in PostgreSQL ${eddy.runtime.store.info().location}`
+    : config.inMemory
+      ? 'in memory (nothing is kept)'
+      : config.dataDir;
   const auth =
     config.accessKeys.length > 0
       ? `SigV4 verified for ${config.accessKeys.length} key(s)`
