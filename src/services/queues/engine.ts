@@ -328,9 +328,10 @@ export class MessageEngine {
     if (message.md5System) result.MD5OfMessageSystemAttributes = message.md5System;
     let sequenceNumber: string | undefined;
     if (queue.fifo) {
+      // Ids are printable ASCII without spaces, so a space parts them (PostgreSQL's TEXT holds no NUL).
       const dedupKey =
         queue.settings.dedupScope === 'messageGroup'
-          ? `${message.groupId}\u0000${message.dedupId}`
+          ? `${message.groupId} ${message.dedupId}`
           : message.dedupId!;
       const duplicate = await tx.get<{ message_id: string; sequence_number: string }>(
         'SELECT message_id, sequence_number FROM sqs_dedup WHERE queue_id = ? AND dedup_key = ? AND expires_at > ?',

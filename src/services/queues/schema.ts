@@ -1,12 +1,12 @@
 // The queues' tables. A message is one row; its visibility and delay are a deadline on that row
 // (`visible_at`), so they survive a restart with no timer rows beside them.
-import type { Migration } from '../../store/index.ts';
+import { autoKey, type Migration } from '../../store/index.ts';
 
 export const queueMigrations: Migration[] = [
   {
     id: 'queues/001-init',
-    up: `CREATE TABLE sqs_queues (
-           id INTEGER PRIMARY KEY,
+    up: (dialect) => `CREATE TABLE sqs_queues (
+           id ${autoKey(dialect)},
            account TEXT NOT NULL,
            region TEXT NOT NULL,
            name TEXT NOT NULL,
@@ -28,7 +28,7 @@ export const queueMigrations: Migration[] = [
            PRIMARY KEY (account, region, name)
          );
          CREATE TABLE sqs_messages (
-           seq INTEGER PRIMARY KEY,
+           seq ${autoKey(dialect)},
            queue_id INTEGER NOT NULL,
            message_id TEXT NOT NULL,
            body TEXT NOT NULL,
