@@ -23,4 +23,10 @@ export function openStore(options: OpenStoreOptions): Store {
   if (options.url) return new PostgresStore({ url: options.url });
   return new SqliteStore({ path: options.inMemory ? ':memory:' : join(options.dataDir, 'eddy.db') });
 }
-export { createScratchSchema, DEFAULT_TEST_PG_URL, type ScratchSchema } from './scratch.ts';
+export {
+  createScratchSchema,
+  DEFAULT_TEST_PG_URL,
+  openTestStore,
+  type ScratchSchema,
+  type TestStore,
+} from './scratch.ts';

@@ -1,7 +1,13 @@
 // Throwaway schemas on a PostgreSQL server, for tests and benchmarks: each eddy under test gets a
 // schema of its own in one database, dropped (with everything in it) when it is done.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
+import type { Store } from './port.ts';
+import { PostgresStore } from './postgres.ts';
+import { SqliteStore } from './sqlite.ts';
 
 /** Where tests find PostgreSQL unless EDDY_TEST_PG_URL says otherwise. */
 export const DEFAULT_TEST_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -44,4 +50,24 @@ export async function createScratchSchema(
       }
     },
   };
+}
+
+/** A store for a unit test: SQLite in a temporary file, or a scratch schema when EDDY_TEST_STORE=postgres. */
+export interface TestStore {
+  store: Store;
+  /** Another store on the same database (the first one closed, or still open: a second node). */
+  open(): Store;
+  /** Closes nothing; removes the database (file or schema). Close the stores first. */
+  dispose(): Promise<void>;
+}
+
+export async function openTestStore(kind = process.env.EDDY_TEST_STORE): Promise<TestStore> {
+  if (kind === 'postgres') {
+    const schema = await createScratchSchema();
+    const open = () => new PostgresStore({ url: schema.url });
+    return { store: open(), open, dispose: () => schema.drop() };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'eddy-store-'));
+  const open = () => new SqliteStore({ path: join(dir, 'eddy.db') });
+  return { store: open(), open, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
 }
