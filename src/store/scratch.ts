@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
+import pg from 'pg';
 import type { Store } from './port.ts';
 import { PostgresStore } from './postgres.ts';
 import { SqliteStore } from './sqlite.ts';
@@ -25,16 +25,17 @@ export async function createScratchSchema(
   prefix = 'eddy_t',
 ): Promise<ScratchSchema> {
   const schema = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(baseUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  const admin = new pg.Client({ connectionString: baseUrl, connectionTimeoutMillis: 5000 });
   try {
-    await admin.unsafe(`CREATE SCHEMA "${schema}"`);
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA "${schema}"`);
   } catch (error) {
     throw new Error(
       `PostgreSQL at ${baseUrl.replace(/:[^:@/]*@/, '@')} is not reachable (${(error as Error).message}); ` +
         'start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
     );
   } finally {
-    await admin.end({ timeout: 1 });
+    await admin.end().catch(() => undefined);
   }
   const url = new URL(baseUrl);
   url.searchParams.set('schema', schema);
@@ -42,11 +43,12 @@ export async function createScratchSchema(
     url: url.href,
     schema,
     async drop() {
-      const sql = postgres(baseUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+      const client = new pg.Client({ connectionString: baseUrl, connectionTimeoutMillis: 5000 });
       try {
-        await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       } finally {
-        await sql.end({ timeout: 1 });
+        await client.end().catch(() => undefined);
       }
     },
   };

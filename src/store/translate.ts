@@ -64,15 +64,26 @@ export function toPostgresSql(sql: string): string {
   return out;
 }
 
-/** Translations by text. Statements are few (texts differ only by how many `?` an IN list has). */
+/** A translated statement and the name it is prepared under on every connection. */
+export interface Translated {
+  name: string;
+  text: string;
+}
+
+/**
+ * Translations by text. Statements are few (texts differ only by how many `?` an IN list has).
+ * Names are never reused: a connection that prepared `s12` keeps it for that text alone.
+ */
 export class TranslationCache {
-  private readonly texts = new Map<string, string>();
+  private readonly texts = new Map<string, Translated>();
+  private named = 0;
   constructor(private readonly limit = 4096) {}
 
-  get(sql: string): string {
+  get(sql: string): Translated {
     let translated = this.texts.get(sql);
     if (translated === undefined) {
-      translated = toPostgresSql(sql);
+      this.named += 1;
+      translated = { name: `eddy_${this.named}`, text: toPostgresSql(sql) };
       // A program whose texts never repeat would grow this forever: start over instead.
       if (this.texts.size >= this.limit) this.texts.clear();
       this.texts.set(sql, translated);
