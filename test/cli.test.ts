@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { spawnEddy, tempDataDir } from './harness.ts';
+import { spawnEddy, TEST_STORE, tempDataDir } from './harness.ts';
 
 const BIN = join(import.meta.dirname, '../bin/eddy.js');
 
@@ -42,7 +42,12 @@ test('up prints where it listens and where data lives, answers, and stops cleanl
   const dataDir = tempDataDir();
   try {
     const running = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
-    assert.match(running.output(), new RegExp(`data ${dataDir}`));
+    assert.match(
+      running.output(),
+      TEST_STORE === 'postgres'
+        ? /data in PostgreSQL postgres:\/\/\S+schema=/
+        : new RegExp(`data ${dataDir}`),
+    );
     const health = (await (await fetch(`${running.url}/_eddy/health`)).json()) as { status: string };
     assert.equal(health.status, 'ok');
     assert.equal(await running.kill('SIGTERM'), 0);
