@@ -41,6 +41,8 @@ export interface Config {
    * links in messages use it instead of this node's own address (EDDY_PUBLIC_URL, --public-url).
    */
   publicUrl?: string;
+  /** This node's name among the nodes sharing a store (EDDY_NODE_ID); made up when absent. */
+  nodeId?: string;
 }
 
 /** What a container image means to the process runner: where its command runs, and its default command. */
@@ -118,7 +120,15 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     tasks: parseTasksConfig(env),
     ...(store ? { store } : {}),
     ...(publicUrl ? { publicUrl } : {}),
+    ...(env.EDDY_NODE_ID ? { nodeId: parseNodeId(env.EDDY_NODE_ID) } : {}),
   };
+}
+
+function parseNodeId(text: string): string {
+  if (!/^[A-Za-z0-9._-]{1,58}$/.test(text)) {
+    throw new ConfigError(`EDDY_NODE_ID is 1 to 58 of [A-Za-z0-9._-], got '${text}'`);
+  }
+  return text;
 }
 
 /** `sqlite` (or nothing): the embedded file; `postgres://…`: that database. */

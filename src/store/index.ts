@@ -6,7 +6,7 @@ import { SqliteStore } from './sqlite.ts';
 
 export { autoKey, blobType } from './ddl.ts';
 export { StoreUnavailableError } from './errors.ts';
-export type { Dialect, Migration, SqlValue, Store, StoreInfo, Tx } from './port.ts';
+export type { Dialect, Migration, SqlValue, Store, StoreInfo, StoreSignals, Tx } from './port.ts';
 export { MAX_BATCH, PostgresStore, parsePostgresUrl, refuseNewerSchema } from './postgres.ts';
 export { SqliteStore } from './sqlite.ts';
 export { toPostgresSql } from './translate.ts';
@@ -16,11 +16,18 @@ export interface OpenStoreOptions {
   inMemory: boolean;
   /** A `postgres://` URL: the store is that database; absent, the embedded SQLite file. */
   url?: string | undefined;
+  /** What PostgreSQL connections call themselves (the node's id in it). */
+  applicationName?: string;
 }
 
 /** Opens the configured store: PostgreSQL at `url`, else `<dataDir>/eddy.db` or an in-memory database. */
 export function openStore(options: OpenStoreOptions): Store {
-  if (options.url) return new PostgresStore({ url: options.url });
+  if (options.url) {
+    return new PostgresStore({
+      url: options.url,
+      ...(options.applicationName ? { applicationName: options.applicationName } : {}),
+    });
+  }
   return new SqliteStore({ path: options.inMemory ? ':memory:' : join(options.dataDir, 'eddy.db') });
 }
 export {

@@ -25,7 +25,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { StoreUnavailableError } from './errors.ts';
-import type { Dialect, Migration, SqlValue, Store, StoreInfo, Tx } from './port.ts';
+import type { Dialect, Migration, SqlValue, Store, StoreInfo, StoreSignals, Tx } from './port.ts';
 import { TranslationCache } from './translate.ts';
 
 /** Writes per transaction (PGPROC_MAX_CACHED_SUBXIDS). */
@@ -57,8 +57,9 @@ export function parsePostgresUrl(url: string): {
     throw new Error(`a PostgreSQL store's URL starts with postgres://, not '${parsed.protocol}'`);
   }
   const schema = parsed.searchParams.get('schema') ?? 'public';
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
-    throw new Error(`the schema '${schema}' must be a plain identifier (letters, digits, _)`);
+  // 51 characters at most, so the signal channel `eddy_signal_<schema>` fits PostgreSQL's 63.
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,50}$/.test(schema)) {
+    throw new Error(`the schema '${schema}' must be a plain identifier (letters, digits, _; at most 51)`);
   }
   const pool = Number(parsed.searchParams.get('pool') ?? 5);
   if (!Number.isInteger(pool) || pool < 2)
@@ -172,8 +173,76 @@ const COMPATIBILITY_FUNCTIONS = `
   CREATE OR REPLACE FUNCTION instr(haystack TEXT, needle TEXT) RETURNS INTEGER
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT strpos(haystack, needle)';`;
 
+/** LISTEN on a connection of its own, opened again with back-off whenever it is lost. */
+class PgSignals implements StoreSignals {
+  constructor(
+    readonly channel: string,
+    readonly sender: string,
+    private readonly connection: () => pg.ClientConfig,
+  ) {}
+
+  async send(tx: Tx, payload: string): Promise<void> {
+    await tx.run('SELECT pg_notify(?, ?)', [this.channel, payload]);
+  }
+
+  async listen(onSignal: (payload: string) => void, onGap: () => void): Promise<() => Promise<void>> {
+    let stopped = false;
+    let client: pg.Client | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    let delay = 100;
+    // Each connection is given up once, whichever of its failures comes first; then one retry.
+    const lose = (lost: pg.Client) => {
+      if (client !== lost) return;
+      client = undefined;
+      lost.end().catch(() => undefined);
+      if (stopped) return;
+      retry = setTimeout(() => {
+        open().then(
+          () => {
+            delay = 100;
+            onGap();
+          },
+          () => undefined,
+        );
+      }, delay);
+      delay = Math.min(delay * 2, 5000);
+    };
+    const open = async (): Promise<void> => {
+      const next = new pg.Client(this.connection());
+      client = next;
+      next.on('notification', (message) => {
+        if (message.channel === this.channel && message.payload !== undefined) onSignal(message.payload);
+      });
+      next.on('error', () => lose(next));
+      next.on('end', () => lose(next));
+      try {
+        await next.connect();
+        await next.query(`LISTEN "${this.channel}"`);
+      } catch (error) {
+        lose(next);
+        throw error;
+      }
+    };
+    try {
+      await open();
+    } catch (error) {
+      stopped = true;
+      clearTimeout(retry);
+      throw error;
+    }
+    return async () => {
+      stopped = true;
+      clearTimeout(retry);
+      const last = client;
+      client = undefined;
+      await last?.end().catch(() => undefined);
+    };
+  }
+}
+
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
+  readonly signals: StoreSignals;
   readonly schema: string;
   /** This store's connections name themselves so (pg_stat_activity, and notifications' senders). */
   readonly applicationName: string;
@@ -215,15 +284,13 @@ export class PostgresStore implements Store {
     // query opens another. Without a listener the error would end the process.
     this.pool.on('error', () => {});
     this.reader = new PgTx(this.pool, this.translations);
+    this.signals = new PgSignals(`eddy_signal_${this.schema}`, this.applicationName, () => ({
+      ...this.connection,
+    }));
   }
 
   info(): StoreInfo {
     return { kind: 'postgres', location: this.location, commits: this.commits, writes: this.writes };
-  }
-
-  /** Settings for a connection of its own (a listener for notifications), like the pool's. */
-  connectionConfig(): pg.ClientConfig {
-    return { ...this.connection };
   }
 
   async migrate(migrations: readonly Migration[]): Promise<void> {
