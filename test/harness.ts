@@ -277,7 +277,7 @@ function spawnProcess(
           output: () => output,
           kill(signal = 'SIGTERM') {
             return new Promise((done) => {
-              if (child.exitCode !== null) done(child.exitCode);
+              if (child.exitCode !== null || child.signalCode !== null) return done(child.exitCode);
               child.once('exit', (code) => done(code));
               child.kill(signal);
             });

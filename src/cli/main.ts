@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from '../runtime/index.ts';
 import { version } from '../version.ts';
 import { CliError } from './client.ts';
 import { EVENTS_HELP, events } from './events.ts';
+import { NODES_HELP, nodes } from './nodes.ts';
 import { TASKS_HELP, tasks } from './tasks.ts';
 
 const HELP = `eddy ${version} — event-driven building blocks that speak the AWS APIs
@@ -20,6 +21,7 @@ Usage:
                         a Fargate Spot interruption, to test a task's shutdown
   eddy tasks logs TASK_ARN [--follow]
                         what a task's containers wrote (awslogs)
+  eddy nodes            the nodes sharing a running eddy's store, and what each owns
   eddy --version        print the version
   eddy --help           print this help
 
@@ -162,6 +164,7 @@ async function main(argv: string[]): Promise<void> {
   const subcommands: Record<string, { run: (args: string[]) => Promise<string>; help: string }> = {
     events: { run: events, help: EVENTS_HELP },
     tasks: { run: tasks, help: TASKS_HELP },
+    nodes: { run: nodes, help: NODES_HELP },
   };
   const subcommand = subcommands[command];
   if (subcommand) {
