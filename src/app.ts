@@ -8,12 +8,15 @@ import { createEdge, type Edge } from './edge/index.ts';
 import {
   type Clock,
   CloudMetrics,
+  Cluster,
   type Config,
+  clusterMigrations,
   createLogger,
   createSelfSignedCertificate,
   type KeyAndCertificate,
   type Logger,
   MetricsRegistry,
+  newNodeId,
   type Runtime,
   systemClock,
   Targets,
@@ -51,19 +54,30 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.logLevel);
   const startedAt = clock.now();
-  const store: Store = openStore({ dataDir: config.dataDir, inMemory: config.inMemory });
+  const nodeId = config.nodeId ?? newNodeId();
+  const store: Store = openStore({
+    dataDir: config.dataDir,
+    inMemory: config.inMemory,
+    url: config.store,
+    applicationName: `eddy/${nodeId}`,
+  });
   const metrics = new MetricsRegistry();
-  const timers = new TimerService(store, clock, log);
+  // Several nodes on one store: each fires the timers it owns; alone, every timer is its own.
+  const timers = new TimerService(store, clock, log, store.signals ? nodeId : undefined);
+  const endpoint = { url: `http://${config.host}:${config.port}` };
+  const cluster = new Cluster(store, log, { nodeId, version, url: () => endpoint.url });
+  cluster.onTakeover(() => timers.rearm());
   const runtime: Runtime = {
     config,
     clock,
     store,
     timers,
+    cluster,
     log,
     metrics,
     cloudMetrics: new CloudMetrics(),
     targets: new Targets(),
-    endpoint: { url: `http://${config.host}:${config.port}` },
+    endpoint,
   };
 
   const tls = config.tlsPort === undefined ? undefined : tlsIdentity(config, clock);
@@ -71,9 +85,14 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
   const services: ServiceModule[] = [];
   try {
     services.push(...(options.services ?? serviceFactories).map((factory) => factory(runtime)));
-    await store.migrate([...timerMigrations, ...services.flatMap((service) => service.migrations)]);
+    await store.migrate([
+      ...timerMigrations,
+      ...clusterMigrations,
+      ...services.flatMap((service) => service.migrations),
+    ]);
     options.beforeStart?.(runtime);
     for (const service of services) await service.start?.();
+    await cluster.start();
     await timers.start();
 
     edge = createEdge({
@@ -90,6 +109,8 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
         uptimeSeconds: Math.round((clock.now() - startedAt) / 1000),
         services: services.map((service) => service.definition.name),
         store: store.info(),
+        node: nodeId,
+        nodes: cluster.nodes(),
       }),
       ...(tls ? { tls: tls.identity } : {}),
     });
@@ -97,6 +118,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
     if (edge.tlsServer) await listen(edge.tlsServer, config.tlsPort ?? 0, config.host);
   } catch (error) {
     await timers.stop();
+    await cluster.stop().catch(() => undefined);
     for (const service of services) await service.stop?.().catch(() => undefined);
     await store.close();
     throw error;
@@ -104,7 +126,8 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
 
   const port = (edge.server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  runtime.endpoint.url = `http://${host}:${port}`;
+  // Behind a load balancer, links handed to clients (queue URLs) name it, not this node.
+  endpoint.url = config.publicUrl ?? `http://${host}:${port}`;
   if (edge.tlsServer) {
     runtime.endpoint.tlsUrl = `https://${host}:${(edge.tlsServer.address() as AddressInfo).port}`;
   }
@@ -120,6 +143,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
       stopping ??= (async () => {
         await edge.close();
         await timers.stop();
+        await cluster.stop();
         for (const service of [...services].reverse()) await service.stop?.();
         await store.close();
       })();

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { spawnEddy, tempDataDir } from './harness.ts';
+import { spawnEddy, TEST_STORE, tempDataDir } from './harness.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/eddy.js');
@@ -121,7 +121,12 @@ test('up prints where it listens and where data lives, answers, and stops cleanl
   const dataDir = tempDataDir();
   try {
     const running = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
-    assert.match(running.output(), new RegExp(`data ${dataDir}`));
+    assert.match(
+      running.output(),
+      TEST_STORE === 'postgres'
+        ? /data in PostgreSQL postgres:\/\/\S+schema=/
+        : new RegExp(`data ${dataDir}`),
+    );
     const health = (await (await fetch(`${running.url}/_eddy/health`)).json()) as { status: string };
     assert.equal(health.status, 'ok');
     assert.equal(await running.kill('SIGTERM'), 0);

@@ -18,12 +18,18 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { spawnEddy } from './harness.ts';
+import { spawnEddy, TEST_STORE } from './harness.ts';
 
 const WARM_UP_ROUNDS = 300;
 const MEASURED_ROUNDS = 800;
-/** A call that leaves nothing behind promotes tens of bytes; one tied to the heap, kilobytes. */
-const MAX_PROMOTED_PER_CALL = 1024;
+/**
+ * A call that leaves nothing behind promotes tens of bytes; one tied to the heap, kilobytes. On
+ * PostgreSQL the driver (node-postgres) promotes some of its own per query — about 300 bytes for
+ * one prepared query, 1.3 KB for the group commit's combined control statements, measured without
+ * eddy — so the bar there is the driver's share above SQLite's, and still catches a request tied
+ * to the heap (5 KB a call did that).
+ */
+const MAX_PROMOTED_PER_CALL = TEST_STORE === 'postgres' ? 3072 : 1024;
 
 /** Bytes promoted and the number of scavenges in `--trace-gc-nvp` output. */
 function promotedIn(trace: string): { bytes: number; scavenges: number } {

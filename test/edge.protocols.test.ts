@@ -37,7 +37,7 @@ import {
 import { GetQueueUrlCommand, ListQueuesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type InternalRoute, loadModel, ServiceError } from '../src/contract/index.ts';
 import { CREATED, type Recorder, testServices } from './fixtures/services.ts';
-import { startTestEddy, type TestEddy } from './harness.ts';
+import { startTestEddy, TEST_STORE, type TestEddy } from './harness.ts';
 
 const recorder: Recorder = { calls: new Map() };
 let eddy: TestEddy;
@@ -386,7 +386,7 @@ describe("eddy's own endpoints", () => {
     assert.equal(health.status, 'ok');
     assert.match(String(health.version), /^\d+\.\d+\.\d+/);
     assert.deepEqual(health.services, ['events', 'sqs', 'sns', 'scheduler', 's3', 'internal']);
-    assert.equal((health.store as { kind: string }).kind, 'sqlite');
+    assert.equal((health.store as { kind: string }).kind, TEST_STORE);
   });
 
   test('metrics count requests by service, operation and status', async () => {

@@ -2,12 +2,10 @@
 // inbox table (evb_events) when it stopped are matched and delivered by the next start.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import Database from 'better-sqlite3';
-import { startTestEddy, TEST_REGION, tempDataDir } from './harness.ts';
+import { startTestEddy, storeOf, TEST_REGION, tempDataDir } from './harness.ts';
 import { receiveAll } from './helpers.ts';
 
 test('events left in the inbox table by an earlier eddy are delivered at start', async () => {
@@ -30,14 +28,11 @@ test('events left in the inbox table by an earlier eddy are delivered at start',
   sqs.destroy();
   await first.stop();
 
-  const db = new Database(join(dataDir, 'eddy.db'));
-  const bus = db.prepare("SELECT id, account FROM evb_buses WHERE name = 'default'").get() as {
-    id: number;
-    account: string;
-  };
-  const insert = db.prepare(
-    'INSERT INTO evb_events (bus_id, event_id, envelope, bus_path, received_at) VALUES (?, ?, ?, ?, ?)',
-  );
+  const db = await storeOf(dataDir);
+  const bus = (await db.read((tx) =>
+    tx.get<{ id: number; account: string }>("SELECT id, account FROM evb_buses WHERE name = 'default'"),
+  ))!;
+  const rows: Array<[number, string, string, string, number]> = [];
   for (const [index, source] of ['shop', 'elsewhere', 'shop'].entries()) {
     const envelope = {
       version: '0',
@@ -51,9 +46,17 @@ test('events left in the inbox table by an earlier eddy are delivered at start',
       detail: { order: index },
     };
     const busArn = `arn:aws:events:${TEST_REGION}:${bus.account}:event-bus/default`;
-    insert.run(bus.id, envelope.id, JSON.stringify(envelope), JSON.stringify([busArn]), Date.now());
+    rows.push([bus.id, envelope.id, JSON.stringify(envelope), JSON.stringify([busArn]), Date.now()]);
   }
-  db.close();
+  await db.write(async (tx) => {
+    for (const row of rows) {
+      await tx.run(
+        'INSERT INTO evb_events (bus_id, event_id, envelope, bus_path, received_at) VALUES (?, ?, ?, ?, ?)',
+        row,
+      );
+    }
+  });
+  await db.close();
 
   const second = await startTestEddy({ dataDir });
   try {
@@ -62,9 +65,10 @@ test('events left in the inbox table by an earlier eddy are delivered at start',
     assert.deepEqual(bodies.sort(), ['{"order":0}', '{"order":2}']);
     const trace = await (await fetch(`${second.url}/_eddy/events/left-1`)).json();
     assert.deepEqual((trace as { matchedRules: string[] }).matchedRules, []);
-    const left = new Database(join(dataDir, 'eddy.db'), { readonly: true });
-    assert.equal((left.prepare('SELECT COUNT(*) AS n FROM evb_events').get() as { n: number }).n, 0);
-    left.close();
+    const left = await storeOf(dataDir);
+    const count = await left.read((tx) => tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM evb_events'));
+    assert.equal(count?.n, 0);
+    await left.close();
     after.destroy();
   } finally {
     await second.stop();

@@ -3,11 +3,13 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { after } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import { type RunningEddy, startEddy } from '../src/app.ts';
 import type { ServiceFactory } from '../src/contract/index.ts';
 import type { AccessKey, Clock, Config, Runtime } from '../src/runtime/index.ts';
-import { ManualClock, silentLogger } from '../src/runtime/index.ts';
+import { createLogger, ManualClock, silentLogger } from '../src/runtime/index.ts';
+import { createScratchSchema, openStore, type ScratchSchema, type Store } from '../src/store/index.ts';
 
 export const TEST_REGION = 'us-east-1';
 export const TEST_ACCOUNT = '000000000000';
@@ -84,6 +86,53 @@ function sdkClient<C>(
   });
 }
 
+/**
+ * The store test servers use: `sqlite` (the default) or `postgres` (EDDY_TEST_STORE), where each
+ * data directory a test uses stands for a schema of its own on EDDY_TEST_PG_URL's database, so a
+ * test that restarts eddy on the same directory finds its data again. Schemas are dropped when
+ * their server stops (directories the harness made) or when the test file ends.
+ */
+export const TEST_STORE: 'sqlite' | 'postgres' =
+  process.env.EDDY_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
+const schemas = new Map<string, Promise<ScratchSchema>>();
+
+/** The PostgreSQL URL standing for `dataDir` (undefined when tests run on SQLite). */
+export async function testStoreUrl(dataDir: string): Promise<string | undefined> {
+  if (TEST_STORE !== 'postgres') return undefined;
+  let schema = schemas.get(dataDir);
+  if (!schema) {
+    schema = createScratchSchema();
+    schemas.set(dataDir, schema);
+  }
+  return (await schema).url;
+}
+
+/** The store a test server on `dataDir` used (stop the server first): to look at or change its rows. */
+export async function storeOf(dataDir: string): Promise<Store> {
+  return openStore({ dataDir, inMemory: false, url: await testStoreUrl(dataDir) });
+}
+
+async function dropSchema(dataDir: string): Promise<void> {
+  const schema = schemas.get(dataDir);
+  schemas.delete(dataDir);
+  await (await schema)?.drop();
+}
+
+/** Test servers not stopped yet: a schema is dropped only once nothing uses it. */
+const running = new Set<RunningEddy>();
+const processes = new Set<ChildProcess>();
+
+if (TEST_STORE === 'postgres') {
+  // Registered before the test file's own hooks, so this runs first: it stops what still runs.
+  after(async () => {
+    for (const eddy of running) await eddy.stop().catch(() => undefined);
+    for (const child of processes)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const dataDir of [...schemas.keys()]) await dropSchema(dataDir);
+  });
+}
+
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'eddy-test-'));
 }
@@ -91,6 +140,7 @@ export function tempDataDir(): string {
 export async function startTestEddy(options: TestEddyOptions = {}): Promise<TestEddy> {
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? tempDataDir();
+  const store = options.config?.store ?? (await testStoreUrl(dataDir));
   const config: Config = {
     host: '127.0.0.1',
     port: 0,
@@ -103,14 +153,19 @@ export async function startTestEddy(options: TestEddyOptions = {}): Promise<Test
     deliveryRetry: { firstMs: 1000, capMs: 60_000 },
     eventQuotas: { busesPerAccount: 100, rulesPerBus: 300 },
     ...options.config,
+    ...(store ? { store } : {}),
   };
   const eddy = await startEddy({
     config,
-    log: silentLogger,
+    // EDDY_TEST_LOG=error shows what a test server logs (a handler's failure, with its stack).
+    log: process.env.EDDY_TEST_LOG
+      ? createLogger(config.logLevel === 'silent' ? (process.env.EDDY_TEST_LOG as 'error') : config.logLevel)
+      : silentLogger,
     ...(options.services ? { services: options.services } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.beforeStart ? { beforeStart: options.beforeStart } : {}),
   });
+  running.add(eddy);
   const defaultCredentials = options.accessKeys?.[0] ?? TEST_CREDENTIALS;
   return {
     url: eddy.url,
@@ -136,7 +191,11 @@ export async function startTestEddy(options: TestEddyOptions = {}): Promise<Test
     },
     async stop() {
       await eddy.stop();
-      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+      running.delete(eddy);
+      if (ownsDataDir) {
+        rmSync(dataDir, { recursive: true, force: true });
+        await dropSchema(dataDir);
+      }
     },
   };
 }
@@ -182,6 +241,7 @@ export interface EddyProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+let spawned = 0;
 const BIN = resolve(import.meta.dirname, '../bin/eddy.js');
 
 /**
@@ -189,15 +249,33 @@ const BIN = resolve(import.meta.dirname, '../bin/eddy.js');
  * `script` runs another entry point instead of the CLI (a test fixture that calls startEddy);
  * `nodeArgs` go to Node itself (V8 flags).
  */
-export function spawnEddy(
+export async function spawnEddy(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; script?: string; timeoutMs?: number; nodeArgs?: string[] } = {},
+): Promise<EddyProcess> {
+  // On PostgreSQL the process's store is the schema standing for its data directory (a fixture
+  // script takes the directory as its first argument), or one of its own when it keeps none.
+  const dataDirFlag = args.indexOf('--data-dir');
+  const dataDir = options.script ? args[0] : dataDirFlag >= 0 ? args[dataDirFlag + 1] : undefined;
+  const storeUrl =
+    options.env?.EDDY_STORE ?? (await testStoreUrl(dataDir ?? `process-${process.pid}-${++spawned}`));
+  return spawnProcess(args, {
+    ...options,
+    env: { ...options.env, ...(storeUrl ? { EDDY_STORE: storeUrl } : {}) },
+  });
+}
+
+function spawnProcess(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; script?: string; timeoutMs?: number; nodeArgs?: string[] },
 ): Promise<EddyProcess> {
   const command = options.script ? ['--import', 'tsx', options.script, ...args] : [BIN, 'up', ...args];
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...command], {
     env: { ...process.env, EDDY_LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  processes.add(child);
+  child.once('exit', () => processes.delete(child));
   let output = '';
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {
@@ -217,7 +295,7 @@ export function spawnEddy(
           output: () => output,
           kill(signal = 'SIGTERM') {
             return new Promise((done) => {
-              if (child.exitCode !== null) done(child.exitCode);
+              if (child.exitCode !== null || child.signalCode !== null) return done(child.exitCode);
               child.once('exit', (code) => done(code));
               child.kill(signal);
             });

@@ -1,7 +1,7 @@
 // The `eddy` command.
 // Only what every command needs is imported here: `eddy --version` and `eddy --help` must not pay
 // for loading the server, the store or the AWS SDK's service models, so each command imports its
-// own modules when it runs (`up` the server; `events` and `tasks` their HTTP clients).
+// own modules when it runs (`up` the server; `events`, `tasks` and `nodes` their HTTP clients).
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { RunningEddy } from '../app.ts';
@@ -19,6 +19,7 @@ Usage:
                         a Fargate Spot interruption, to test a task's shutdown
   eddy tasks logs TASK_ARN [--follow]
                         what a task's containers wrote (awslogs)
+  eddy nodes            the nodes sharing a running eddy's store, and what each owns
   eddy --version        print the version
   eddy --help           print this help
 
@@ -32,6 +33,10 @@ Options for \`up\` (flags win over environment variables):
   --access-keys LIST    AKID:SECRET[:ACCOUNT],...      EDDY_ACCESS_KEYS
                         (verify SigV4 on every request; required off loopback)
   --log-level LEVEL     trace|debug|info|warn|error    EDDY_LOG_LEVEL (info)
+  --store URL           sqlite, or postgres://user@host:5432/db[?schema=name]
+                        (several nodes may share one)  EDDY_STORE     (sqlite)
+  --public-url URL      what clients reach eddy at     EDDY_PUBLIC_URL
+                        (a load balancer; queue URLs use it)
 `;
 
 function fail(message: string): never {
@@ -60,6 +65,8 @@ async function up(args: string[]): Promise<void> {
       'in-memory': { type: 'boolean' },
       'access-keys': { type: 'string' },
       'log-level': { type: 'string' },
+      store: { type: 'string' },
+      'public-url': { type: 'string' },
     },
     strict: true,
   });
@@ -75,12 +82,14 @@ async function up(args: string[]): Promise<void> {
       ...(values['in-memory'] !== undefined ? { inMemory: values['in-memory'] } : {}),
       ...(values['access-keys'] !== undefined ? { accessKeys: values['access-keys'] } : {}),
       ...(values['log-level'] !== undefined ? { logLevel: values['log-level'] } : {}),
+      ...(values.store !== undefined ? { store: values.store } : {}),
+      ...(values['public-url'] !== undefined ? { publicUrl: values['public-url'] } : {}),
     });
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
-  if (!config.inMemory) checkDataDir(config.dataDir);
+  if (!config.inMemory && !config.store) checkDataDir(config.dataDir);
 
   const { startEddy } = await import('../app.ts');
   let eddy: RunningEddy;
@@ -94,7 +103,11 @@ async function up(args: string[]): Promise<void> {
     if (code === 'EACCES') fail(`not allowed to listen on port ${config.port}; choose one above 1023`);
     throw error;
   }
-  const where = config.inMemory ? 'in memory (nothing is kept)' : config.dataDir;
+  const where = config.store
+    ? `in PostgreSQL ${eddy.runtime.store.info().location}`
+    : config.inMemory
+      ? 'in memory (nothing is kept)'
+      : config.dataDir;
   const auth =
     config.accessKeys.length > 0
       ? `SigV4 verified for ${config.accessKeys.length} key(s)`
@@ -160,6 +173,10 @@ async function main(argv: string[]): Promise<void> {
     tasks: async () => {
       const { TASKS_HELP, tasks } = await import('./tasks.ts');
       return { run: tasks, help: TASKS_HELP };
+    },
+    nodes: async () => {
+      const { NODES_HELP, nodes } = await import('./nodes.ts');
+      return { run: nodes, help: NODES_HELP };
     },
   };
   const load = Object.hasOwn(subcommands, command) ? subcommands[command] : undefined;

@@ -33,3 +33,24 @@ test('bad values are refused with messages that say what is wrong', () => {
   assert.throws(() => loadConfig({ host: '0.0.0.0' }, {}), /configure access keys first/);
   assert.equal(loadConfig({ host: '0.0.0.0', accessKeys: 'a:b' }, {}).host, '0.0.0.0');
 });
+
+test('the store is the embedded SQLite file unless a postgres:// URL is given', () => {
+  assert.equal(loadConfig({}, {}).store, undefined);
+  assert.equal(loadConfig({}, { EDDY_STORE: 'sqlite' }).store, undefined);
+  const url = 'postgres://eddy@db.internal:5432/eddy';
+  assert.equal(loadConfig({}, { EDDY_STORE: url }).store, url);
+  assert.equal(loadConfig({ store: 'postgresql://a@b/c' }, { EDDY_STORE: url }).store, 'postgresql://a@b/c');
+  assert.throws(() => loadConfig({ store: 'mysql://x' }, {}), /postgres:\/\/ URL/);
+  assert.throws(
+    () => loadConfig({ store: 'postgres://u:secret@[bad/d' }, {}),
+    (error: Error) => !error.message.includes('secret'),
+  );
+});
+
+test('a public URL is an origin without a path', () => {
+  assert.equal(
+    loadConfig({}, { EDDY_PUBLIC_URL: 'https://eddy.example.com/' }).publicUrl,
+    'https://eddy.example.com',
+  );
+  assert.throws(() => loadConfig({ publicUrl: 'eddy.example.com' }, {}), /public URL/);
+});

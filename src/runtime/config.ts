@@ -31,6 +31,18 @@ export interface Config {
   eventQuotas: { busesPerAccount: number; rulesPerBus: number };
   /** How ECS tasks run; absent means the process runner with no image mappings. */
   tasks?: TasksConfig;
+  /**
+   * A `postgres://` URL: the store is that PostgreSQL database (several nodes may share it);
+   * absent, the embedded SQLite file in the data directory (EDDY_STORE, --store).
+   */
+  store?: string;
+  /**
+   * The address clients reach eddy at (a load balancer in front of several nodes): queue URLs and
+   * links in messages use it instead of this node's own address (EDDY_PUBLIC_URL, --public-url).
+   */
+  publicUrl?: string;
+  /** This node's name among the nodes sharing a store (EDDY_NODE_ID); made up when absent. */
+  nodeId?: string;
 }
 
 /** What a container image means to the process runner: where its command runs, and its default command. */
@@ -61,6 +73,8 @@ export interface ConfigFlags {
   inMemory?: boolean;
   accessKeys?: string;
   logLevel?: string;
+  store?: string;
+  publicUrl?: string;
 }
 
 export class ConfigError extends Error {}
@@ -83,6 +97,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     busesPerAccount: parseCount('EDDY_EVENTS_BUSES_PER_ACCOUNT', env.EDDY_EVENTS_BUSES_PER_ACCOUNT ?? '100'),
     rulesPerBus: parseCount('EDDY_EVENTS_RULES_PER_BUS', env.EDDY_EVENTS_RULES_PER_BUS ?? '300'),
   };
+  const store = parseStore(flags.store ?? env.EDDY_STORE ?? '');
+  const publicUrl = parsePublicUrl(flags.publicUrl ?? env.EDDY_PUBLIC_URL ?? '');
   if (!isLoopback(host) && accessKeys.length === 0) {
     throw new ConfigError(
       `binding to ${host} exposes eddy beyond this machine; configure access keys first ` +
@@ -102,7 +118,43 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     defaultRegion: env.EDDY_REGION ?? DEFAULT_REGION,
     defaultAccountId: DEFAULT_ACCOUNT_ID,
     tasks: parseTasksConfig(env),
+    ...(store ? { store } : {}),
+    ...(publicUrl ? { publicUrl } : {}),
+    ...(env.EDDY_NODE_ID ? { nodeId: parseNodeId(env.EDDY_NODE_ID) } : {}),
   };
+}
+
+function parseNodeId(text: string): string {
+  if (!/^[A-Za-z0-9._-]{1,58}$/.test(text)) {
+    throw new ConfigError(`EDDY_NODE_ID is 1 to 58 of [A-Za-z0-9._-], got '${text}'`);
+  }
+  return text;
+}
+
+/** `sqlite` (or nothing): the embedded file; `postgres://…`: that database. */
+export function parseStore(text: string): string | undefined {
+  const value = text.trim();
+  if (value === '' || value === 'sqlite') return undefined;
+  if (!/^postgres(ql)?:\/\//.test(value)) {
+    throw new ConfigError(
+      `the store is 'sqlite' (the default) or a postgres:// URL such as postgres://user@host:5432/eddy, got '${value.replace(/:[^:@/]*@/, ':…@')}'`,
+    );
+  }
+  try {
+    new URL(value);
+  } catch {
+    throw new ConfigError('the store URL is not a URL: postgres://user[:password]@host[:port]/database');
+  }
+  return value;
+}
+
+function parsePublicUrl(text: string): string | undefined {
+  const value = text.trim().replace(/\/+$/, '');
+  if (value === '') return undefined;
+  if (!/^https?:\/\/[^/]+$/.test(value)) {
+    throw new ConfigError(`the public URL is http(s)://host[:port] with no path, got '${value}'`);
+  }
+  return value;
 }
 
 /**

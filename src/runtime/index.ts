@@ -2,6 +2,7 @@
 import type { Store } from '../store/index.ts';
 import type { Clock } from './clock.ts';
 import type { CloudMetrics } from './cloud-metrics.ts';
+import type { Cluster } from './cluster.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import type { MetricsRegistry } from './metrics.ts';
@@ -18,6 +19,15 @@ export {
   type MetricSource,
   type Statistic,
 } from './cloud-metrics.ts';
+export {
+  Cluster,
+  type ClusterOptions,
+  clusterMigrations,
+  HEARTBEAT_MS,
+  LEASE_MS,
+  type NodeInfo,
+  newNodeId,
+} from './cluster.ts';
 export {
   type AccessKey,
   type Config,
@@ -47,6 +57,11 @@ export interface Runtime {
   clock: Clock;
   store: Store;
   timers: TimerService;
+  /**
+   * The nodes sharing the store: signals between them (wake-ups), singletons under a lease, the
+   * living nodes. With SQLite, this node alone.
+   */
+  cluster: Cluster;
   log: Logger;
   metrics: MetricsRegistry;
   /** Service metrics in CloudWatch's shape (queue depth, messages sent), read by Auto Scaling. */

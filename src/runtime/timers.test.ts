@@ -1,14 +1,24 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { test } from 'node:test';
-import { SqliteStore, type Store } from '../store/index.ts';
+import { after, test } from 'node:test';
+import { openTestStore, type Store, type TestStore } from '../store/index.ts';
 import { ManualClock } from './clock.ts';
 import { silentLogger } from './log.ts';
 import { type Timer, TimerService, timerMigrations } from './timers.ts';
 
-async function setUp(store: Store = new SqliteStore({ path: ':memory:' }), clock = new ManualClock()) {
+// SQLite, or PostgreSQL with EDDY_TEST_STORE=postgres.
+const databases: TestStore[] = [];
+after(async () => {
+  for (const database of databases) await database.dispose();
+});
+
+async function newStore(): Promise<TestStore> {
+  const database = await openTestStore();
+  databases.push(database);
+  return database;
+}
+
+async function setUp(store?: Store, clock = new ManualClock()) {
+  store ??= (await newStore()).store;
   await store.migrate(timerMigrations);
   const timers = new TimerService(store, clock, silentLogger);
   const fired: Timer[] = [];
@@ -62,7 +72,7 @@ test('timers fire in due order; rescheduling moves and cancel removes', async ()
 });
 
 test('a timer whose handler fails stays and fires again later', async () => {
-  const store = new SqliteStore({ path: ':memory:' });
+  const { store } = await newStore();
   await store.migrate(timerMigrations);
   const clock = new ManualClock();
   const timers = new TimerService(store, clock, silentLogger);
@@ -86,17 +96,16 @@ test('a timer whose handler fails stays and fires again later', async () => {
 });
 
 test('a timer that fell due while eddy was down fires at start-up', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'eddy-timers-'));
-  try {
-    const path = join(dir, 'eddy.db');
+  const database = await newStore();
+  {
     const clock = new ManualClock();
-    const first = await setUp(new SqliteStore({ path }), clock);
+    const first = await setUp(database.store, clock);
     await first.timers.schedule('test', 'survivor', clock.now() + 5000, 'payload');
     await first.timers.stop();
     await first.store.close();
 
     clock.advance(60_000);
-    const second = await setUp(new SqliteStore({ path }), clock);
+    const second = await setUp(database.open(), clock);
     await second.timers.settled();
     // The alarm for an overdue timer is due now; the manual clock fires it on its next tick.
     clock.advance(0);
@@ -107,7 +116,5 @@ test('a timer that fell due while eddy was down fires at start-up', async () => 
     );
     await second.timers.stop();
     await second.store.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,5 +1,8 @@
 // The durable timer service: every wait in eddy is a row here. One alarm is armed for the next due
-// timer, so idle timers cost nothing; timers due while eddy was down fire at start-up.
+// timer, so idle timers cost nothing; timers due while eddy was down fire at start-up. On a store
+// several nodes share, each timer has an owner (cluster.ts): the node that scheduled it, or the
+// one that took it over when its owner died. Firing deletes the row in the transaction that runs
+// the handler, so a timer fires once in the cluster even if two nodes try.
 import type { Migration, Store, Tx } from '../store/index.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from './log.ts';
@@ -51,11 +54,35 @@ export class TimerService {
   private fireAgain = false;
   private idle: Promise<void> = Promise.resolve();
 
+  /**
+   * `owner`: on a store several nodes share, this node's id. Its timers are the ones it scheduled
+   * (or took over from a dead node); it fires only those. Alone on the store, every timer is its own.
+   */
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly log: Logger,
-  ) {}
+    private readonly owner?: string,
+  ) {
+    const mine = owner === undefined ? '' : ' AND owner = ?';
+    this.dueSql = (kinds) =>
+      `SELECT kind, key, due_at, payload FROM eddy_timers
+       WHERE due_at <= ?${mine} AND kind IN (${kinds.map(() => '?').join(', ')})
+       ORDER BY due_at LIMIT ${BATCH_SIZE}`;
+    this.nextSql = (kinds) =>
+      `SELECT MIN(due_at) AS due_at FROM eddy_timers WHERE kind IN (${kinds.map(() => '?').join(', ')})${mine}`;
+    this.ownerParams = owner === undefined ? [] : [owner];
+  }
+
+  private readonly dueSql: (kinds: string[]) => string;
+  private readonly nextSql: (kinds: string[]) => string;
+  private readonly ownerParams: string[];
+
+  /** Arms for timers this node has just been given (taken over from a node that died). */
+  rearm(): void {
+    if (!this.running) return;
+    this.armForNext().catch((error: unknown) => this.log.error({ err: error }, 'timer re-arm failed'));
+  }
 
   /** Registers the handler for one kind of timer. Register every kind before `start`. */
   on(kind: string, handler: TimerHandler): void {
@@ -85,11 +112,21 @@ export class TimerService {
   /** Schedules (or moves) a timer as part of the caller's transaction. */
   async scheduleIn(tx: Tx, kind: string, key: string, dueAt: number, payload: unknown = null): Promise<void> {
     if (!this.handlers.has(kind)) throw new Error(`no handler is registered for timer kind '${kind}'`);
-    await tx.run(
-      `INSERT INTO eddy_timers (kind, key, due_at, payload) VALUES (?, ?, ?, ?)
-       ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload`,
-      [kind, key, Math.floor(dueAt), JSON.stringify(payload)],
-    );
+    if (this.owner === undefined) {
+      await tx.run(
+        `INSERT INTO eddy_timers (kind, key, due_at, payload) VALUES (?, ?, ?, ?)
+         ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload`,
+        [kind, key, Math.floor(dueAt), JSON.stringify(payload)],
+      );
+    } else {
+      // Whoever schedules (or moves) a timer owns it: this node's alarm is the one armed for it.
+      await tx.run(
+        `INSERT INTO eddy_timers (kind, key, due_at, payload, owner) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload,
+           owner = excluded.owner`,
+        [kind, key, Math.floor(dueAt), JSON.stringify(payload), this.owner],
+      );
+    }
     // Arming early is harmless: if the transaction rolls back, the alarm finds nothing due.
     this.wakeBy(dueAt);
   }
@@ -155,12 +192,7 @@ export class TimerService {
       if (kinds.length === 0 || !this.running) return;
       const now = this.clock.now();
       const due = await this.store.read((tx) =>
-        tx.all<TimerRow>(
-          `SELECT kind, key, due_at, payload FROM eddy_timers
-           WHERE due_at <= ? AND kind IN (${kinds.map(() => '?').join(', ')})
-           ORDER BY due_at LIMIT ${BATCH_SIZE}`,
-          [now, ...kinds],
-        ),
+        tx.all<TimerRow>(this.dueSql(kinds), [now, ...this.ownerParams, ...kinds]),
       );
       await Promise.all(due.map((row) => this.fireOne(toTimer(row))));
       if (due.length < BATCH_SIZE) break;
@@ -197,10 +229,7 @@ export class TimerService {
     const kinds = [...this.handlers.keys()];
     if (kinds.length === 0) return;
     const next = await this.store.read((tx) =>
-      tx.get<{ due_at: number | null }>(
-        `SELECT MIN(due_at) AS due_at FROM eddy_timers WHERE kind IN (${kinds.map(() => '?').join(', ')})`,
-        kinds,
-      ),
+      tx.get<{ due_at: number | null }>(this.nextSql(kinds), [...kinds, ...this.ownerParams]),
     );
     if (next?.due_at != null) this.wakeBy(Number(next.due_at));
   }

@@ -1,17 +1,39 @@
 // The store: one port, adapters behind it. Services import only from here.
 import { join } from 'node:path';
 import type { Store } from './port.ts';
+import { PostgresStore } from './postgres.ts';
 import { SqliteStore } from './sqlite.ts';
 
-export type { Dialect, Migration, SqlValue, Store, StoreInfo, Tx } from './port.ts';
+export { autoKey, blobType } from './ddl.ts';
+export { StoreUnavailableError } from './errors.ts';
+export type { Dialect, Migration, SqlValue, Store, StoreInfo, StoreSignals, Tx } from './port.ts';
+export { MAX_BATCH, PostgresStore, parsePostgresUrl, refuseNewerSchema } from './postgres.ts';
 export { SqliteStore } from './sqlite.ts';
+export { toPostgresSql } from './translate.ts';
 
 export interface OpenStoreOptions {
   dataDir: string;
   inMemory: boolean;
+  /** A `postgres://` URL: the store is that database; absent, the embedded SQLite file. */
+  url?: string | undefined;
+  /** What PostgreSQL connections call themselves (the node's id in it). */
+  applicationName?: string;
 }
 
-/** Opens the embedded store: `<dataDir>/eddy.db`, or an in-memory database. */
+/** Opens the configured store: PostgreSQL at `url`, else `<dataDir>/eddy.db` or an in-memory database. */
 export function openStore(options: OpenStoreOptions): Store {
+  if (options.url) {
+    return new PostgresStore({
+      url: options.url,
+      ...(options.applicationName ? { applicationName: options.applicationName } : {}),
+    });
+  }
   return new SqliteStore({ path: options.inMemory ? ':memory:' : join(options.dataDir, 'eddy.db') });
 }
+export {
+  createScratchSchema,
+  DEFAULT_TEST_PG_URL,
+  openTestStore,
+  type ScratchSchema,
+  type TestStore,
+} from './scratch.ts';

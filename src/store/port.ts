@@ -34,8 +34,28 @@ export interface StoreInfo {
   writes: number;
 }
 
+/**
+ * Signals between the nodes that share a store (PostgreSQL's LISTEN/NOTIFY). A signal sent in a
+ * write reaches every node's listener once that write commits, and never if it rolls back.
+ */
+export interface StoreSignals {
+  /** The channel's name, for SQL that signals by itself (a trigger: `pg_notify(channel, payload)`). */
+  readonly channel: string;
+  /** Who this store's connections say they are (`application_name`): a trigger's payload starts with it. */
+  readonly sender: string;
+  /** Sends `payload` when `tx`'s write commits. */
+  send(tx: Tx, payload: string): Promise<void>;
+  /**
+   * Calls `onSignal` with each payload any node (this one included) sends, until the returned stop
+   * is called. After a lost connection is back, `onGap` says that signals may have been missed.
+   */
+  listen(onSignal: (payload: string) => void, onGap: () => void): Promise<() => Promise<void>>;
+}
+
 export interface Store {
   readonly dialect: Dialect;
+  /** Present where several nodes can share the store (PostgreSQL); SQLite's file has one node. */
+  readonly signals?: StoreSignals;
   info(): StoreInfo;
   migrate(migrations: readonly Migration[]): Promise<void>;
   /**

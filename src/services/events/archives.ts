@@ -247,12 +247,12 @@ export class Archives {
       const expired = `SELECT id, size FROM evb_archive_events WHERE archive_id = ? AND archived_at < ?
                        ORDER BY archived_at, id LIMIT ${SWEEP_BATCH}`;
       const totals = await tx.get<{ count: number; bytes: number | null }>(
-        `SELECT COUNT(*) AS count, SUM(size) AS bytes FROM (${expired})`,
+        `SELECT COUNT(*) AS count, SUM(size) AS bytes FROM (${expired}) AS expired`,
         [archive.id, cutoff],
       );
       const count = Number(totals?.count ?? 0);
       if (count === 0) continue;
-      await tx.run(`DELETE FROM evb_archive_events WHERE id IN (SELECT id FROM (${expired}))`, [
+      await tx.run(`DELETE FROM evb_archive_events WHERE id IN (SELECT id FROM (${expired}) AS expired)`, [
         archive.id,
         cutoff,
       ]);

@@ -2,13 +2,13 @@
 // accepts it becomes a delivery row that lives until the target took the event or it went to a
 // DLQ. evb_events, the inbox of events waiting to be matched, is only read at start: eddy matched
 // events after their commit before it matched them in it.
-import type { Migration } from '../../store/index.ts';
+import { autoKey, type Migration } from '../../store/index.ts';
 
 export const eventMigrations: Migration[] = [
   {
     id: 'events/001-init',
-    up: `CREATE TABLE evb_buses (
-           id INTEGER PRIMARY KEY,
+    up: (dialect) => `CREATE TABLE evb_buses (
+           id ${autoKey(dialect)},
            account TEXT NOT NULL,
            region TEXT NOT NULL,
            name TEXT NOT NULL,
@@ -23,7 +23,7 @@ export const eventMigrations: Migration[] = [
            UNIQUE (account, region, name)
          );
          CREATE TABLE evb_rules (
-           id INTEGER PRIMARY KEY,
+           id ${autoKey(dialect)},
            bus_id INTEGER NOT NULL,
            name TEXT NOT NULL,
            event_pattern TEXT,
@@ -45,7 +45,7 @@ export const eventMigrations: Migration[] = [
            PRIMARY KEY (rule_id, target_id)
          );
          CREATE TABLE evb_events (
-           seq INTEGER PRIMARY KEY,
+           seq ${autoKey(dialect)},
            bus_id INTEGER NOT NULL,
            event_id TEXT NOT NULL,
            envelope TEXT NOT NULL,
@@ -54,7 +54,7 @@ export const eventMigrations: Migration[] = [
          );
          CREATE INDEX evb_events_bus ON evb_events (bus_id, seq);
          CREATE TABLE evb_deliveries (
-           id INTEGER PRIMARY KEY,
+           id ${autoKey(dialect)},
            event_id TEXT NOT NULL,
            rule_arn TEXT NOT NULL,
            target TEXT NOT NULL,
@@ -69,8 +69,8 @@ export const eventMigrations: Migration[] = [
     // Archives keep copies of a bus's events (one row per archive and event); replays walk one
     // archive's time window with a cursor, so a restart continues where the last batch committed.
     id: 'events/002-archives',
-    up: `CREATE TABLE evb_archives (
-           id INTEGER PRIMARY KEY,
+    up: (dialect) => `CREATE TABLE evb_archives (
+           id ${autoKey(dialect)},
            account TEXT NOT NULL,
            region TEXT NOT NULL,
            name TEXT NOT NULL,
@@ -85,7 +85,7 @@ export const eventMigrations: Migration[] = [
            UNIQUE (account, region, name)
          );
          CREATE TABLE evb_archive_events (
-           id INTEGER PRIMARY KEY,
+           id ${autoKey(dialect)},
            archive_id INTEGER NOT NULL,
            event_id TEXT NOT NULL,
            event_time BIGINT NOT NULL,
@@ -96,7 +96,7 @@ export const eventMigrations: Migration[] = [
          CREATE INDEX evb_archive_events_time ON evb_archive_events (archive_id, event_time, id);
          CREATE INDEX evb_archive_events_age ON evb_archive_events (archive_id, archived_at);
          CREATE TABLE evb_replays (
-           id INTEGER PRIMARY KEY,
+           id ${autoKey(dialect)},
            account TEXT NOT NULL,
            region TEXT NOT NULL,
            name TEXT NOT NULL,
@@ -127,15 +127,15 @@ export const eventMigrations: Migration[] = [
   {
     // Each recent event's trace: the rules it matched, then one row per attempt at a target.
     id: 'events/004-traces',
-    up: `CREATE TABLE evb_traces (
-           seq INTEGER PRIMARY KEY,
+    up: (dialect) => `CREATE TABLE evb_traces (
+           seq ${autoKey(dialect)},
            event_id TEXT NOT NULL UNIQUE,
            bus_arn TEXT NOT NULL,
            received_at BIGINT NOT NULL,
            matched_rules TEXT NOT NULL
          );
          CREATE TABLE evb_trace_attempts (
-           id INTEGER PRIMARY KEY,
+           id ${autoKey(dialect)},
            trace_seq INTEGER NOT NULL,
            body TEXT NOT NULL
          );

@@ -99,6 +99,14 @@ export function queuesService(runtime: Runtime): ServiceModule {
     migrations: queueMigrations,
     async start() {
       await registry.load();
+      // Other nodes on the same PostgreSQL (queues/002-signals): a send there wakes long polls
+      // here; a queue created or changed there is loaded here. An empty key: signals were missed.
+      runtime.cluster.onSignal('sqs', (key) =>
+        key === '' ? engine.waiters.wakeAll() : engine.waiters.notify(Number(key)),
+      );
+      runtime.cluster.onSignal('sqs-queues', () => {
+        registry.load().catch(() => undefined);
+      });
       everyMinute();
     },
     async stop() {

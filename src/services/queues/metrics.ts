@@ -56,8 +56,8 @@ export class QueueMetrics {
       for (const count of counts) {
         await tx.run(
           `INSERT INTO sqs_queue_metrics (queue_id, minute, sent, received, deleted) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (queue_id, minute) DO UPDATE SET sent = sent + excluded.sent,
-             received = received + excluded.received, deleted = deleted + excluded.deleted`,
+           ON CONFLICT (queue_id, minute) DO UPDATE SET sent = sqs_queue_metrics.sent + excluded.sent,
+             received = sqs_queue_metrics.received + excluded.received, deleted = sqs_queue_metrics.deleted + excluded.deleted`,
           [count.queueId, count.minute, count.sent, count.received, count.deleted],
         );
       }

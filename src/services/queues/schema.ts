@@ -1,12 +1,12 @@
 // The queues' tables. A message is one row; its visibility and delay are a deadline on that row
 // (`visible_at`), so they survive a restart with no timer rows beside them.
-import type { Migration } from '../../store/index.ts';
+import { autoKey, type Migration } from '../../store/index.ts';
 
 export const queueMigrations: Migration[] = [
   {
     id: 'queues/001-init',
-    up: `CREATE TABLE sqs_queues (
-           id INTEGER PRIMARY KEY,
+    up: (dialect) => `CREATE TABLE sqs_queues (
+           id ${autoKey(dialect)},
            account TEXT NOT NULL,
            region TEXT NOT NULL,
            name TEXT NOT NULL,
@@ -28,7 +28,7 @@ export const queueMigrations: Migration[] = [
            PRIMARY KEY (account, region, name)
          );
          CREATE TABLE sqs_messages (
-           seq INTEGER PRIMARY KEY,
+           seq ${autoKey(dialect)},
            queue_id INTEGER NOT NULL,
            message_id TEXT NOT NULL,
            body TEXT NOT NULL,
@@ -91,5 +91,38 @@ export const queueMigrations: Migration[] = [
            oldest_age BIGINT,
            PRIMARY KEY (queue_id, minute)
          );`,
+  },
+  {
+    // Several nodes on one PostgreSQL: a committed send (or a message made visible sooner, or a
+    // FIFO message gone that held its group back) wakes the long polls of the other nodes, and a
+    // queue created or changed reaches their registries. Each signal is `<sender> <topic> <key>`
+    // on the store's channel (runtime/cluster.ts); NOTIFY sends it at commit, once per payload.
+    id: 'queues/002-signals',
+    up: (dialect) =>
+      dialect === 'sqlite'
+        ? ''
+        : `CREATE FUNCTION sqs_signal(topic TEXT, key BIGINT) RETURNS VOID LANGUAGE sql AS $$
+             SELECT pg_notify('eddy_signal_' || current_schema(),
+               current_setting('application_name') || ' ' || topic || ' ' || key)
+           $$;
+           CREATE FUNCTION sqs_messages_signal() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+             PERFORM sqs_signal('sqs', CASE WHEN TG_OP = 'DELETE' THEN OLD.queue_id ELSE NEW.queue_id END);
+             RETURN NULL;
+           END $$;
+           CREATE TRIGGER sqs_messages_sent AFTER INSERT ON sqs_messages
+             FOR EACH ROW EXECUTE FUNCTION sqs_messages_signal();
+           CREATE TRIGGER sqs_messages_visible AFTER UPDATE OF visible_at ON sqs_messages
+             FOR EACH ROW WHEN (NEW.visible_at < OLD.visible_at) EXECUTE FUNCTION sqs_messages_signal();
+           CREATE TRIGGER sqs_messages_group_freed AFTER DELETE ON sqs_messages
+             FOR EACH ROW WHEN (OLD.sequence_number IS NOT NULL) EXECUTE FUNCTION sqs_messages_signal();
+           CREATE FUNCTION sqs_queues_signal() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+             PERFORM sqs_signal('sqs-queues', NEW.id);
+             RETURN NULL;
+           END $$;
+           CREATE TRIGGER sqs_queues_changed
+             AFTER INSERT OR UPDATE OF attributes, tags, permissions, last_purge_at ON sqs_queues
+             FOR EACH ROW EXECUTE FUNCTION sqs_queues_signal();`,
   },
 ];

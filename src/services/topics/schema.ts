@@ -1,12 +1,12 @@
 // The topics' tables. A publish commits one delivery row per subscription that should get the
 // message; the row lives until the subscriber took it or it went to the subscription's DLQ.
-import type { Migration } from '../../store/index.ts';
+import { autoKey, type Migration } from '../../store/index.ts';
 
 export const topicMigrations: Migration[] = [
   {
     id: 'topics/001-init',
-    up: `CREATE TABLE sns_topics (
-           id INTEGER PRIMARY KEY,
+    up: (dialect) => `CREATE TABLE sns_topics (
+           id ${autoKey(dialect)},
            account TEXT NOT NULL,
            region TEXT NOT NULL,
            name TEXT NOT NULL,
@@ -30,7 +30,7 @@ export const topicMigrations: Migration[] = [
          );
          CREATE INDEX sns_subscriptions_topic ON sns_subscriptions (topic_id);
          CREATE TABLE sns_deliveries (
-           id INTEGER PRIMARY KEY,
+           id ${autoKey(dialect)},
            subscription_arn TEXT NOT NULL,
            kind TEXT NOT NULL,
            message TEXT NOT NULL,

@@ -89,7 +89,7 @@ async function insert(
   if (queue.fifo) {
     const dedupKey =
       queue.settings.dedupScope === 'messageGroup'
-        ? `${message.groupId}\u0000${message.dedupId}`
+        ? `${message.groupId} ${message.dedupId}`
         : message.dedupId!;
     const duplicate = await tx.get<{ message_id: string; sequence_number: string }>(
       'SELECT message_id, sequence_number FROM sqs_dedup WHERE queue_id = ? AND dedup_key = ? AND expires_at > ?',
