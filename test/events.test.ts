@@ -317,16 +317,21 @@ describe('delivery', () => {
     );
     const { Entries } = await put([{ Source: 'flaky', DetailType: 't', Detail: '{}' }]);
     const id = Entries![0]!.EventId!;
-    await eventually(() => flaky.seen.get(id) === 1);
+    // Each attempt is traced in the transaction that schedules the next retry: the clock moves only
+    // once it shows, or the retry would be scheduled from the moved time.
+    const attemptsTraced = (count: number) =>
+      eventually(async () => (await traceOf(id)).attempts.length === count);
+    await attemptsTraced(1);
     // The first retry comes 1 s (±20 %) after the first attempt, the second twice as long after it.
     await eddy.advance(799);
     assert.equal(flaky.seen.get(id), 1, 'no retry before 0.8 s');
     await eddy.advance(401);
-    await eventually(() => flaky.seen.get(id) === 2);
+    await attemptsTraced(2);
+    assert.equal(flaky.seen.get(id), 2);
     await eddy.advance(1_599);
     assert.equal(flaky.seen.get(id), 2, 'the second retry waits at least 1.6 s: the back-off doubled');
     await eddy.advance(801);
-    await eventually(() => flaky.seen.get(id) === 3);
+    await attemptsTraced(3);
     assert.equal(flaky.seen.get(id), 3);
     const trace = await traceOf(id);
     assert.deepEqual(

@@ -124,12 +124,23 @@ const running = new Set<RunningEddy>();
 const processes = new Set<ChildProcess>();
 
 if (TEST_STORE === 'postgres') {
-  // Registered before the test file's own hooks, so this runs first: it stops what still runs.
-  after(async () => {
-    for (const eddy of running) await eddy.stop().catch(() => undefined);
-    for (const child of processes)
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    for (const dataDir of [...schemas.keys()]) await dropSchema(dataDir);
+  // Schemas are dropped once the file is done: at beforeExit, after the file's own `after` hooks
+  // have stopped its servers (a hook registered here would run before those and pull the servers
+  // from under them). A server a file forgot keeps the process alive, so beforeExit never comes:
+  // a grace period after the last tests stops what still runs.
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = () => {
+    cleaning ??= (async () => {
+      for (const eddy of running) await eddy.stop().catch(() => undefined);
+      for (const child of processes)
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      for (const dataDir of [...schemas.keys()]) await dropSchema(dataDir);
+    })();
+    return cleaning;
+  };
+  process.on('beforeExit', () => void cleanUp());
+  after(() => {
+    setTimeout(() => void cleanUp(), 60_000).unref();
   });
 }
 

@@ -112,11 +112,14 @@ export class TimerService {
   /** Schedules (or moves) a timer as part of the caller's transaction. */
   async scheduleIn(tx: Tx, kind: string, key: string, dueAt: number, payload: unknown = null): Promise<void> {
     if (!this.handlers.has(kind)) throw new Error(`no handler is registered for timer kind '${kind}'`);
+    // Due times are whole milliseconds (a jittered back-off is not): the column is an integer, and
+    // the alarm must not move a manual clock to a fraction that PostgreSQL's BIGINT refuses.
+    const due = Math.floor(dueAt);
     if (this.owner === undefined) {
       await tx.run(
         `INSERT INTO eddy_timers (kind, key, due_at, payload) VALUES (?, ?, ?, ?)
          ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload`,
-        [kind, key, Math.floor(dueAt), JSON.stringify(payload)],
+        [kind, key, due, JSON.stringify(payload)],
       );
     } else {
       // Whoever schedules (or moves) a timer owns it: this node's alarm is the one armed for it.
@@ -124,11 +127,11 @@ export class TimerService {
         `INSERT INTO eddy_timers (kind, key, due_at, payload, owner) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload,
            owner = excluded.owner`,
-        [kind, key, Math.floor(dueAt), JSON.stringify(payload), this.owner],
+        [kind, key, due, JSON.stringify(payload), this.owner],
       );
     }
     // Arming early is harmless: if the transaction rolls back, the alarm finds nothing due.
-    this.wakeBy(dueAt);
+    this.wakeBy(due);
   }
 
   async cancel(kind: string, key: string): Promise<boolean> {

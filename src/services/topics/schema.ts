@@ -53,9 +53,9 @@ export const topicMigrations: Migration[] = [
   },
   {
     id: 'topics/002-data-protection-platform-sms',
-    up: `ALTER TABLE sns_topics ADD COLUMN data_protection_policy TEXT;
+    up: (dialect) => `ALTER TABLE sns_topics ADD COLUMN data_protection_policy TEXT;
          CREATE TABLE sns_platform_applications (
-           id INTEGER PRIMARY KEY,
+           id ${autoKey(dialect)},
            arn TEXT NOT NULL UNIQUE,
            account TEXT NOT NULL,
            region TEXT NOT NULL,
@@ -65,7 +65,7 @@ export const topicMigrations: Migration[] = [
            created_at BIGINT NOT NULL
          );
          CREATE TABLE sns_platform_endpoints (
-           id INTEGER PRIMARY KEY,
+           id ${autoKey(dialect)},
            arn TEXT NOT NULL UNIQUE,
            application_arn TEXT NOT NULL,
            token TEXT NOT NULL,
