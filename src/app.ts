@@ -24,7 +24,7 @@ import {
   timerMigrations,
 } from './runtime/index.ts';
 import { serviceFactories } from './services/index.ts';
-import { openStore, type Store } from './store/index.ts';
+import { openStore, type Store, StoreUnavailableError } from './store/index.ts';
 import { version } from './version.ts';
 
 export interface StartOptions {
@@ -113,6 +113,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
         nodes: cluster.nodes(),
       }),
       ...(tls ? { tls: tls.identity } : {}),
+      isUnavailable: (error) => error instanceof StoreUnavailableError,
     });
     await listen(edge.server, config.port, config.host);
     if (edge.tlsServer) await listen(edge.tlsServer, config.tlsPort ?? 0, config.host);

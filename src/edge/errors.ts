@@ -11,3 +11,10 @@ export function internalFailure(requestId: string): ServiceError {
     },
   );
 }
+
+/** A dependency is down for now: the request may be retried (SDKs do, on a 503). */
+export function serviceUnavailable(): ServiceError {
+  return new ServiceError('ServiceUnavailable', 'The service is unavailable. Please try again shortly.', {
+    status: 503,
+  });
+}

@@ -31,7 +31,7 @@ import {
   type EdgeResponse,
   InputProblemError,
 } from './codecs/index.ts';
-import { internalFailure } from './errors.ts';
+import { internalFailure, serviceUnavailable } from './errors.ts';
 import { InternalRouter } from './internal.ts';
 import { type RegisteredService, Router } from './router.ts';
 
@@ -50,6 +50,11 @@ export interface EdgeOptions {
   health: () => Record<string, unknown>;
   /** Key and certificate for a second, HTTPS server answering exactly like the HTTP one. */
   tls?: { privateKeyPem: string; certificatePem: string };
+  /**
+   * Whether a handler's error means something it depends on (the database) is down for now: such a
+   * request is answered 503 ServiceUnavailable, which the SDKs retry, instead of 500.
+   */
+  isUnavailable?: (error: unknown) => boolean;
 }
 
 export interface Edge {
@@ -356,6 +361,9 @@ export function createEdge(options: EdgeOptions): Edge {
         );
       } else if (error instanceof ServiceError) {
         fail(error);
+      } else if (options.isUnavailable?.(error)) {
+        options.log.warn({ err: error, requestId, ...labels }, 'answered 503: the store is unavailable');
+        fail(serviceUnavailable());
       } else {
         options.log.error({ err: error, requestId, ...labels }, 'handler failed');
         fail(internalFailure(requestId));

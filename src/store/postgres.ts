@@ -283,6 +283,10 @@ export class PostgresStore implements Store {
     // An idle connection that breaks (the server restarted) is dropped from the pool; the next
     // query opens another. Without a listener the error would end the process.
     this.pool.on('error', () => {});
+    // A connection that breaks while checked out between two queries emits `error` on the client
+    // itself (the pool listens only to idle ones): the next query fails and the write is answered
+    // as unavailable, so the event only needs a listener.
+    this.pool.on('connect', (client) => client.on('error', () => {}));
     this.reader = new PgTx(this.pool, this.translations);
     this.signals = new PgSignals(`eddy_signal_${this.schema}`, this.applicationName, () => ({
       ...this.connection,
