@@ -114,6 +114,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
       }),
       ...(tls ? { tls: tls.identity } : {}),
       isUnavailable: (error) => error instanceof StoreUnavailableError,
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     });
     await listen(edge.server, config.port, config.host);
     if (edge.tlsServer) await listen(edge.tlsServer, config.tlsPort ?? 0, config.host);

@@ -44,6 +44,24 @@ describe('queue lifecycle', () => {
     assert.equal(owned.QueueUrl, url);
   });
 
+  test('behind a load balancer, queue URLs name the configured public URL, not the node', async () => {
+    const behind = await startTestEddy({ config: { publicUrl: 'https://queues.example.com:8443' } });
+    const client = behind.client(SQSClient);
+    try {
+      const name = uniqueName('public');
+      const url = await createQueue(client, name);
+      assert.equal(url, `https://queues.example.com:8443/${ACCOUNT}/${name}`);
+      const { QueueUrls } = await client.send(new ListQueuesCommand({ QueueNamePrefix: name }));
+      assert.deepEqual(QueueUrls, [url]);
+      // The URL it handed out addresses the queue when the load balancer forwards it here.
+      await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'via the balancer' }));
+      assert.equal((await receive(client, url))[0]?.Body, 'via the balancer');
+    } finally {
+      client.destroy();
+      await behind.stop();
+    }
+  });
+
   test('GetQueueUrl of an unknown queue is QueueDoesNotExist', async () => {
     await assertAwsError(
       sqs.send(new GetQueueUrlCommand({ QueueName: 'no-such-queue' })),

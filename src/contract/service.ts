@@ -15,8 +15,11 @@ export interface RequestContext {
   service: string;
   operation: string;
   protocol: Protocol;
-  /** `host:port` the client addressed (queue URLs are built from it). */
-  host: string;
+  /**
+   * Where clients reach eddy, for URLs handed out (queue URLs): the configured public URL (a load
+   * balancer in front of several nodes), else the scheme and `host:port` this request addressed.
+   */
+  baseUrl: string;
   /** Aborted when the client goes away (long polls stop waiting). */
   signal: AbortSignal;
 }

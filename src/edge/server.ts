@@ -55,6 +55,8 @@ export interface EdgeOptions {
    * request is answered 503 ServiceUnavailable, which the SDKs retry, instead of 500.
    */
   isUnavailable?: (error: unknown) => boolean;
+  /** What clients reach eddy at when it is not what they addressed (a load balancer's URL). */
+  publicUrl?: string;
 }
 
 export interface Edge {
@@ -105,7 +107,7 @@ class HandlerContext implements RequestContext {
   readonly service: string;
   readonly operation: string;
   readonly protocol: Protocol;
-  readonly host: string;
+  readonly baseUrl: string;
   /** Made when a handler first reads `signal`: the controller and the listener that fires it. */
   private watching: { abort: AbortController; onClose: () => void } | undefined;
 
@@ -121,7 +123,7 @@ class HandlerContext implements RequestContext {
     this.service = fields.service;
     this.operation = fields.operation;
     this.protocol = fields.protocol;
-    this.host = fields.host;
+    this.baseUrl = fields.baseUrl;
   }
 
   get signal(): AbortSignal {
@@ -333,7 +335,9 @@ export function createEdge(options: EdgeOptions): Edge {
           service: service.definition.name,
           operation,
           protocol: route.protocol,
-          host: req.headers.host ?? '127.0.0.1',
+          baseUrl:
+            options.publicUrl ??
+            `${'encrypted' in req.socket ? 'https' : 'http'}://${req.headers.host ?? '127.0.0.1'}`,
         },
         res,
         inFlight,

@@ -16,7 +16,7 @@ export interface Domain {
 }
 
 export function queueUrl(context: RequestContext, queue: Queue): string {
-  return `http://${context.host}/${queue.account}/${queue.name}`;
+  return `${context.baseUrl}/${queue.account}/${queue.name}`;
 }
 
 /** An integer parameter SQS bounds itself (the model does not): InvalidParameterValue naming the rule. */
