@@ -136,6 +136,30 @@ test('up prints where it listens and where data lives, answers, and stops cleanl
   }
 });
 
+test('the commands find a running eddy from EDDY_PORT or AWS_ENDPOINT_URL, as the server and the SDKs do', async () => {
+  const dataDir = tempDataDir();
+  const running = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
+  try {
+    // Nothing listens on 4566 here; each setting alone must lead to the running server.
+    const clean = { EDDY_ENDPOINT: '', AWS_ENDPOINT_URL: '', EDDY_HOST: '', EDDY_PORT: '' };
+    for (const env of [
+      { ...clean, EDDY_PORT: String(running.port) },
+      { ...clean, AWS_ENDPOINT_URL: running.url },
+      { ...clean, EDDY_ENDPOINT: `${running.url}/` },
+    ]) {
+      const answer = await eddy(['nodes', '--json'], env);
+      assert.equal(answer.code, 0, `${JSON.stringify(env)}: ${answer.stderr}`);
+      assert.equal((JSON.parse(answer.stdout) as unknown[]).length, 1);
+    }
+    const refused = await eddy(['nodes'], { ...clean, EDDY_PORT: '59999' });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /cannot reach eddy at http:\/\/127\.0\.0\.1:59999 \(ECONNREFUSED\)/);
+  } finally {
+    await running.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
 test('up refuses a taken port, an unusable data directory and an open bind without keys', async () => {
   const blocker = createServer();
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

@@ -3,6 +3,19 @@
 /** A failure to report in one line and exit 1. */
 export class CliError extends Error {}
 
+/**
+ * The eddy a command talks to, from the settings a user already has: --endpoint, EDDY_ENDPOINT,
+ * AWS_ENDPOINT_URL (what the SDKs use), then the server's own EDDY_HOST and EDDY_PORT.
+ */
+export function resolveEndpoint(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const given = flag || env.EDDY_ENDPOINT || env.AWS_ENDPOINT_URL;
+  if (given) return given.replace(/\/+$/, '');
+  // A server bound to every address is reached on loopback.
+  const host =
+    !env.EDDY_HOST || env.EDDY_HOST === '0.0.0.0' || env.EDDY_HOST === '::' ? '127.0.0.1' : env.EDDY_HOST;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${env.EDDY_PORT || '4566'}`;
+}
+
 /** Calls an /_eddy/ route; a refused connection or an error answer becomes a CliError that says what to do. */
 export async function callEddy<T>(endpoint: string, path: string, body?: unknown): Promise<T> {
   const url = `${endpoint.replace(/\/$/, '')}/_eddy/${path}`;

@@ -2,7 +2,7 @@
 // match a bus's rules, and what happened to an event it accepted.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CliError, callEddy as call } from './client.ts';
+import { CliError, callEddy as call, resolveEndpoint } from './client.ts';
 
 export const EVENTS_HELP = `eddy events: look into the event bus of a running eddy
 
@@ -11,7 +11,7 @@ Usage:
   eddy events trace EVENT_ID                     rules matched, every delivery attempt, DLQ outcome
 
 Options:
-  --endpoint URL   the eddy to ask    EDDY_ENDPOINT (http://127.0.0.1:4566)
+  --endpoint URL   the eddy to ask    EDDY_ENDPOINT (AWS_ENDPOINT_URL, then EDDY_PORT)
   --bus NAME       the bus            (default)
   --event FILE     the event as JSON, the whole envelope (source, detail-type, detail, ...); - reads stdin
   --json           print the answer as JSON
@@ -102,7 +102,7 @@ export async function events(args: string[], env: NodeJS.ProcessEnv = process.en
     strict: true,
   });
   const [subcommand, ...rest] = positionals;
-  const endpoint = values.endpoint ?? env.EDDY_ENDPOINT ?? 'http://127.0.0.1:4566';
+  const endpoint = resolveEndpoint(values.endpoint, env);
   if (values.help || subcommand === undefined) return EVENTS_HELP;
   if (subcommand === 'explain') {
     if (values.event === undefined) throw new CliError('explain needs --event FILE (the event as JSON)');

@@ -37,6 +37,9 @@ Options for \`up\` (flags win over environment variables):
                         (several nodes may share one)  EDDY_STORE     (sqlite)
   --public-url URL      what clients reach eddy at     EDDY_PUBLIC_URL
                         (a load balancer; queue URLs use it)
+
+The other commands ask a running eddy: --endpoint URL, else EDDY_ENDPOINT, else
+AWS_ENDPOINT_URL, else http://127.0.0.1:EDDY_PORT (4566).
 `;
 
 function fail(message: string): never {

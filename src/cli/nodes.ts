@@ -1,6 +1,6 @@
 // `eddy nodes`: the living nodes that share a running eddy's store, as that node sees them.
 import { parseArgs } from 'node:util';
-import { callEddy } from './client.ts';
+import { callEddy, resolveEndpoint } from './client.ts';
 
 export const NODES_HELP = `eddy nodes: the nodes of a running eddy's cluster (several nodes on one PostgreSQL)
 
@@ -8,7 +8,7 @@ Usage:
   eddy nodes [--endpoint URL] [--json]
 
 Options:
-  --endpoint URL   any node of the cluster   EDDY_ENDPOINT (http://127.0.0.1:4566)
+  --endpoint URL   any node of the cluster   EDDY_ENDPOINT (AWS_ENDPOINT_URL, then EDDY_PORT)
   --json           print the answer as JSON
 `;
 
@@ -59,7 +59,7 @@ export async function nodes(args: string[]): Promise<string> {
     options: { endpoint: { type: 'string' }, json: { type: 'boolean' } },
     strict: true,
   });
-  const endpoint = values.endpoint ?? process.env.EDDY_ENDPOINT ?? 'http://127.0.0.1:4566';
+  const endpoint = resolveEndpoint(values.endpoint);
   const health = await callEddy<Health>(endpoint, 'health');
   return values.json ? `${JSON.stringify(health.nodes, null, 2)}\n` : formatNodes(health);
 }

@@ -1,6 +1,6 @@
 // `eddy tasks interrupt`: a Fargate Spot interruption on demand, to test a task's shutdown handling.
 import { parseArgs } from 'node:util';
-import { CliError, callAws, callEddy } from './client.ts';
+import { CliError, callAws, callEddy, resolveEndpoint } from './client.ts';
 
 export const TASKS_HELP = `eddy tasks: act on the tasks of a running eddy
 
@@ -14,7 +14,7 @@ Usage:
         printing until the task has stopped
 
 Options:
-  --endpoint URL   the eddy to ask    EDDY_ENDPOINT (http://127.0.0.1:4566)
+  --endpoint URL   the eddy to ask    EDDY_ENDPOINT (AWS_ENDPOINT_URL, then EDDY_PORT)
 `;
 
 interface Described {
@@ -121,7 +121,7 @@ export async function tasks(args: string[], env: NodeJS.ProcessEnv = process.env
   });
   const [subcommand, taskArn] = positionals;
   if (values.help || subcommand === undefined) return TASKS_HELP;
-  const endpoint = values.endpoint ?? env.EDDY_ENDPOINT ?? 'http://127.0.0.1:4566';
+  const endpoint = resolveEndpoint(values.endpoint, env);
   if (subcommand === 'logs') {
     if (taskArn === undefined) throw new CliError('logs needs a TASK_ARN');
     await logs(endpoint, taskArn, values.follow === true, (text) => process.stdout.write(text));
