@@ -22,7 +22,7 @@ import {
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ManualClock } from '../src/runtime/index.ts';
 import { startTestEddy, type TestEddy } from './harness.ts';
-import { eventually, queueWithArn, receiveAll } from './helpers.ts';
+import { eventually, queueWithArn, receiveAll, traceOf } from './helpers.ts';
 
 interface Received {
   method: string;
@@ -96,14 +96,6 @@ async function route(destinationArn: string, extra: Record<string, unknown> = {}
   );
   return source;
 }
-
-/** How many delivery attempts the event's trace records. */
-const attemptsOf = async (eventId: string): Promise<number> => {
-  const trace = (await (await fetch(`${eddy.url}/_eddy/events/${eventId}`)).json()) as {
-    attempts?: unknown[];
-  };
-  return trace.attempts?.length ?? 0;
-};
 
 const put = (source: string, detail: object = { n: 1 }) =>
   events.send(
@@ -363,7 +355,7 @@ describe('API destinations', () => {
       await put(await route(refusingArn!, { DeadLetterConfig: { Arn: dlq.arn } }));
       // The 503's attempt is traced in the transaction that schedules its retry: once it shows, the
       // clock can move without the retry being scheduled from the moved time.
-      await eventually(async () => (await attemptsOf(Entries![0]!.EventId!)) === 1);
+      await eventually(async () => (await traceOf(eddy.url, Entries![0]!.EventId!)).attempts.length === 1);
       const Messages = await receiveAll(sqs, dlq.url, 1);
       assert.equal(Messages.length, 1);
       assert.equal(Messages[0]!.MessageAttributes?.ERROR_CODE?.StringValue, 'ApiDestinationClientError');

@@ -32,7 +32,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DeliveryError, ManualClock } from '../src/runtime/index.ts';
 import type { EventTrace } from '../src/services/events/traces.ts';
 import { startTestEddy, type TestEddy } from './harness.ts';
-import { eventually, queueWithArn, receiveAll } from './helpers.ts';
+import { eventually, queueWithArn, receiveAll, traceOf as traceAt } from './helpers.ts';
 
 let eddy: TestEddy;
 let events: EventBridgeClient;
@@ -43,8 +43,7 @@ const flaky = { failures: 2, seen: new Map<string, number>() };
 const queue = (name: string, attributes: Record<string, string> = {}) => queueWithArn(sqs, name, attributes);
 
 const isValidation = (error: Error) => error.name === 'ValidationException';
-const traceOf = (id: string): Promise<EventTrace> =>
-  fetch(`${eddy.url}/_eddy/events/${id}`).then((response) => response.json() as Promise<EventTrace>);
+const traceOf = (id: string): Promise<EventTrace> => traceAt(eddy.url, id);
 
 const put = (entries: Array<{ Source: string; DetailType: string; Detail: string; EventBusName?: string }>) =>
   events.send(new PutEventsCommand({ Entries: entries }));

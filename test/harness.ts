@@ -128,19 +128,18 @@ if (TEST_STORE === 'postgres') {
   // have stopped its servers (a hook registered here would run before those and pull the servers
   // from under them). A server a file forgot keeps the process alive, so beforeExit never comes:
   // a grace period after the last tests stops what still runs.
-  let cleaning: Promise<void> | undefined;
-  const cleanUp = () => {
-    cleaning ??= (async () => {
-      for (const eddy of running) await eddy.stop().catch(() => undefined);
-      for (const child of processes)
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      for (const dataDir of [...schemas.keys()]) await dropSchema(dataDir);
-    })();
-    return cleaning;
+  let cleaned = false;
+  const cleanUp = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    for (const eddy of running) await eddy.stop().catch(() => undefined);
+    for (const child of processes)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const dataDir of [...schemas.keys()]) await dropSchema(dataDir);
   };
-  process.on('beforeExit', () => void cleanUp());
+  process.on('beforeExit', cleanUp);
   after(() => {
-    setTimeout(() => void cleanUp(), 60_000).unref();
+    setTimeout(cleanUp, 60_000).unref();
   });
 }
 

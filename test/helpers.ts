@@ -28,6 +28,7 @@ import {
   type ReceiveMessageCommandInput,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { EventTrace } from '../src/services/events/traces.ts';
 
 /** How long `eventually` waits by default before it fails. */
 export const EVENTUALLY_MS = 10_000;
@@ -328,4 +329,9 @@ export async function stopEveryTask(ecs: ECSClient): Promise<void> {
       { timeoutMs: 30_000, intervalMs: 100, what: `every task of ${cluster} stopped` },
     );
   }
+}
+
+/** What the eddy at `url` recorded of an accepted event: rules matched, every delivery attempt. */
+export async function traceOf(url: string, eventId: string): Promise<EventTrace> {
+  return (await fetch(`${url}/_eddy/events/${eventId}`)).json() as Promise<EventTrace>;
 }
