@@ -54,7 +54,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.logLevel);
   const startedAt = clock.now();
-  const nodeId = config.nodeId ?? newNodeId();
+  const nodeId = config.nodeId ?? newNodeId(config.port);
   const store: Store = openStore({
     dataDir: config.dataDir,
     inMemory: config.inMemory,

@@ -2,7 +2,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { after } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import { type RunningEddy, startEddy } from '../src/app.ts';
@@ -269,9 +269,18 @@ export async function spawnEddy(
   const dataDir = options.script ? args[0] : dataDirFlag >= 0 ? args[dataDirFlag + 1] : undefined;
   const storeUrl =
     options.env?.EDDY_STORE ?? (await testStoreUrl(dataDir ?? `process-${process.pid}-${++spawned}`));
+  // A node keeps its id across restarts (as one on a fixed port does): it re-attaches its own tasks.
+  const nodeId =
+    dataDir && storeUrl
+      ? `node-${basename(dataDir).replace(/[^A-Za-z0-9._-]/g, '-')}`.slice(0, 58)
+      : undefined;
   return spawnProcess(args, {
     ...options,
-    env: { ...options.env, ...(storeUrl ? { EDDY_STORE: storeUrl } : {}) },
+    env: {
+      ...(nodeId ? { EDDY_NODE_ID: nodeId } : {}),
+      ...options.env,
+      ...(storeUrl ? { EDDY_STORE: storeUrl } : {}),
+    },
   });
 }
 

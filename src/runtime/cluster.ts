@@ -67,9 +67,14 @@ interface NodeRow {
   expires_at: number;
 }
 
-/** A node's id: the host, the process and a few random digits, readable in `eddy nodes`. */
-export function newNodeId(): string {
-  return `${hostname().split('.')[0]!.slice(0, 40)}-${process.pid}-${randomHex(2)}`;
+/**
+ * A node's id, readable in `eddy nodes`: the host and the port it serves, which no other node on the
+ * host can have and which a restarted node keeps (so it re-attaches its tasks); with an ephemeral
+ * port, the process and a few random digits instead.
+ */
+export function newNodeId(port: number): string {
+  const host = hostname().split('.')[0]!.slice(0, 40);
+  return port === 0 ? `${host}-${process.pid}-${randomHex(2)}` : `${host}-${port}`;
 }
 
 export interface ClusterOptions {
@@ -98,6 +103,7 @@ export class Cluster {
   private readonly handlers = new Map<string, Array<(key: string) => void>>();
   private readonly singletons = new Map<string, Singleton>();
   private readonly takeoverListeners: Array<() => void> = [];
+  private readonly goneListeners: Array<(nodeIds: string[]) => void> = [];
   private readonly heartbeatMs: number;
   private readonly leaseMs: number;
   private readonly startedAt = Date.now();
@@ -134,6 +140,14 @@ export class Cluster {
   /** Called after this node took over a dead node's timers (the timer service arms for them). */
   onTakeover(listener: () => void): void {
     this.takeoverListeners.push(listener);
+  }
+
+  /**
+   * Called on the one node that found other nodes dead (their lease ran out) and removed them, with
+   * their ids: what they ran (tasks) is this node's to clean up.
+   */
+  onNodesGone(listener: (nodeIds: string[]) => void): void {
+    this.goneListeners.push(listener);
   }
 
   /**
@@ -191,7 +205,11 @@ export class Cluster {
     }
   }
 
-  /** Leaves the cluster: stops singletons and hands this node's timers and leases over at once. */
+  /**
+   * Leaves the cluster: stops singletons and hands this node's timers and leases over at once. Its
+   * row stays until its lease runs out: a node restarted with the same id within LEASE_MS picks its
+   * tasks up again; after that, the others treat it as dead.
+   */
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
@@ -205,7 +223,6 @@ export class Cluster {
         // Timers without an owner are taken by the next node to beat; leases are let go.
         await tx.run('UPDATE eddy_timers SET owner = NULL WHERE owner = ?', [this.nodeId]);
         await tx.run('DELETE FROM eddy_leases WHERE holder = ?', [this.nodeId]);
-        await tx.run('DELETE FROM eddy_nodes WHERE id = ?', [this.nodeId]);
       })
       .catch((error: unknown) => this.log.warn({ err: error }, 'could not leave the cluster cleanly'));
   }
@@ -241,7 +258,7 @@ export class Cluster {
     if (!this.started && this.heartbeat === undefined) return;
     const now = Date.now();
     try {
-      const { tookOver, held, nodes } = await this.store.write(async (tx) => {
+      const { tookOver, gone, held, nodes } = await this.store.write(async (tx) => {
         await tx.run(
           `INSERT INTO eddy_nodes (id, url, version, started_at, heartbeat_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET url = excluded.url, heartbeat_at = excluded.heartbeat_at,
@@ -250,10 +267,17 @@ export class Cluster {
         );
         const dead = await tx.all<{ id: string }>('SELECT id FROM eddy_nodes WHERE expires_at < ?', [now]);
         let moved = 0;
+        const gone: string[] = [];
         for (const node of dead) {
+          // Whoever deletes the row cleans up after the node; another node's beat may have been first.
+          if (
+            (await tx.run('DELETE FROM eddy_nodes WHERE id = ? AND expires_at < ?', [node.id, now]))
+              .changes === 0
+          )
+            continue;
+          gone.push(node.id);
           moved += (await tx.run('UPDATE eddy_timers SET owner = ? WHERE owner = ?', [this.nodeId, node.id]))
             .changes;
-          await tx.run('DELETE FROM eddy_nodes WHERE id = ?', [node.id]);
         }
         // Timers of no node: scheduled before the cluster knew owners, or left by a node that stopped.
         moved += (await tx.run('UPDATE eddy_timers SET owner = ? WHERE owner IS NULL', [this.nodeId]))
@@ -277,7 +301,7 @@ export class Cluster {
           'SELECT name, holder FROM eddy_leases WHERE expires_at >= ?',
           [now],
         );
-        return { tookOver: moved, held, nodes: { nodes, owned, leases } };
+        return { tookOver: moved, gone, held, nodes: { nodes, owned, leases } };
       });
       for (const singleton of this.singletons.values()) {
         // Held until a little before the lease runs out in the database, on this node's clock.
@@ -299,6 +323,10 @@ export class Cluster {
       if (tookOver > 0) {
         this.log.info({ timers: tookOver }, 'took over timers of nodes that left or died');
         for (const listener of this.takeoverListeners) listener();
+      }
+      if (gone.length > 0) {
+        this.log.warn({ nodes: gone }, 'nodes stopped responding: their leases ran out');
+        for (const listener of this.goneListeners) listener(gone);
       }
     } catch (error) {
       // The database is away: leases run out on their own; this node's singletons stop with them.

@@ -42,6 +42,8 @@ export interface ServiceDeps {
   log: Logger;
   runTask: (scope: Scope, input: RunTaskInput) => Promise<RunTaskOutput>;
   events: StateEvents;
+  /** Whether this node schedules the services now (where several nodes share the store, one does). */
+  schedules: () => boolean;
 }
 
 /** A service deployment to move on once the pass's changes are committed. */
@@ -101,6 +103,11 @@ export class EcsServices {
   /** Reconciles now (or right after the pass under way), then once a second. */
   kick(): void {
     if (this.stopped) return;
+    if (!this.deps.schedules()) {
+      this.timer?.();
+      this.timer = undefined;
+      return;
+    }
     this.again = true;
     this.running = this.running.then(async () => {
       if (!this.again || this.stopped) return;
@@ -117,6 +124,11 @@ export class EcsServices {
         this.timer = this.deps.clock.setAlarm(this.deps.clock.now() + RECONCILE_MS, () => this.kick());
       }
     });
+  }
+
+  /** Starts the passes where they do not run (this node has just taken the scheduler's lease). */
+  resume(): void {
+    if (this.timer === undefined) this.kick();
   }
 
   /**

@@ -9,6 +9,7 @@ import type { ServiceModule } from '../../contract/index.ts';
 import { loadModel, ServiceError, violationMessage } from '../../contract/index.ts';
 import type { Runner } from '../../runners/index.ts';
 import type { Runtime } from '../../runtime/index.ts';
+import type { Tx } from '../../store/index.ts';
 import { AccountSettings, accountSettingHandlers } from './account-settings.ts';
 import { agentHandlers } from './agent-apis.ts';
 import type { EcsHandlers } from './api.ts';
@@ -45,6 +46,11 @@ import { TaskStore } from './task-store.ts';
 
 export { taskStateEnvelope } from './state-events.ts';
 
+const STOP_SIGNAL = 'ecs-stop';
+const SCHEDULER_LEASE = 'ecs-service-scheduler';
+/** How often a node looks whether it has taken the scheduler's lease (its passes then run on the clock). */
+const LEASE_CHECK_MS = 1000;
+
 /** How often stopped tasks past their hour and deleted task definitions are forgotten. */
 const SWEEP_MS = 5 * 60_000;
 
@@ -69,7 +75,11 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
   const daemonDefinitions = new DaemonDefinitions(store, now);
   const logSink: TaskLogSink = options.logSink ?? awslogsSink(runtime.targets, definitions, runtime.log);
   const stateEvents = new StateEvents(runtime.targets, runtime.log);
-  const supervisor = new Supervisor(runner, tasks, stateEvents, clock, runtime.log, logSink);
+  const { cluster } = runtime;
+  const node = cluster.shared
+    ? { id: cluster.nodeId, notify: (tx: Tx, nodeId: string) => cluster.signal(tx, STOP_SIGNAL, nodeId) }
+    : undefined;
+  const supervisor = new Supervisor(runner, tasks, stateEvents, clock, runtime.log, logSink, node);
   const deps: RunTaskDeps = {
     clusters,
     definitions,
@@ -92,6 +102,7 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
     log: runtime.log,
     runTask: (scope, input) => runTask(deps, scope, input),
     events: stateEvents,
+    schedules: () => !cluster.shared || cluster.holds(SCHEDULER_LEASE),
   });
   const serviceCounts = async (clusterArn: string): Promise<ServiceCounts> => {
     const counts: ServiceCounts = { active: 0, activeEc2: 0, draining: 0, drainingEc2: 0 };
@@ -119,6 +130,21 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
         .finally(sweepLater);
     });
   };
+
+  const logFailure = (what: string) => (error: unknown) => runtime.log.error({ err: error }, what);
+  // A stop for one of this node's tasks (or, with an empty key, signals that may have been missed).
+  cluster.onSignal(STOP_SIGNAL, (nodeId) => {
+    if (nodeId === '' || nodeId === cluster.nodeId)
+      supervisor.takeForwardedStops().catch(logFailure('taking forwarded stops failed'));
+  });
+  cluster.onNodesGone((nodeIds) => {
+    supervisor
+      .stopLost(nodeIds)
+      .then(() => services.kick())
+      .catch(logFailure('stopping the tasks of a lost node failed'));
+  });
+  // One node schedules the services (its tasks run there); another takes over if it dies.
+  if (cluster.shared) cluster.singleton(SCHEDULER_LEASE, () => services.resume(), LEASE_CHECK_MS);
 
   runtime.targets.register('ecs', (arn, delivery) =>
     deliverToCluster(arn, delivery, (account, region, input) => runTask(deps, { account, region }, input)),
@@ -192,6 +218,7 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
         .catch((error: unknown) => runtime.log.warn(`tasks cannot run: ${(error as Error).message}`));
       for (const caveat of runner.caveats ?? []) runtime.log.info(`${runner.kind} runner: ${caveat}`);
       await supervisor.resume();
+      await supervisor.takeForwardedStops();
       services.start();
       sweepLater();
     },

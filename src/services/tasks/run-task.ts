@@ -157,6 +157,7 @@ export async function runTask(deps: RunTaskDeps, scope: Scope, input: RunTaskInp
       ...(input.clientToken !== undefined ? { clientToken: input.clientToken } : {}),
       containers,
       runner: deps.specContext().runnerKind,
+      ...(deps.supervisor.node ? { nodeId: deps.supervisor.node.id } : {}),
     };
     return task;
   });

@@ -132,4 +132,16 @@ export const tasksMigrations: Migration[] = [
          );
          CREATE INDEX ecs_daemon_deployments_by_daemon ON ecs_daemon_deployments (daemon_arn, created_at);`,
   },
+  {
+    // Several nodes on one store: each task runs on one of them, and a StopTask that reaches another
+    // node waits in ecs_stop_requests until the task's node has taken it.
+    id: 'tasks/006-task-nodes',
+    up: `ALTER TABLE ecs_tasks ADD COLUMN node_id TEXT;
+         CREATE TABLE ecs_stop_requests (
+           task_arn TEXT PRIMARY KEY,
+           node_id TEXT NOT NULL,
+           stop_code TEXT NOT NULL,
+           reason TEXT NOT NULL
+         );`,
+  },
 ];

@@ -13,6 +13,7 @@ import type {
 } from '../../runners/index.ts';
 import { StartError } from '../../runners/index.ts';
 import type { Clock, Logger } from '../../runtime/index.ts';
+import type { Tx } from '../../store/index.ts';
 import type { StateEvents } from './state-events.ts';
 import type { TaskStore } from './task-store.ts';
 import type { ContainerRecord, TaskRecord } from './types.ts';
@@ -45,6 +46,16 @@ interface LiveTask {
   finish: () => void;
 }
 
+/**
+ * This node, where several nodes share the store: a task runs on the node that started it, which
+ * alone re-attaches it after a restart; a stop for another node's task is left for that node.
+ */
+export interface TaskNode {
+  id: string;
+  /** Tells `nodeId` (once `tx` commits) that a stop waits for it. */
+  notify(tx: Tx, nodeId: string): Promise<void>;
+}
+
 export class Supervisor {
   private readonly live = new Map<string, LiveTask>();
   private stopped = false;
@@ -56,6 +67,8 @@ export class Supervisor {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly logSink: TaskLogSink,
+    /** Undefined where this node has the store to itself. */
+    readonly node?: TaskNode,
   ) {}
 
   /** The live task and container a metadata token was given to. */
@@ -74,16 +87,63 @@ export class Supervisor {
     void this.drive(live, specs).catch((error: unknown) => this.crashed(live, error));
   }
 
-  /** StopTask: asks the task to stop; resolves with its record once the request is committed. */
+  /**
+   * StopTask: asks the task to stop; resolves with its record once the request is committed. A task
+   * another node runs gets the request through the store; one that no node runs, nothing.
+   */
   async requestStop(
     taskArn: string,
     stopCode: Ecs.TaskStopCode,
     reason: string,
   ): Promise<TaskRecord | undefined> {
     const live = this.live.get(taskArn);
-    if (!live) return undefined;
+    if (!live) {
+      const stored = this.node ? await this.tasks.get(taskArn) : undefined;
+      if (!stored || stored.lastStatus === 'STOPPED' || stored.nodeId === undefined) return undefined;
+      if (stored.nodeId === this.node?.id) return undefined;
+      return this.tasks.forwardStop(stored, stopCode, reason, (tx, nodeId) => this.node!.notify(tx, nodeId));
+    }
     await this.beginStop(live, stopCode, reason);
     return structuredClone(live.task);
+  }
+
+  /** Stops the tasks other nodes asked this one to stop. */
+  async takeForwardedStops(): Promise<void> {
+    if (!this.node || this.stopped) return;
+    for (const request of await this.tasks.takeStopRequests(this.node.id)) {
+      const live = this.live.get(request.taskArn);
+      if (live) await this.beginStop(live, request.stopCode, request.reason);
+    }
+  }
+
+  /**
+   * The tasks of nodes that died, reported STOPPED by the node that noticed: nobody can reach their
+   * containers (which may still run on the dead node's host), and services replace them.
+   */
+  async stopLost(nodeIds: string[]): Promise<void> {
+    for (const task of await this.tasks.live(nodeIds)) {
+      const now = this.clock.now();
+      for (const container of task.containers) {
+        if (container.lastStatus === 'STOPPED') continue;
+        container.lastStatus = 'STOPPED';
+        container.reason = 'The eddy node running the task stopped responding.';
+      }
+      if (task.desiredStatus === 'RUNNING') {
+        // ECS has no stop code for a lost host: none, and the reason says what happened.
+        task.desiredStatus = 'STOPPED';
+        task.stoppedReason = `Task stopped because its eddy node ${task.nodeId} stopped responding (its lease ran out).`;
+        task.stoppingAt = now;
+      }
+      task.lastStatus = 'STOPPED';
+      task.connectivity = undefined;
+      task.executionStoppedAt ??= now;
+      task.stoppedAt = now;
+      setAttachments(task, 'DELETED');
+      task.version += 1;
+      task.updatedAt = now;
+      await this.tasks.save([task]);
+      await this.events.emit(task);
+    }
   }
 
   /**
@@ -114,7 +174,7 @@ export class Supervisor {
 
   /** After a restart: re-attaches live containers, stops tasks that cannot go on. */
   async resume(): Promise<void> {
-    for (const task of await this.tasks.live()) {
+    for (const task of await this.tasks.live(this.node ? [this.node.id] : undefined)) {
       const live = this.track(task);
       live.startOver = true;
       live.openStarted();

@@ -1,6 +1,7 @@
 // Tasks in the store: one row per task, its whole record as JSON, with the columns ListTasks,
 // DescribeClusters and restarts query. STOPPED tasks stay visible for an hour, as in ECS.
-import type { SqlValue, Store } from '../../store/index.ts';
+import type { Ecs } from '../../contract/index.ts';
+import type { SqlValue, Store, Tx } from '../../store/index.ts';
 import type { Scope } from './names.ts';
 import type { TaskRecord } from './types.ts';
 
@@ -16,6 +17,12 @@ export interface TaskFilter {
   launchType?: string;
 }
 
+export interface StopRequest {
+  taskArn: string;
+  stopCode: Ecs.TaskStopCode;
+  reason: string;
+}
+
 export class TaskStore {
   constructor(
     private readonly store: Store,
@@ -27,9 +34,9 @@ export class TaskStore {
       for (const task of tasks) {
         await tx.run(
           `INSERT INTO ecs_tasks (arn, account, region, cluster_arn, family, started_by, launch_type, desired_status,
-             last_status, created_at, stopped_at, client_token, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             last_status, created_at, stopped_at, client_token, node_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (arn) DO UPDATE SET desired_status = excluded.desired_status, last_status = excluded.last_status,
-             stopped_at = excluded.stopped_at, body = excluded.body`,
+             stopped_at = excluded.stopped_at, node_id = excluded.node_id, body = excluded.body`,
           [
             task.taskArn,
             task.account,
@@ -43,6 +50,7 @@ export class TaskStore {
             task.createdAt,
             task.stoppedAt ?? null,
             task.clientToken ?? null,
+            task.nodeId ?? null,
             JSON.stringify(task),
           ],
         );
@@ -117,14 +125,55 @@ export class TaskStore {
     };
   }
 
-  /** Every task not yet STOPPED (a restart re-attaches them). */
-  async live(): Promise<TaskRecord[]> {
+  /** Every task not yet STOPPED (a restart re-attaches them); only those of `nodeIds` when given. */
+  async live(nodeIds?: string[]): Promise<TaskRecord[]> {
+    if (nodeIds?.length === 0) return [];
+    const onNodes = nodeIds ? ` AND node_id IN (${nodeIds.map(() => '?').join(', ')})` : '';
     const rows = await this.store.read((tx) =>
       tx.all<{ body: string }>(
-        "SELECT body FROM ecs_tasks WHERE last_status <> 'STOPPED' ORDER BY created_at",
+        `SELECT body FROM ecs_tasks WHERE last_status <> 'STOPPED'${onNodes} ORDER BY created_at`,
+        nodeIds ?? [],
       ),
     );
     return rows.map((row) => JSON.parse(row.body) as TaskRecord);
+  }
+
+  /**
+   * Leaves a stop for the node that runs `task` and tells it (`notify` runs in the same transaction).
+   * Answers the task as it will be once that node took the request.
+   */
+  async forwardStop(
+    task: TaskRecord,
+    stopCode: Ecs.TaskStopCode,
+    reason: string,
+    notify: (tx: Tx, nodeId: string) => Promise<void>,
+  ): Promise<TaskRecord> {
+    const nodeId = task.nodeId ?? '';
+    await this.store.write(async (tx) => {
+      await tx.run(
+        `INSERT INTO ecs_stop_requests (task_arn, node_id, stop_code, reason) VALUES (?, ?, ?, ?)
+         ON CONFLICT (task_arn) DO NOTHING`,
+        [task.taskArn, nodeId, stopCode, reason],
+      );
+      await notify(tx, nodeId);
+    });
+    return { ...task, desiredStatus: 'STOPPED', stopCode, stoppedReason: reason };
+  }
+
+  /** Takes (and forgets) the stops other nodes left for tasks on `nodeId`. */
+  takeStopRequests(nodeId: string): Promise<StopRequest[]> {
+    return this.store.write(async (tx) => {
+      const rows = await tx.all<{ task_arn: string; stop_code: string; reason: string }>(
+        'SELECT task_arn, stop_code, reason FROM ecs_stop_requests WHERE node_id = ?',
+        [nodeId],
+      );
+      await tx.run('DELETE FROM ecs_stop_requests WHERE node_id = ?', [nodeId]);
+      return rows.map((row) => ({
+        taskArn: row.task_arn,
+        stopCode: row.stop_code as Ecs.TaskStopCode,
+        reason: row.reason,
+      }));
+    });
   }
 
   /** Forgets tasks stopped more than the retention ago. */

@@ -125,6 +125,8 @@ export interface TaskRecord {
   containers: ContainerRecord[];
   /** Which runner runs it (`process`, `container`). */
   runner: string;
+  /** The eddy node that runs it, where several nodes share the store. */
+  nodeId?: string;
   /** Not in the API: when an interrupted Spot task's notice runs out (kept so a restart honours it). */
   spotNoticeDeadline?: number;
   /** Scale-in protection (UpdateTaskProtection): until when it holds; absent when off. */
