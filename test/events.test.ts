@@ -3,6 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  FilterLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
   CreateEventBusCommand,
   DeleteEventBusCommand,
   DeleteRuleCommand,
@@ -45,8 +50,9 @@ const queue = (name: string, attributes: Record<string, string> = {}) => queueWi
 const isValidation = (error: Error) => error.name === 'ValidationException';
 const traceOf = (id: string): Promise<EventTrace> => traceAt(eddy.url, id);
 
-const put = (entries: Array<{ Source: string; DetailType: string; Detail: string; EventBusName?: string }>) =>
-  events.send(new PutEventsCommand({ Entries: entries }));
+const put = (
+  entries: Array<{ Source: string; DetailType: string; Detail: string; EventBusName?: string; Time?: Date }>,
+) => events.send(new PutEventsCommand({ Entries: entries }));
 
 before(async () => {
   // Retries run on the clock: first after deliveryRetry.firstMs (1 s here), doubling, ±20 %.
@@ -396,5 +402,37 @@ describe('delivery', () => {
     const { Entries } = await put([{ Source: 'relay', DetailType: 't', Detail: '{}' }]);
     const [message] = await receiveAll(sqs, target.url, 1);
     assert.equal(JSON.parse(message!.Body!).id, Entries![0]!.EventId);
+  });
+
+  test('a log group target gets each event in a stream named by its id, stamped with its time', async () => {
+    const logs = eddy.client(CloudWatchLogsClient);
+    const group = '/aws/events/audit';
+    await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+    await events.send(
+      new PutRuleCommand({ Name: 'audit', EventPattern: JSON.stringify({ source: ['audit'] }) }),
+    );
+    await events.send(
+      new PutTargetsCommand({
+        Rule: 'audit',
+        Targets: [{ Id: 'log', Arn: `arn:aws:logs:us-east-1:000000000000:log-group:${group}:*` }],
+      }),
+    );
+    const time = new Date(Date.UTC(2024, 11, 31, 23, 0, 7)); // an hour before the test's clock
+    const { Entries } = await put([
+      { Source: 'audit', DetailType: 'login', Detail: '{"user":"ada"}', Time: time },
+    ]);
+    const eventId = Entries![0]!.EventId!;
+    const written = await eventually(async () => {
+      await eddy.advance(100); // the log writer commits its batch on the clock
+      const found = await logs.send(new FilterLogEventsCommand({ logGroupName: group }));
+      return found.events?.length ? found.events : false;
+    });
+    assert.equal(written.length, 1);
+    assert.equal(written[0]!.logStreamName, eventId);
+    assert.equal(written[0]!.timestamp, time.getTime());
+    const envelope = JSON.parse(written[0]!.message!);
+    assert.equal(envelope.id, eventId);
+    assert.deepEqual(envelope.detail, { user: 'ada' });
+    logs.destroy();
   });
 });

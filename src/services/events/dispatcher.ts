@@ -2,7 +2,14 @@
 // of arrival. A matched target that can take the event in that transaction (a queue) has it when
 // the commit is done; any other becomes a delivery row that is tried at once after the commit,
 // retried with back-off on the durable timer service, and finally sent to its dead-letter queue.
-import { type Delivery, DeliveryError, extend, type Runtime, type Timer } from '../../runtime/index.ts';
+import {
+  type Delivery,
+  DeliveryError,
+  extend,
+  parseArn,
+  type Runtime,
+  type Timer,
+} from '../../runtime/index.ts';
 import type { Tx } from '../../store/index.ts';
 import type { EventRegistry } from './registry.ts';
 import { type Bus, matchingRules, type Rule, type Target } from './resources.ts';
@@ -295,7 +302,7 @@ export class Dispatcher {
       body: payload,
       ...(groupId ? { groupId } : {}),
       deduplicationId: eventId,
-      parameters: { ...target },
+      parameters: parseArn(target.Arn)?.service === 'logs' ? logLine(eventId, payload) : { ...target },
       sourceArn: target.ruleArn,
     };
   }
@@ -402,3 +409,18 @@ export class Dispatcher {
 }
 
 export type { DeliveryRow };
+
+/**
+ * A log group target: EventBridge writes each event to a stream it names (the event's id) in the
+ * group, which must exist, stamped with the event's time.
+ */
+function logLine(eventId: string, payload: string): Record<string, unknown> {
+  let time: number | undefined;
+  try {
+    const parsed: unknown = JSON.parse(payload);
+    if (parsed && typeof parsed === 'object' && 'time' in parsed) time = Date.parse(String(parsed.time));
+  } catch {
+    // a transformed input need not be JSON
+  }
+  return { stream: eventId, ...(time !== undefined && Number.isFinite(time) ? { timestamp: time } : {}) };
+}
