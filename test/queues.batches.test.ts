@@ -114,6 +114,24 @@ describe('batches', () => {
       'BatchRequestTooLong',
     );
     assert.deepEqual(await counts(sqs, url), { visible: 0, notVisible: 0, delayed: 0 }, 'nothing was sent');
+    // One entry alone over the request's limit fails the whole request, not only its entry.
+    await assertAwsError(
+      sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: url,
+          Entries: [
+            { Id: 'small', MessageBody: 'a' },
+            { Id: 'huge', MessageBody: 'z'.repeat(1024 * 1024 + 1) },
+          ],
+        }),
+      ),
+      'BatchRequestTooLong',
+    );
+    assert.deepEqual(
+      await counts(sqs, url),
+      { visible: 0, notVisible: 0, delayed: 0 },
+      'not even the small one',
+    );
     await assertAwsError(
       sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: [] })),
       'EmptyBatchRequest',

@@ -81,6 +81,21 @@ describe('queue lifecycle', () => {
     );
   });
 
+  test("a bare queue name given as QueueUrl is the caller's queue of that name", async () => {
+    const name = uniqueName('bare');
+    await createQueue(sqs, name);
+    await sqs.send(new SendMessageCommand({ QueueUrl: name, MessageBody: 'by name' }));
+    const messages = await receive(sqs, `${eddy.url}/${ACCOUNT}/${name}`);
+    assert.deepEqual(
+      messages.map((m) => m.Body),
+      ['by name'],
+    );
+    await assertAwsError(
+      sqs.send(new SendMessageCommand({ QueueUrl: 'no-such-bare-queue', MessageBody: 'x' })),
+      'QueueDoesNotExist',
+    );
+  });
+
   test('CreateQueue is idempotent with equal attributes, QueueNameExists with different ones', async () => {
     const name = uniqueName('idem');
     const url = await createQueue(sqs, name, { VisibilityTimeout: '60', DelaySeconds: '5' });

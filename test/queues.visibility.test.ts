@@ -105,6 +105,37 @@ describe('visibility timeout', () => {
     );
   });
 
+  test('an older receipt handle of a message received again still changes its visibility', async () => {
+    const url = await createQueue(sqs, uniqueName('superseded'));
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 's' }));
+    const [first] = await receive(sqs, url, { VisibilityTimeout: 5 });
+    await eddy.advance(6_000);
+    const [second] = await receive(sqs, url, { VisibilityTimeout: 5 });
+    assert.notEqual(second!.ReceiptHandle, first!.ReceiptHandle);
+    // The first receive's handle, while the second receive holds the message: accepted, and it counts.
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: url,
+        ReceiptHandle: first!.ReceiptHandle,
+        VisibilityTimeout: 60,
+      }),
+    );
+    const { Successful = [] } = await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: url,
+        Entries: [{ Id: 'old', ReceiptHandle: first!.ReceiptHandle, VisibilityTimeout: 60 }],
+      }),
+    );
+    assert.deepEqual(
+      Successful.map((entry) => entry.Id),
+      ['old'],
+    );
+    await eddy.advance(30_000);
+    assert.equal((await receive(sqs, url)).length, 0, 'still hidden: the change took effect');
+    await eddy.advance(31_000);
+    assert.equal((await receive(sqs, url)).length, 1);
+  });
+
   test('ChangeMessageVisibility beyond 12 hours is InvalidParameterValue; a garbage handle is ReceiptHandleIsInvalid', async () => {
     const url = await createQueue(sqs, uniqueName('change-bad'));
     await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'c' }));

@@ -202,6 +202,30 @@ describe('FilterPolicyScope', () => {
   });
 });
 
+describe('policies AWS takes', () => {
+  test('`{}` removes the policy, at Subscribe and with SetSubscriptionAttributes', async () => {
+    const TopicArn = await topic('empty-policy');
+    const policy = async (arn: string) =>
+      (await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }))).Attributes
+        ?.FilterPolicy;
+    const filtered = await subscribe(TopicArn, { FilterPolicy: JSON.stringify({ store: ['a'] }) });
+    await setAttribute(filtered, 'FilterPolicy', '{}');
+    assert.equal(await policy(filtered), undefined);
+    await setAttribute(filtered, 'FilterPolicy', ' { } ');
+    assert.equal(await policy(filtered), undefined);
+    const none = await subscribe(TopicArn, { FilterPolicy: '{}' });
+    assert.equal(await policy(none), undefined);
+  });
+
+  test('numbers with more than five digits after the point', async () => {
+    const TopicArn = await topic('decimals');
+    const arn = await subscribe(TopicArn, {
+      FilterPolicy: JSON.stringify({ price: [{ numeric: ['>', 0.1234567] }] }),
+    });
+    assert.ok(arn.startsWith(TopicArn));
+  });
+});
+
 describe('body policies with dotted keys', () => {
   async function bodies(url: string, expected: number): Promise<string[]> {
     const received: string[] = [];

@@ -202,10 +202,15 @@ describe('fan-out to queues', () => {
         Attributes: { FifoTopic: 'true', ContentBasedDeduplication: 'true' },
       }),
     );
+    // A standard queue may subscribe to a FIFO topic (since 2023): it gets the deduplicated messages.
     const standard = await queue('not-fifo');
-    await assert.rejects(
-      sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: standard.arn })),
-      InvalidParameterException,
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn,
+        Protocol: 'sqs',
+        Endpoint: standard.arn,
+        Attributes: { RawMessageDelivery: 'True' },
+      }),
     );
     const target = await queue('ordered-q.fifo', { FifoQueue: 'true' });
     await sns.send(
@@ -237,6 +242,25 @@ describe('fan-out to queues', () => {
       received.map((message) => message.Body),
       ['1', '2', '3'],
     );
+    const unordered = await receiveAll(sqs, standard.url, 3);
+    assert.deepEqual(unordered.map((message) => message.Body).sort(), ['1', '2', '3']);
+  });
+
+  test('a standard topic refuses a FIFO queue; FifoTopic is read case-insensitively', async () => {
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'standard-for-fifo' }));
+    const fifoQueue = await queue('fifo-sub.fifo', { FifoQueue: 'true' });
+    await assert.rejects(
+      sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: fifoQueue.arn })),
+      (error: Error) =>
+        error instanceof InvalidParameterException &&
+        error.message ===
+          'Invalid parameter: Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics',
+    );
+    const capitalised = await sns.send(
+      new CreateTopicCommand({ Name: 'capitalised.fifo', Attributes: { FifoTopic: 'True' } }),
+    );
+    const { Attributes } = await sns.send(new GetTopicAttributesCommand({ TopicArn: capitalised.TopicArn }));
+    assert.equal(Attributes?.FifoTopic, 'true');
   });
 });
 

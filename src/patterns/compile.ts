@@ -54,18 +54,18 @@ interface Limits {
   /** The longest text: in characters for EventBridge, in UTF-8 bytes for SNS. */
   maxLength: number;
   numericRange: number;
-  decimals: number;
+  /** Digits after the point a number may have (EventBridge refuses more); SNS takes any and keeps five. */
+  decimals?: number;
   maxKeys?: number;
   maxCombinations?: number;
   maxConjunctions: number;
 }
 
-// SNS filter policy constraints: 256 KB of UTF-8, numbers within ±1e9 with five digits after the
-// point, at most five keys and 150 combinations.
+// SNS filter policy constraints: 256 KB of UTF-8, numbers within ±1e9 (matched to five digits after
+// the point, more are accepted), at most five keys and 150 combinations.
 const SNS_LIMITS: Limits = {
   maxLength: 256 * 1024,
   numericRange: 1e9,
-  decimals: 5,
   maxKeys: 5,
   maxCombinations: 150,
   maxConjunctions: 150,
@@ -516,7 +516,7 @@ function checkNumber(value: number, place: Place, context: Context): void {
     );
   }
   // Precision: a value with more digits after the point than the service keeps cannot be matched exactly.
-  if (Number(value.toFixed(decimals)) !== value) {
+  if (decimals !== undefined && Number(value.toFixed(decimals)) !== value) {
     context.fail(`Value ${value} has more than ${decimals} digits after the decimal point`, place);
   }
 }

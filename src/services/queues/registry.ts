@@ -120,11 +120,17 @@ export class QueueRegistry {
     return this.byId.get(id);
   }
 
-  /** Resolves a queue URL of any host: the last two path segments are the account and the name. */
-  fromUrl(url: string, region: string): Queue {
+  /**
+   * Resolves a queue URL of any host (the last two path segments are the account and the name), or
+   * a bare queue name, which AWS takes as the caller's queue of that name.
+   */
+  fromUrl(url: string, caller: { region: string; accountId: string }): Queue {
     const path = url.replace(/^[a-z]+:\/\/[^/]*/i, '').replace(/\?.*$/, '');
-    const [account, name] = path.split('/').filter(Boolean).slice(-2);
-    const queue = account !== undefined && name !== undefined ? this.get(account, region, name) : undefined;
+    const segments = path.split('/').filter(Boolean);
+    const [account, name] =
+      segments.length === 1 && !url.includes('/') ? [caller.accountId, segments[0]] : segments.slice(-2);
+    const queue =
+      account !== undefined && name !== undefined ? this.get(account, caller.region, name) : undefined;
     if (!queue) throw queueDoesNotExist();
     return queue;
   }

@@ -27,6 +27,19 @@ const SUBSCRIPTION_ATTRIBUTES = new Set([
 ]);
 export const PROTOCOLS = new Set(['sqs', 'http', 'https']);
 
+const BOOLEAN_ATTRIBUTES = new Set(['FifoTopic', 'ContentBasedDeduplication', 'RawMessageDelivery']);
+
+/** SNS reads boolean attributes case-insensitively: `True`, from tools that stringify booleans, is true. */
+export function normalizedAttribute(name: string, value: string): string {
+  return BOOLEAN_ATTRIBUTES.has(name) && /^(true|false)$/i.test(value) ? value.toLowerCase() : value;
+}
+
+export function normalizedAttributes(attributes: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(attributes).map(([name, value]) => [name, normalizedAttribute(name, value)]),
+  );
+}
+
 export function checkTopicAttribute(name: string, value: string, fifo: boolean): void {
   if (!TOPIC_ATTRIBUTES.has(name)) throw invalidParameter(`Attributes Reason: Unknown attribute ${name}`);
   const bad = (reason: string) => invalidParameter(`Attributes Reason: ${name}: ${reason}`);
@@ -71,9 +84,11 @@ export function checkEndpoint(fifoTopic: boolean, protocol: string, endpoint: st
   if (protocol === 'sqs') {
     const arn = parseArn(endpoint);
     if (arn?.service !== 'sqs') throw invalidParameter('SQS endpoint ARN');
-    if (fifoTopic && !arn.resource.endsWith('.fifo')) {
+    // A FIFO topic takes standard queues too (since 2023; they get no ordering); a standard topic
+    // cannot feed a FIFO queue.
+    if (!fifoTopic && arn.resource.endsWith('.fifo')) {
       throw invalidParameter(
-        'Invalid parameter: Endpoint Reason: FIFO SNS Topics currently only support FIFO SQS Queues as endpoints',
+        'Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics',
       );
     }
     return;

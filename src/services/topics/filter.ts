@@ -16,6 +16,11 @@ export interface PublishedAttribute {
 
 const DIALECT = { MessageAttributes: 'sns-attributes', MessageBody: 'sns-body' } as const;
 
+/** `{}` (any spacing): SNS reads it as no policy at all, and removes the subscription's. */
+export function isEmptyPolicy(policy: string): boolean {
+  return /^\s*\{\s*\}\s*$/.test(policy);
+}
+
 /** Throws InvalidParameter with the reason the policy is refused, worded as SNS words it for that call. */
 export function validateFilterPolicy(
   policy: string,

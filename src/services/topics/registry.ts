@@ -6,11 +6,13 @@ import {
   checkEndpoint,
   checkSubscriptionAttribute,
   checkTopicAttribute,
+  normalizedAttribute,
+  normalizedAttributes,
   PROTOCOLS,
   scopeOf,
 } from './attributes.ts';
 import { invalidParameter, notFound, snsError } from './errors.ts';
-import { TopicFilters, validateFilterPolicy } from './filter.ts';
+import { isEmptyPolicy, TopicFilters, validateFilterPolicy } from './filter.ts';
 import { defaultPolicy } from './policy.ts';
 
 const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$/;
@@ -159,10 +161,11 @@ export class TopicRegistry {
     account: string,
     region: string,
     name: string,
-    attributes: Record<string, string>,
+    given: Record<string, string>,
     tags: Record<string, string>,
     dataProtectionPolicy?: string,
   ): Promise<Topic> {
+    const attributes = normalizedAttributes(given);
     const fifo = attributes.FifoTopic === 'true';
     const base = name.endsWith('.fifo') ? name.slice(0, -5) : name;
     if (!TOPIC_NAME.test(base) || name.length > 256) {
@@ -237,7 +240,8 @@ export class TopicRegistry {
     for (const arn of topic.subscriptions.keys()) this.subscriptions.delete(arn);
   }
 
-  async setTopicAttribute(topic: Topic, name: string, value: string): Promise<void> {
+  async setTopicAttribute(topic: Topic, name: string, given: string): Promise<void> {
+    const value = normalizedAttribute(name, given);
     if (name === 'FifoTopic')
       throw invalidParameter('AttributeName Reason: FifoTopic can only be set when the topic is created');
     checkTopicAttribute(name, value, topic.fifo);
@@ -270,9 +274,10 @@ export class TopicRegistry {
     topic: Topic,
     protocol: string,
     endpoint: string,
-    attributes: Record<string, string>,
+    given: Record<string, string>,
     owner: string,
   ): Promise<Subscription> {
+    let attributes = normalizedAttributes(given);
     if (!PROTOCOLS.has(protocol)) {
       throw invalidParameter(
         `Invalid protocol type: ${protocol} (eddy delivers to sqs, http and https endpoints)`,
@@ -280,6 +285,10 @@ export class TopicRegistry {
     }
     checkEndpoint(topic.fifo, protocol, endpoint);
     for (const [name, value] of Object.entries(attributes)) checkSubscriptionAttribute(name, value, protocol);
+    if (attributes.FilterPolicy !== undefined && isEmptyPolicy(attributes.FilterPolicy)) {
+      const { FilterPolicy: _removed, ...rest } = attributes;
+      attributes = rest;
+    }
     if (attributes.FilterPolicy)
       validateFilterPolicy(attributes.FilterPolicy, scopeOf(attributes), 'Subscribe');
     const existing = [...topic.subscriptions.values()].find(
@@ -361,13 +370,20 @@ export class TopicRegistry {
     }
   }
 
-  async setSubscriptionAttribute(subscription: Subscription, name: string, value: string): Promise<void> {
+  async setSubscriptionAttribute(subscription: Subscription, name: string, given: string): Promise<void> {
+    const value = normalizedAttribute(name, given);
     checkSubscriptionAttribute(name, value, subscription.protocol);
-    if (name === 'FilterPolicy' && value !== '' && !subscription.attributes.FilterPolicy) {
+    if (
+      name === 'FilterPolicy' &&
+      value !== '' &&
+      !isEmptyPolicy(value) &&
+      !subscription.attributes.FilterPolicy
+    ) {
       this.checkFilterPolicyQuota(subscription.topic.account, subscription.topic.region);
     }
     const attributes = { ...subscription.attributes, [name]: value };
-    if (value === '') delete attributes[name];
+    // An empty value removes the attribute; so does `{}` as a FilterPolicy (Terraform sends it).
+    if (value === '' || (name === 'FilterPolicy' && isEmptyPolicy(value))) delete attributes[name];
     if (attributes.FilterPolicy) validateFilterPolicy(attributes.FilterPolicy, scopeOf(attributes));
     await this.store.write((tx) =>
       tx.run('UPDATE sns_subscriptions SET attributes = ? WHERE arn = ?', [

@@ -1,5 +1,5 @@
-// ChangeMessageVisibility(Batch): a message in flight under a receipt gets a new deadline; only
-// while that receive still holds it.
+// ChangeMessageVisibility(Batch): a message in flight gets a new deadline. As in SQS, an older
+// receipt handle of a message received again still changes it, as long as it is in flight.
 import type { Queue } from '../registry.ts';
 import type { EngineContext } from './context.ts';
 import { MessageNotInflight } from './errors.ts';
@@ -23,8 +23,8 @@ export async function changeVisibility(
     const out: Array<MessageNotInflight | undefined> = [];
     for (const { receipt, visibilityTimeout } of changes) {
       const { changes: changed } = await tx.run(
-        'UPDATE sqs_messages SET visible_at = ? WHERE seq = ? AND receipt = ? AND visible_at > ?',
-        [now + visibilityTimeout * 1000, receipt.seq, receipt.token, now],
+        'UPDATE sqs_messages SET visible_at = ? WHERE seq = ? AND receipt IS NOT NULL AND visible_at > ?',
+        [now + visibilityTimeout * 1000, receipt.seq, now],
       );
       out.push(changed > 0 ? undefined : new MessageNotInflight());
     }

@@ -72,27 +72,26 @@ function batchResult(entries: BatchEntry[], errors: Array<ServiceError | undefin
 export function batchOperations({ registry, engine, preparer }: Domain): BatchOperations {
   return {
     async SendMessageBatch(input: SendMessageBatchInput, context) {
-      const queue = registry.fromUrl(input.QueueUrl, context.region);
+      const queue = registry.fromUrl(input.QueueUrl, context);
       const entries = input.Entries;
       checkBatch(entries, 'SendMessageBatchRequestEntry');
-      const failed: ReturnType<typeof failure>[] = [];
-      const accepted: Array<{ id: string; prepared: PreparedMessage }> = [];
-      let total = 0;
-      for (const entry of entries) {
-        try {
-          const prepared = preparer.prepare(queue, sendEntryOf(entry));
-          total += prepared.size;
-          accepted.push({ id: entry.Id, prepared });
-        } catch (error) {
-          if (!(error instanceof ServiceError)) throw error;
-          failed.push(failure(entry.Id, error));
-        }
-      }
+      // The limit is the request's: every entry counts, also one that would fail on its own.
+      const total = entries.reduce((sum, entry) => sum + preparer.sizeOf(sendEntryOf(entry)), 0);
       if (total > MAX_BATCH_BYTES) {
         throw sqsError(
           'BatchRequestTooLong',
           `Batch requests cannot be longer than ${MAX_BATCH_BYTES} bytes. You have sent ${total} bytes.`,
         );
+      }
+      const failed: ReturnType<typeof failure>[] = [];
+      const accepted: Array<{ id: string; prepared: PreparedMessage }> = [];
+      for (const entry of entries) {
+        try {
+          accepted.push({ id: entry.Id, prepared: preparer.prepare(queue, sendEntryOf(entry)) });
+        } catch (error) {
+          if (!(error instanceof ServiceError)) throw error;
+          failed.push(failure(entry.Id, error));
+        }
       }
       const results = accepted.length
         ? await engine.send(
@@ -108,7 +107,7 @@ export function batchOperations({ registry, engine, preparer }: Domain): BatchOp
     },
 
     async DeleteMessageBatch(input, context) {
-      const queue = registry.fromUrl(input.QueueUrl, context.region);
+      const queue = registry.fromUrl(input.QueueUrl, context);
       const entries = input.Entries;
       checkBatch(entries, 'DeleteMessageBatchRequestEntry');
       const receipts: Receipt[] = [];
@@ -123,7 +122,7 @@ export function batchOperations({ registry, engine, preparer }: Domain): BatchOp
     },
 
     async ChangeMessageVisibilityBatch(input, context) {
-      const queue = registry.fromUrl(input.QueueUrl, context.region);
+      const queue = registry.fromUrl(input.QueueUrl, context);
       const entries = input.Entries;
       checkBatch(entries, 'ChangeMessageVisibilityBatchRequestEntry');
       const changes: VisibilityChange[] = [];

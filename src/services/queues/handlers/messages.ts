@@ -49,14 +49,14 @@ export function visibilityChangeOf(
 export function messageOperations({ registry, engine, preparer }: Domain): MessageOperations {
   return {
     async SendMessage(input: SendMessageInput, context) {
-      const queue = registry.fromUrl(input.QueueUrl, context.region);
+      const queue = registry.fromUrl(input.QueueUrl, context);
       const prepared = preparer.prepare(queue, sendEntryOf(input));
       const [result] = await engine.send(queue, [prepared], context.accessKeyId ?? context.accountId);
       return result!; // one result per message sent
     },
 
     async ReceiveMessage(input: ReceiveMessageInput, context) {
-      const queue = registry.fromUrl(input.QueueUrl, context.region);
+      const queue = registry.fromUrl(input.QueueUrl, context);
       const maxMessages =
         inRange(
           input.MaxNumberOfMessages,
@@ -99,14 +99,14 @@ export function messageOperations({ registry, engine, preparer }: Domain): Messa
     },
 
     async DeleteMessage(input, context) {
-      const queue = registry.fromUrl(input.QueueUrl, context.region);
+      const queue = registry.fromUrl(input.QueueUrl, context);
       const receipt = receiptOf(queue, input.ReceiptHandle);
       if (receipt instanceof ReceiptInvalid) throw sqsErrorOf(receipt);
       await engine.delete(queue, [receipt]);
     },
 
     async ChangeMessageVisibility(input, context) {
-      const queue = registry.fromUrl(input.QueueUrl, context.region);
+      const queue = registry.fromUrl(input.QueueUrl, context);
       const change = visibilityChangeOf(queue, input.ReceiptHandle, input.VisibilityTimeout);
       if (change instanceof ServiceError) throw change;
       const [refused] = await engine.changeVisibility(queue, [change]);

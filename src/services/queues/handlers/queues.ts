@@ -49,13 +49,13 @@ export function queueOperations({ registry, engine }: Domain): QueueOperations {
     },
 
     async DeleteQueue(input, context) {
-      const queue = registry.fromUrl(input.QueueUrl, context.region);
+      const queue = registry.fromUrl(input.QueueUrl, context);
       await registry.delete(queue);
       engine.waiters.notify(queue.id);
     },
 
     async GetQueueAttributes(input: GetQueueAttributesInput, context) {
-      const queue = registry.fromUrl(input.QueueUrl, context.region);
+      const queue = registry.fromUrl(input.QueueUrl, context);
       const requested = input.AttributeNames ?? [];
       const known = knownAttributeNames(queue.fifo);
       for (const name of requested) {
@@ -84,15 +84,15 @@ export function queueOperations({ registry, engine }: Domain): QueueOperations {
     },
 
     async SetQueueAttributes(input: SetQueueAttributesInput, context) {
-      await registry.setAttributes(registry.fromUrl(input.QueueUrl, context.region), input.Attributes);
+      await registry.setAttributes(registry.fromUrl(input.QueueUrl, context), input.Attributes);
     },
 
     async PurgeQueue(input, context) {
-      await engine.purge(registry.fromUrl(input.QueueUrl, context.region)).catch(rethrow);
+      await engine.purge(registry.fromUrl(input.QueueUrl, context)).catch(rethrow);
     },
 
     ListDeadLetterSourceQueues(input, context) {
-      const queue = registry.fromUrl(input.QueueUrl, context.region);
+      const queue = registry.fromUrl(input.QueueUrl, context);
       const { items, next } = page(registry.deadLetterSources(queue), (source) => source.name, input);
       return { queueUrls: items.map((source) => queueUrl(context, source)), NextToken: next };
     },

@@ -44,6 +44,15 @@ interface MessageContent {
 export class MessagePreparer {
   private lastContent: MessageContent | undefined;
 
+  /** The bytes a message counts towards its batch's limit, valid or not (its entry may fail for other reasons). */
+  sizeOf(entry: SendEntry): number {
+    try {
+      return this.content(entry.body, entry.attributes).size;
+    } catch {
+      return Buffer.byteLength(entry.body);
+    }
+  }
+
   /** Checks one message for a queue; throws the error its batch entry (or request) gets. */
   prepare(queue: Queue, entry: SendEntry): PreparedMessage {
     const content = this.content(entry.body, entry.attributes);

@@ -51,7 +51,7 @@ function policyOf(queue: Queue, permissions: Permission[]): string {
 export function tagAndPermissionOperations({ registry }: Domain): TagAndPermissionOperations {
   return {
     async TagQueue(input, context) {
-      const queue = registry.fromUrl(input.QueueUrl, context.region);
+      const queue = registry.fromUrl(input.QueueUrl, context);
       checkTags(input.Tags);
       const merged = { ...queue.tags, ...input.Tags };
       if (Object.keys(merged).length > MAX_TAGS) {
@@ -63,19 +63,19 @@ export function tagAndPermissionOperations({ registry }: Domain): TagAndPermissi
     },
 
     async UntagQueue(input, context) {
-      const queue = registry.fromUrl(input.QueueUrl, context.region);
+      const queue = registry.fromUrl(input.QueueUrl, context);
       const remaining = { ...queue.tags };
       for (const key of input.TagKeys) delete remaining[key];
       await registry.setTags(queue, remaining);
     },
 
     ListQueueTags(input, context) {
-      const queue = registry.fromUrl(input.QueueUrl, context.region);
+      const queue = registry.fromUrl(input.QueueUrl, context);
       return Object.keys(queue.tags).length > 0 ? { Tags: queue.tags } : {};
     },
 
     async AddPermission(input, context) {
-      const queue = registry.fromUrl(input.QueueUrl, context.region);
+      const queue = registry.fromUrl(input.QueueUrl, context);
       const label = input.Label;
       if (!LABEL.test(label)) {
         throw invalidParameter(
@@ -105,7 +105,7 @@ export function tagAndPermissionOperations({ registry }: Domain): TagAndPermissi
     },
 
     async RemovePermission(input, context) {
-      const queue = registry.fromUrl(input.QueueUrl, context.region);
+      const queue = registry.fromUrl(input.QueueUrl, context);
       const label = input.Label;
       if (!queue.permissions.some((permission) => permission.label === label)) {
         throw invalidParameter(
