@@ -183,10 +183,28 @@ describe('partner event sources', () => {
       `Event source ${SOURCE} does not exist.`,
     );
     await rejectsWith(
+      events.send(new CreateEventBusCommand({ Name: SOURCE })),
+      'ResourceNotFoundException',
+      `Event source ${SOURCE} does not exist.`,
+    );
+    await rejectsWith(
       events.send(new CreateEventBusCommand({ Name: 'aws.mine' })),
       'ValidationException',
       "EventBus name starting with 'aws.' is not valid.",
     );
+    await rejectsWith(
+      events.send(new CreateEventBusCommand({ Name: 'team/orders' })),
+      'ValidationException',
+      "EventBus name containing '/' is only valid for a partner event bus.",
+    );
+    // The default bus of a Region nobody used yet is there all the same.
+    const elsewhere = eddy.client(EventBridgeClient, { region: 'ap-southeast-2' });
+    await rejectsWith(
+      elsewhere.send(new CreateEventBusCommand({ Name: 'default' })),
+      'ResourceAlreadyExistsException',
+      'Event bus default already exists.',
+    );
+    elsewhere.destroy();
   });
 
   test('an account is no SaaS partner: it has created none and may create none', async () => {

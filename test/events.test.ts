@@ -166,6 +166,21 @@ describe('rules and targets', () => {
     );
     assert.equal(invalid.FailedEntryCount, 1);
     assert.equal(invalid.FailedEntries?.[0]?.ErrorCode, 'ValidationException');
+    // An ARN that is no ARN fails the request, not an entry.
+    await assert.rejects(
+      events.send(
+        new PutTargetsCommand({
+          Rule: 'r1',
+          Targets: [
+            { Id: 'fine', Arn: target.arn },
+            { Id: 'x', Arn: 'not-an-arn' },
+          ],
+        }),
+      ),
+      (error: Error) =>
+        isValidation(error) &&
+        error.message === 'Parameter not-an-arn is not valid. Reason: Provided Arn is not in correct format.',
+    );
     await events.send(new RemoveTargetsCommand({ Rule: 'r1', Ids: ['t1'] }));
     await events.send(new DeleteRuleCommand({ Name: 'r1' }));
     await events.send(

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
+  AddPermissionCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   SendMessageCommand,
@@ -63,6 +64,37 @@ describe('queue attributes', () => {
     assert.deepEqual(Object.keys(attributes).sort(), ['QueueArn', 'VisibilityTimeout']);
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url }));
     assert.deepEqual(Attributes ?? {}, {});
+  });
+
+  test('shapes as SQS shows them: no Attributes when no name has a value, a numeric maxReceiveCount, scalar principals', async () => {
+    const url = await createQueue(sqs, uniqueName('shapes'));
+    const none = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy'] }),
+    );
+    assert.equal(none.Attributes, undefined);
+    const dlqName = uniqueName('shapes-dlq');
+    await createQueue(sqs, dlqName);
+    const dlq = queueArn(dlqName);
+    await sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: url,
+        Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq, maxReceiveCount: '3' }) },
+      }),
+    );
+    const { RedrivePolicy } = await attributesOf(sqs, url, ['RedrivePolicy']);
+    assert.deepEqual(JSON.parse(RedrivePolicy!), { deadLetterTargetArn: dlq, maxReceiveCount: 3 });
+    await sqs.send(
+      new AddPermissionCommand({
+        QueueUrl: url,
+        Label: 'one',
+        AWSAccountIds: ['111122223333'],
+        Actions: ['SendMessage'],
+      }),
+    );
+    const { Policy } = await attributesOf(sqs, url, ['Policy']);
+    const [statement] = JSON.parse(Policy!).Statement;
+    assert.equal(statement.Principal.AWS, 'arn:aws:iam::111122223333:root');
+    assert.equal(statement.Action, 'SQS:SendMessage');
   });
 
   test('an unknown attribute name is InvalidAttributeName', async () => {

@@ -196,6 +196,18 @@ describe('named errors through the SDK', () => {
     for (const [, call, message] of cases) await assertAwsError(call(), 'InvalidParameterValue', message);
   });
 
+  test('TagQueue without tags and UntagQueue without keys are refused', async () => {
+    const tagging = await assertAwsError(
+      sqs.send(new TagQueueCommand({ QueueUrl: queueUrl, Tags: {} })),
+      'MissingParameter',
+    );
+    assert.equal(tagging.message, 'The request must contain the parameter Tags.');
+    await assertAwsError(
+      sqs.send(new UntagQueueCommand({ QueueUrl: queueUrl, TagKeys: [] })),
+      'InvalidParameterValue',
+    );
+  });
+
   test('an unknown queue attribute is InvalidAttributeName naming it', async () => {
     await assertAwsError(
       sqs.send(

@@ -246,6 +246,38 @@ describe('fan-out to queues', () => {
     assert.deepEqual(unordered.map((message) => message.Body).sort(), ['1', '2', '3']);
   });
 
+  test('a String.Array attribute whose value is no JSON array is published as it is', async () => {
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'loose-array' }));
+    const target = await queue('loose-array-q');
+    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: target.arn }));
+    await sns.send(
+      new PublishCommand({
+        TopicArn,
+        Message: 'm',
+        MessageAttributes: { tags: { DataType: 'String.Array', StringValue: 'not-an-array' } },
+      }),
+    );
+    const [message] = await receiveAll(sqs, target.url, 1);
+    assert.deepEqual(JSON.parse(message!.Body!).MessageAttributes.tags, {
+      Type: 'String.Array',
+      Value: 'not-an-array',
+    });
+  });
+
+  test("a topic ARN of another Region is not the caller's: NotFound", async () => {
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'regional' }));
+    const elsewhere = eddy.client(SNSClient, { region: 'eu-north-1' });
+    await assert.rejects(
+      elsewhere.send(new GetTopicAttributesCommand({ TopicArn })),
+      (error: Error) => error.name === 'NotFoundException' && error.message === 'Topic does not exist',
+    );
+    await assert.rejects(
+      elsewhere.send(new PublishCommand({ TopicArn, Message: 'm' })),
+      (error: Error) => error.name === 'NotFoundException',
+    );
+    elsewhere.destroy();
+  });
+
   test('a standard topic refuses a FIFO queue; FifoTopic is read case-insensitively', async () => {
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'standard-for-fifo' }));
     const fifoQueue = await queue('fifo-sub.fifo', { FifoQueue: 'true' });
@@ -261,6 +293,7 @@ describe('fan-out to queues', () => {
     );
     const { Attributes } = await sns.send(new GetTopicAttributesCommand({ TopicArn: capitalised.TopicArn }));
     assert.equal(Attributes?.FifoTopic, 'true');
+    assert.equal(Attributes?.DisplayName, '', 'a new topic shows an empty DisplayName');
   });
 });
 

@@ -5,7 +5,7 @@ import { matchesPattern } from '../../patterns/index.ts';
 import { type Clock, newTimeOrderedUuid } from '../../runtime/index.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { buildEnvelope, checkEntry, entrySize, MAX_ENTRY_BYTES } from './envelope.ts';
-import { notFound, validation } from './errors.ts';
+import { eventsError, notFound, validation } from './errors.ts';
 import { validatePattern } from './matcher.ts';
 import { page } from './paging.ts';
 import type { EventRegistry } from './registry.ts';
@@ -124,7 +124,14 @@ export function eventHandlers(
 
     async CreateEventBus(input, context) {
       checkEventSource(input.EventSourceName);
+      // A partner bus is named after its event source, which eddy's accounts never have.
+      if (input.Name.startsWith('aws.partner/')) checkEventSource(input.Name);
       if (input.Name.startsWith('aws.')) throw validation("EventBus name starting with 'aws.' is not valid.");
+      if (input.Name.includes('/'))
+        throw validation("EventBus name containing '/' is only valid for a partner event bus.");
+      // Every account has its default bus in every Region, whether it was used yet or not.
+      if (input.Name === 'default')
+        throw eventsError('ResourceAlreadyExistsException', 'Event bus default already exists.');
       const bus = await registry.createBus(
         context.accountId,
         context.region,

@@ -16,7 +16,7 @@ import {
   toBus,
   toRule,
 } from './resources.ts';
-import { checkRule, checkTargetCount, type RuleSettings, targetProblem } from './rules.ts';
+import { checkRule, checkTargetArns, checkTargetCount, type RuleSettings, targetProblem } from './rules.ts';
 
 /** EventBridge's quotas: buses per account and rules per bus are adjustable (configuration), targets per rule not. */
 export interface EventQuotas {
@@ -280,6 +280,7 @@ export class EventRegistry {
   ): Promise<Array<{ TargetId: string; ErrorCode: string; ErrorMessage: string }>> {
     const failed: Array<{ TargetId: string; ErrorCode: string; ErrorMessage: string }> = [];
     const accepted: Target[] = [];
+    checkTargetArns(targets);
     for (const target of targets) {
       const problem = targetProblem(target);
       if (problem)

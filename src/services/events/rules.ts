@@ -39,8 +39,6 @@ export function checkRule(
 
 /** Why PutTargets fails this target (a per-target failure, as AWS reports it), or undefined. */
 export function targetProblem(target: Target): string | undefined {
-  if (!parseArn(target.Arn))
-    return `Parameter ${target.Arn} is not valid. Reason: Provided Arn is not in correct format.`;
   const dlq = target.DeadLetterConfig?.Arn;
   if (dlq !== undefined && parseArn(dlq)?.service !== 'sqs')
     return 'DeadLetterConfig.Arn must be the ARN of an SQS queue.';
@@ -48,6 +46,15 @@ export function targetProblem(target: Target): string | undefined {
     return 'Parameter(s) SqsParameters must be specified for target: ' + target.Id + '.';
   }
   return checkTargetInput(target);
+}
+
+/** A target ARN that is no ARN at all fails the whole PutTargets request, not just its entry. */
+export function checkTargetArns(targets: Target[]): void {
+  const malformed = targets.find((target) => !parseArn(target.Arn));
+  if (malformed)
+    throw validation(
+      `Parameter ${malformed.Arn} is not valid. Reason: Provided Arn is not in correct format.`,
+    );
 }
 
 /** A rule holds at most five targets, counting those it has and those being put. */

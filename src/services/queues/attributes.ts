@@ -145,8 +145,8 @@ function validateValue(name: string, value: string, options: { fifo: boolean; cr
       if (value !== '') parseJsonAttribute(name, value);
       return value;
     case 'RedrivePolicy':
-      if (value !== '') parseRedrivePolicy(value);
-      return value;
+      // Kept as SQS shows it: maxReceiveCount a number even when it was sent as a string.
+      return value === '' ? value : JSON.stringify(parseRedrivePolicy(value));
     case 'RedriveAllowPolicy':
       if (value !== '') parseRedriveAllowPolicy(value);
       return value;

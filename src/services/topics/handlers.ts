@@ -88,11 +88,12 @@ export function topicHandlers(
       return { Topics: items.map((topic) => ({ TopicArn: topic.arn })), NextToken };
     },
 
-    GetTopicAttributes(input) {
-      const topic = registry.topic(input.TopicArn);
+    GetTopicAttributes(input, context) {
+      const topic = registry.topic(input.TopicArn, context.region);
       const subscriptions = [...topic.subscriptions.values()];
       return {
         Attributes: {
+          DisplayName: '', // shown, empty, on a topic that never had one
           ...topic.attributes,
           TopicArn: topic.arn,
           Owner: topic.account,
@@ -106,16 +107,16 @@ export function topicHandlers(
       };
     },
 
-    async SetTopicAttributes(input) {
+    async SetTopicAttributes(input, context) {
       await registry.setTopicAttribute(
-        registry.topic(input.TopicArn),
+        registry.topic(input.TopicArn, context.region),
         input.AttributeName,
         input.AttributeValue ?? '',
       );
     },
 
     async Subscribe(input, context) {
-      const topic = registry.topic(input.TopicArn);
+      const topic = registry.topic(input.TopicArn, context.region);
       const subscription = await registry.subscribe(
         topic,
         input.Protocol.toLowerCase(),
@@ -161,8 +162,8 @@ export function topicHandlers(
       return { Subscriptions: items.map(describeSubscription), NextToken };
     },
 
-    ListSubscriptionsByTopic(input) {
-      const topic = registry.topic(input.TopicArn);
+    ListSubscriptionsByTopic(input, context) {
+      const topic = registry.topic(input.TopicArn, context.region);
       const { items, NextToken } = page([...topic.subscriptions.values()], input.NextToken);
       return { Subscriptions: items.map(describeSubscription), NextToken };
     },
@@ -192,14 +193,14 @@ export function topicHandlers(
       );
     },
 
-    async TagResource(input) {
-      const topic = registry.topic(input.ResourceArn);
+    async TagResource(input, context) {
+      const topic = registry.topic(input.ResourceArn, context.region);
       await registry.setTopicTags(topic, { ...topic.tags, ...tagsToMap(input.Tags) });
       return {};
     },
 
-    async UntagResource(input) {
-      const topic = registry.topic(input.ResourceArn);
+    async UntagResource(input, context) {
+      const topic = registry.topic(input.ResourceArn, context.region);
       const tags = { ...topic.tags };
       for (const key of input.TagKeys) delete tags[key];
       await registry.setTopicTags(topic, tags);
@@ -212,8 +213,8 @@ export function topicHandlers(
       return { Tags: Object.entries(topic.tags).map(([Key, Value]) => ({ Key, Value })) };
     },
 
-    async AddPermission(input) {
-      const topic = registry.topic(input.TopicArn);
+    async AddPermission(input, context) {
+      const topic = registry.topic(input.TopicArn, context.region);
       const policy = withPermission(
         topic.attributes.Policy,
         topic.arn,
@@ -224,8 +225,8 @@ export function topicHandlers(
       await registry.setTopicAttribute(topic, 'Policy', policy);
     },
 
-    async RemovePermission(input) {
-      const topic = registry.topic(input.TopicArn);
+    async RemovePermission(input, context) {
+      const topic = registry.topic(input.TopicArn, context.region);
       await registry.setTopicAttribute(
         topic,
         'Policy',
@@ -233,14 +234,14 @@ export function topicHandlers(
       );
     },
 
-    async PutDataProtectionPolicy(input) {
-      const topic = registry.topic(input.ResourceArn);
+    async PutDataProtectionPolicy(input, context) {
+      const topic = registry.topic(input.ResourceArn, context.region);
       if (input.DataProtectionPolicy !== '') checkDataProtectionPolicy(input.DataProtectionPolicy);
       await registry.setDataProtectionPolicy(topic, input.DataProtectionPolicy);
     },
 
-    GetDataProtectionPolicy(input) {
-      const topic = registry.topic(input.ResourceArn);
+    GetDataProtectionPolicy(input, context) {
+      const topic = registry.topic(input.ResourceArn, context.region);
       return { DataProtectionPolicy: topic.dataProtectionPolicy };
     },
   };

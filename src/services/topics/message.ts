@@ -78,19 +78,7 @@ export function checkPublish(input: PublishInput, fifo: boolean, contentBasedDed
     if (base === 'Number' && !Number.isFinite(Number(attribute.StringValue))) {
       throw invalidParameter(`Could not cast message attribute '${name}' value to number.`);
     }
-    if (type === 'String.Array') {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(attribute.StringValue ?? '');
-      } catch {
-        parsed = undefined;
-      }
-      if (!Array.isArray(parsed)) {
-        throw invalidParameter(
-          `The message attribute '${name}' with type 'String.Array' must use a JSON array as its value.`,
-        );
-      }
-    }
+    // A String.Array whose value is no JSON array is accepted: only filter policies read it as an array.
     size +=
       Buffer.byteLength(name) +
       Buffer.byteLength(type) +

@@ -121,11 +121,11 @@ export class Publisher {
         if (input.TopicArn === undefined && arn.includes(':endpoint/')) {
           await platform.refusePublish(arn, context);
         }
-        return this.publish(this.registry.topic(arn), input);
+        return this.publish(this.registry.topic(arn, context.region), input);
       },
 
-      PublishBatch: async (input) => {
-        const topic = this.registry.topic(input.TopicArn);
+      PublishBatch: async (input, context) => {
+        const topic = this.registry.topic(input.TopicArn, context.region);
         const entries = input.PublishBatchRequestEntries;
         if (entries.length === 0)
           throw snsError('EmptyBatchRequest', "The batch request doesn't contain any entries.");

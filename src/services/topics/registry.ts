@@ -117,10 +117,11 @@ export class TopicRegistry {
     }
   }
 
-  topic(arn: string): Topic {
+  /** The topic an ARN names; with `region` (the caller's), only a topic of that Region, as in SNS. */
+  topic(arn: string, region?: string): Topic {
     const parsed = parseArn(arn);
     const topic =
-      parsed?.service === 'sns'
+      parsed?.service === 'sns' && (region === undefined || parsed.region === region)
         ? this.topics.get(topicKey(parsed.accountId, parsed.region, parsed.resource))
         : undefined;
     if (!topic) throw notFound('Topic does not exist');

@@ -80,7 +80,8 @@ export function queueOperations({ registry, engine }: Domain): QueueOperations {
           }[name] ?? queue.attributes[name];
         if (value !== undefined) attributes[name] = String(value);
       }
-      return { Attributes: attributes };
+      // None of the names has a value: SQS leaves Attributes out.
+      return Object.keys(attributes).length > 0 ? { Attributes: attributes } : {};
     },
 
     async SetQueueAttributes(input: SetQueueAttributesInput, context) {

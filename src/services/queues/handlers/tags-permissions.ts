@@ -34,6 +34,9 @@ export function checkTags(tags: Record<string, string>): void {
   }
 }
 
+/** IAM policies as AWS writes them: a single principal or action is a string, several an array. */
+const scalarIfOne = (values: string[]): string | string[] => (values.length === 1 ? values[0]! : values);
+
 function policyOf(queue: Queue, permissions: Permission[]): string {
   return JSON.stringify({
     Version: '2012-10-17',
@@ -41,8 +44,8 @@ function policyOf(queue: Queue, permissions: Permission[]): string {
     Statement: permissions.map((permission) => ({
       Sid: permission.label,
       Effect: 'Allow',
-      Principal: { AWS: permission.accounts.map((account) => `arn:aws:iam::${account}:root`) },
-      Action: permission.actions.map((action) => `SQS:${action}`),
+      Principal: { AWS: scalarIfOne(permission.accounts.map((account) => `arn:aws:iam::${account}:root`)) },
+      Action: scalarIfOne(permission.actions.map((action) => `SQS:${action}`)),
       Resource: queue.arn,
     })),
   });
@@ -52,6 +55,8 @@ export function tagAndPermissionOperations({ registry }: Domain): TagAndPermissi
   return {
     async TagQueue(input, context) {
       const queue = registry.fromUrl(input.QueueUrl, context);
+      if (Object.keys(input.Tags).length === 0)
+        throw sqsError('MissingParameter', 'The request must contain the parameter Tags.');
       checkTags(input.Tags);
       const merged = { ...queue.tags, ...input.Tags };
       if (Object.keys(merged).length > MAX_TAGS) {
@@ -64,6 +69,8 @@ export function tagAndPermissionOperations({ registry }: Domain): TagAndPermissi
 
     async UntagQueue(input, context) {
       const queue = registry.fromUrl(input.QueueUrl, context);
+      if (input.TagKeys.length === 0)
+        throw invalidParameter('The request must contain at least one tag key.');
       const remaining = { ...queue.tags };
       for (const key of input.TagKeys) delete remaining[key];
       await registry.setTags(queue, remaining);
