@@ -151,7 +151,9 @@ export class Invocations {
       ],
     );
     row.id = Number(inserted!.id);
-    await this.runtime.timers.scheduleIn(tx, ATTEMPT_TIMER, row.execution_id, now);
+    // The first attempt follows at once; its lease timer makes it again if this node dies first.
+    await this.runtime.timers.scheduleIn(tx, ATTEMPT_TIMER, row.execution_id, now + ATTEMPT_LEASE_MS);
+    setImmediate(() => this.track(this.attempt(row)));
   }
 
   /** Whether the target took the first attempt inside `tx`; a refusal is left to the retried attempts. */
