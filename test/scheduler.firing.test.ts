@@ -10,6 +10,7 @@ import {
   type CreateScheduleCommandInput,
   GetScheduleCommand,
   SchedulerClient,
+  UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ManualClock } from '../src/runtime/index.ts';
@@ -74,7 +75,7 @@ describe('invocations', () => {
     }
     assert.equal(new Set(bodies.map((body) => body.id)).size, 3, 'each invocation has its own execution id');
     await scheduler.send(
-      new (await import('@aws-sdk/client-scheduler')).UpdateScheduleCommand({
+      new UpdateScheduleCommand({
         Name: 'every-minute',
         ScheduleExpression: 'rate(1 minute)',
         State: 'DISABLED',
@@ -95,7 +96,7 @@ describe('invocations', () => {
     });
     await advanceMinutes(1);
     const [message] = await receiveAll(sqs, queue.url, 1, {
-      receive: { AttributeNames: ['MessageGroupId'] },
+      receive: { MessageSystemAttributeNames: ['MessageGroupId'] },
     });
     assert.equal(message?.Body, 'tick');
     assert.equal(message?.Attributes?.MessageGroupId, 'group-7');
