@@ -3,4 +3,4 @@
 export { CronError, type CronFields } from './cron.ts';
 export { parseScheduleExpression, type ScheduleExpression, ScheduleExpressionError } from './expression.ts';
 export { type GapPolicy, nextOccurrence, nextOccurrences, type Occurrences } from './next.ts';
-export { instantsOf, isTimeZone, offsetAt, wallTime } from './zone.ts';
+export { formatInZone, instantsOf, isTimeZone, offsetAt, wallTime } from './zone.ts';

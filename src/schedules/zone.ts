@@ -74,3 +74,16 @@ export function instantsOf(zone: string, wall: number): { instants: number[]; ga
   }
   return { instants, gapEnd: high };
 }
+
+const labelled = new Map<string, Intl.DateTimeFormat>();
+
+/** An instant as the zone's clock shows it: `2026-03-08 07:00:00 EDT`. */
+export function formatInZone(zone: string, utc: number): string {
+  let format = labelled.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'short' });
+    labelled.set(zone, format);
+  }
+  const name = format.formatToParts(utc).find((part) => part.type === 'timeZoneName')?.value ?? zone;
+  return `${new Date(wallTime(zone, utc)).toISOString().slice(0, 19).replace('T', ' ')} ${name}`;
+}
