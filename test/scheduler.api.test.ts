@@ -237,6 +237,27 @@ describe('schedules', () => {
   });
 });
 
+describe('quotas', () => {
+  it('answers the 501st schedule group with ServiceQuotaExceededException', async () => {
+    const existing =
+      (await scheduler.send(new ListScheduleGroupsCommand({ MaxResults: 100 }))).ScheduleGroups ?? [];
+    const missing = 500 - existing.length;
+    for (let start = 0; start < missing; start += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, missing - start) }, (_, i) =>
+          scheduler.send(new CreateScheduleGroupCommand({ Name: `quota-${start + i}` })),
+        ),
+      );
+    }
+    await rejects(
+      scheduler.send(new CreateScheduleGroupCommand({ Name: 'one-too-many' })),
+      'ServiceQuotaExceededException',
+      /500 schedule groups/,
+      402,
+    );
+  });
+});
+
 describe('bad input', () => {
   const create = (overrides: Record<string, unknown>) =>
     scheduler.send(

@@ -3,9 +3,10 @@ import type { Handlers, RequestContext, Scheduler } from '../../contract/index.t
 import type { Clock } from '../../runtime/index.ts';
 import type { Store, Tx } from '../../store/index.ts';
 import { scheduleDefinition } from './definition.ts';
-import { conflict, groupNotFound, scheduleNotFound, validation } from './errors.ts';
+import { conflict, groupNotFound, quotaExceeded, scheduleNotFound, validation } from './errors.ts';
 import type { Invocations } from './invocations.ts';
 import {
+  countGroups,
   DEFAULT_GROUP,
   deleteGroupRow,
   deleteScheduleRow,
@@ -32,6 +33,9 @@ export interface HandlerDeps {
   invocations: Invocations;
   supports: (arn: string) => boolean;
 }
+
+/** Scheduler's quota of schedule groups per account and Region (the default group counts). */
+const GROUPS_PER_ACCOUNT = 500;
 
 const scopeOf = (context: RequestContext): Scope => ({ account: context.accountId, region: context.region });
 
@@ -206,6 +210,10 @@ export function schedulerHandlers(deps: HandlerDeps): Handlers<Scheduler.Operati
             return { ScheduleGroupArn: groupArn(scope, existing.name) };
           throw conflict(`Schedule group ${input.Name} already exists.`);
         }
+        if ((await countGroups(tx, scope)) >= GROUPS_PER_ACCOUNT)
+          throw quotaExceeded(
+            `The quota of ${GROUPS_PER_ACCOUNT} schedule groups per account and Region is reached.`,
+          );
         await insertGroup(tx, {
           ...scope,
           name: input.Name,

@@ -250,6 +250,14 @@ export async function insertGroup(
   return { ...group, id: Number(row!.id), modifiedAt: group.createdAt };
 }
 
+export async function countGroups(tx: Tx, scope: Scope): Promise<number> {
+  const row = await tx.get<{ count: number }>(
+    'SELECT COUNT(*) AS count FROM sch_groups WHERE account = ? AND region = ?',
+    [scope.account, scope.region],
+  );
+  return Number(row?.count ?? 0);
+}
+
 export async function setGroupTags(tx: Tx, id: number, tags: Scheduler.Tag[], now: number): Promise<void> {
   await tx.run('UPDATE sch_groups SET tags = ?, modified_at = ? WHERE id = ?', [
     JSON.stringify(tags),
