@@ -74,6 +74,23 @@ describe('invocations', () => {
       assert.match(body.id, /^[0-9a-f-]{36}$/);
     }
     assert.equal(new Set(bodies.map((body) => body.id)).size, 3, 'each invocation has its own execution id');
+    // Replacing it with the same rate keeps its rhythm: nothing at 12:02:30, the next at 12:03.
+    await eddy.advance(30_000);
+    await scheduler.send(
+      new UpdateScheduleCommand({
+        Name: 'every-minute',
+        ScheduleExpression: 'rate(1 minute)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: { Arn: queue.arn, RoleArn: ROLE, Input: 'replaced <aws.scheduler.scheduled-time>' },
+      }),
+    );
+    await eddy.advance(0);
+    assert.deepEqual(await receive(sqs, queue.url), [], 'no invocation for the update itself');
+    await eddy.advance(30_000);
+    assert.deepEqual(
+      (await receiveAll(sqs, queue.url, 1, { delete: true })).map((message) => message.Body),
+      ['replaced 2026-03-07T12:03:00Z'],
+    );
     await scheduler.send(
       new UpdateScheduleCommand({
         Name: 'every-minute',

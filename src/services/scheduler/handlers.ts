@@ -116,10 +116,18 @@ export function schedulerHandlers(deps: HandlerDeps): Handlers<Scheduler.Operati
       return store.write(async (tx) => {
         const schedule = await requireSchedule(tx, scope, input.GroupName ?? DEFAULT_GROUP, input.Name);
         // A full replace, as AWS does: what the request leaves out goes back to its default.
+        const definition = scheduleDefinition(input, { now, supports: deps.supports });
+        // The same rate without a StartDate keeps its rhythm rather than firing for the update.
+        if (
+          definition.StartDate === undefined &&
+          schedule.definition.StartDate === undefined &&
+          definition.ScheduleExpression === schedule.definition.ScheduleExpression
+        )
+          definition.anchor = schedule.definition.anchor;
         const replaced: ScheduleRecord = {
           ...schedule,
           state: input.State ?? 'ENABLED',
-          definition: scheduleDefinition(input, { now, supports: deps.supports }),
+          definition,
           modifiedAt: now,
         };
         await replaceSchedule(tx, replaced);
