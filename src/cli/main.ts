@@ -20,6 +20,8 @@ Usage:
   eddy tasks logs TASK_ARN [--follow]
                         what a task's containers wrote (awslogs)
   eddy nodes            the nodes sharing a running eddy's store, and what each owns
+  eddy scheduler next EXPRESSION-or-NAME [--count N] [--zone TZ]
+                        the next fire times of a schedule, in its time zone
   eddy --version        print the version
   eddy --help           print this help
 
@@ -180,6 +182,10 @@ async function main(argv: string[]): Promise<void> {
     nodes: async () => {
       const { NODES_HELP, nodes } = await import('./nodes.ts');
       return { run: nodes, help: NODES_HELP };
+    },
+    scheduler: async () => {
+      const { SCHEDULER_HELP, scheduler } = await import('./scheduler.ts');
+      return { run: scheduler, help: SCHEDULER_HELP };
     },
   };
   const load = Object.hasOwn(subcommands, command) ? subcommands[command] : undefined;

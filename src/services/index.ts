@@ -4,6 +4,7 @@ import type { ServiceFactory } from '../contract/index.ts';
 import { eventsService } from './events/index.ts';
 import { logsService } from './logs/index.ts';
 import { queuesService } from './queues/index.ts';
+import { schedulerService } from './scheduler/index.ts';
 import { tasksService } from './tasks/index.ts';
 import { topicsService } from './topics/index.ts';
 
@@ -15,4 +16,5 @@ export const serviceFactories: ServiceFactory[] = [
   topicsService,
   eventsService,
   tasksService,
+  schedulerService,
 ];
