@@ -18,6 +18,7 @@ import {
   MetricsRegistry,
   newNodeId,
   type Runtime,
+  Sessions,
   systemClock,
   Targets,
   TimerService,
@@ -77,6 +78,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
     metrics,
     cloudMetrics: new CloudMetrics(),
     targets: new Targets(),
+    sessions: new Sessions(config.accessKeys),
     endpoint,
   };
 
@@ -114,6 +116,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
       }),
       ...(tls ? { tls: tls.identity } : {}),
       isUnavailable: (error) => error instanceof StoreUnavailableError,
+      sessions: runtime.sessions,
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     });
     await listen(edge.server, config.port, config.host);

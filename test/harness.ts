@@ -31,6 +31,7 @@ export interface TestEddyOptions {
 export interface Credentials {
   accessKeyId: string;
   secretAccessKey: string;
+  sessionToken?: string;
 }
 
 export interface ClientConfig {

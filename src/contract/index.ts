@@ -18,6 +18,7 @@ export type { ServiceFactory, ServiceModule } from './module.ts';
 export type * from './operations/index.ts';
 export type {
   AnyHandler,
+  Caller,
   Handler,
   Handlers,
   Input,

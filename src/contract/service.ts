@@ -12,6 +12,8 @@ export interface RequestContext {
   region: string;
   /** The access key the request was signed with, when it was signed. */
   accessKeyId: string | undefined;
+  /** Who signed it, as STS's GetCallerIdentity names them. */
+  caller: Caller;
   service: string;
   operation: string;
   protocol: Protocol;
@@ -22,6 +24,12 @@ export interface RequestContext {
   baseUrl: string;
   /** Aborted when the client goes away (long polls stop waiting). */
   signal: AbortSignal;
+}
+
+/** An identity as IAM names it: the account's root, an assumed role's session, a federated user. */
+export interface Caller {
+  arn: string;
+  userId: string;
 }
 
 export type Input = Record<string, unknown>;

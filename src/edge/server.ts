@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import {
+  type Caller,
   type Protocol,
   type RequestContext,
   type ServiceDefinition,
@@ -15,6 +16,7 @@ import {
   type Logger,
   type MetricsRegistry,
   newRequestId,
+  Sessions,
 } from '../runtime/index.ts';
 import {
   AuthError,
@@ -57,6 +59,8 @@ export interface EdgeOptions {
   isUnavailable?: (error: unknown) => boolean;
   /** What clients reach eddy at when it is not what they addressed (a load balancer's URL). */
   publicUrl?: string;
+  /** Temporary credentials STS issued; made from the access keys when not given. */
+  sessions?: Sessions;
 }
 
 export interface Edge {
@@ -104,6 +108,7 @@ class HandlerContext implements RequestContext {
   readonly accountId: string;
   readonly region: string;
   readonly accessKeyId: string | undefined;
+  readonly caller: Caller;
   readonly service: string;
   readonly operation: string;
   readonly protocol: Protocol;
@@ -120,6 +125,7 @@ class HandlerContext implements RequestContext {
     this.accountId = fields.accountId;
     this.region = fields.region;
     this.accessKeyId = fields.accessKeyId;
+    this.caller = fields.caller;
     this.service = fields.service;
     this.operation = fields.operation;
     this.protocol = fields.protocol;
@@ -173,6 +179,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 export function createEdge(options: EdgeOptions): Edge {
   const router = new Router(options.services);
   const signingKeys = new SigningKeyCache();
+  const sessions = options.sessions ?? new Sessions(options.accessKeys);
   const requests = options.metrics.counter(
     'eddy_requests_total',
     'Requests answered, by service, operation and status.',
@@ -293,6 +300,7 @@ export function createEdge(options: EdgeOptions): Edge {
         defaultRegion: options.defaultRegion,
         now: options.clock.now(),
         signingKeys,
+        sessions,
       });
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
@@ -332,6 +340,7 @@ export function createEdge(options: EdgeOptions): Edge {
           accountId: identity.accountId,
           region: identity.region,
           accessKeyId: identity.accessKeyId,
+          caller: identity.caller,
           service: service.definition.name,
           operation,
           protocol: route.protocol,

@@ -6,6 +6,7 @@ import type { Cluster } from './cluster.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import type { MetricsRegistry } from './metrics.ts';
+import type { Sessions } from './sessions.ts';
 import type { Targets } from './targets.ts';
 import type { TimerService } from './timers.ts';
 
@@ -40,6 +41,7 @@ export { newRequestId, newTimeOrderedUuid, newUuid, randomHex } from './ids.ts';
 export { createLogger, type Logger, silentLogger } from './log.ts';
 export { MetricsRegistry } from './metrics.ts';
 export { extend } from './objects.ts';
+export { awsStyleId, type SessionClaims, type SessionCredentials, Sessions } from './sessions.ts';
 export {
   type Deliverer,
   type Delivery,
@@ -68,6 +70,8 @@ export interface Runtime {
   cloudMetrics: CloudMetrics;
   /** Delivery to any resource by ARN; each service registers the ARNs it owns. */
   targets: Targets;
+  /** Temporary credentials: STS issues them, the edge verifies them. */
+  sessions: Sessions;
   /**
    * Where eddy answers (`http://host:port`, and `https://host:port` when the HTTPS port is on),
    * known once the ports are open; links in messages use it.

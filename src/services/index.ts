@@ -2,6 +2,7 @@
 // migrations and background work; the app starts them in this order.
 import type { ServiceFactory } from '../contract/index.ts';
 import { eventsService } from './events/index.ts';
+import { identityService } from './identity/index.ts';
 import { logsService } from './logs/index.ts';
 import { queuesService } from './queues/index.ts';
 import { schedulerService } from './scheduler/index.ts';
@@ -11,6 +12,7 @@ import { topicsService } from './topics/index.ts';
 // Logs come first so they stop last: every other service's final log lines are committed.
 // Tasks come after the event bus: they stop first, so their last state changes still reach it.
 export const serviceFactories: ServiceFactory[] = [
+  identityService,
   logsService,
   queuesService,
   topicsService,

@@ -1,8 +1,8 @@
 // Who sent a request: accepts any credentials on loopback without keys, verifies SigV4 when keys are set.
 
-import type { Protocol } from '../../contract/index.ts';
+import type { Caller, Protocol } from '../../contract/index.ts';
 import { ServiceError } from '../../contract/index.ts';
-import type { AccessKey } from '../../runtime/index.ts';
+import type { AccessKey, Sessions } from '../../runtime/index.ts';
 import type { EdgeRequest } from '../codecs/index.ts';
 import {
   AuthError,
@@ -19,6 +19,7 @@ export interface Identity {
   accessKeyId: string | undefined;
   accountId: string;
   region: string;
+  caller: Caller;
 }
 
 export interface AuthOptions {
@@ -29,6 +30,18 @@ export interface AuthOptions {
   now: number;
   /** The edge's cache of derived signing keys. */
   signingKeys: SigningKeyCache;
+  /** Reads (and verifies) the temporary credentials STS issued. */
+  sessions: Sessions;
+}
+
+const rootOf = (accountId: string): Caller => ({ arn: `arn:aws:iam::${accountId}:root`, userId: accountId });
+
+/** The session token a request carries: a header, or a presigned URL's query parameter. */
+function sessionTokenOf(request: EdgeRequest, rawQuery: string): string | undefined {
+  const header = request.headers['x-amz-security-token'];
+  if (typeof header === 'string') return header;
+  const match = /(?:^|&)X-Amz-Security-Token=([^&]*)/.exec(rawQuery);
+  return match ? decodeURIComponent(match[1]!) : undefined;
 }
 
 /**
@@ -41,19 +54,56 @@ export function authenticate(
   signature: SignatureParts | undefined,
   options: AuthOptions,
 ): Identity {
-  if (options.keys.length === 0) {
+  const token = signature ? sessionTokenOf(request, rawQuery) : undefined;
+  const session = token === undefined ? undefined : options.sessions.read(token);
+  const open = options.keys.length === 0;
+  if (session && signature && session.accessKeyId === signature.accessKeyId) {
+    if (session.expiresAt <= options.now)
+      throw new AuthError('expired-token', 'The security token included in the request is expired');
+    if (!open) {
+      const key = {
+        accessKeyId: session.accessKeyId,
+        secretAccessKey: options.sessions.secretOf(session.accessKeyId),
+        accountId: session.accountId,
+      };
+      verifySignature(request, rawQuery, signature, {
+        keys: [key],
+        now: options.now,
+        signingKeys: options.signingKeys,
+      });
+    }
+    return {
+      accessKeyId: session.accessKeyId,
+      accountId: session.accountId,
+      region: signature.region,
+      caller: { arn: session.arn, userId: session.userId },
+    };
+  }
+  if (open) {
     // Open mode (loopback): any credentials; a 12-digit access key id names the account.
     const accessKeyId = signature?.accessKeyId;
     const accountId = accessKeyId && /^\d{12}$/.test(accessKeyId) ? accessKeyId : options.defaultAccountId;
-    return { accessKeyId, accountId, region: signature?.region ?? options.defaultRegion };
+    return {
+      accessKeyId,
+      accountId,
+      region: signature?.region ?? options.defaultRegion,
+      caller: rootOf(accountId),
+    };
   }
   if (!signature) throw new AuthError('missing', 'Request is missing Authentication Token');
+  if (token !== undefined)
+    throw new AuthError('unknown-key', 'The security token included in the request is invalid.');
   const key = verifySignature(request, rawQuery, signature, {
     keys: options.keys,
     now: options.now,
     signingKeys: options.signingKeys,
   });
-  return { accessKeyId: key.accessKeyId, accountId: key.accountId, region: signature.region };
+  return {
+    accessKeyId: key.accessKeyId,
+    accountId: key.accountId,
+    region: signature.region,
+    caller: rootOf(key.accountId),
+  };
 }
 
 const AUTH_ERRORS: Record<'json' | 'query' | 'rest-xml', Record<AuthFailure, [string, number]>> = {
@@ -63,6 +113,7 @@ const AUTH_ERRORS: Record<'json' | 'query' | 'rest-xml', Record<AuthFailure, [st
     'unknown-key': ['UnrecognizedClientException', 403],
     'bad-signature': ['InvalidSignatureException', 403],
     expired: ['InvalidSignatureException', 403],
+    'expired-token': ['ExpiredTokenException', 400],
   },
   query: {
     missing: ['MissingAuthenticationToken', 403],
@@ -70,6 +121,7 @@ const AUTH_ERRORS: Record<'json' | 'query' | 'rest-xml', Record<AuthFailure, [st
     'unknown-key': ['InvalidClientTokenId', 403],
     'bad-signature': ['SignatureDoesNotMatch', 403],
     expired: ['SignatureDoesNotMatch', 403],
+    'expired-token': ['ExpiredToken', 400],
   },
   'rest-xml': {
     missing: ['AccessDenied', 403],
@@ -77,6 +129,7 @@ const AUTH_ERRORS: Record<'json' | 'query' | 'rest-xml', Record<AuthFailure, [st
     'unknown-key': ['InvalidAccessKeyId', 403],
     'bad-signature': ['SignatureDoesNotMatch', 403],
     expired: ['AccessDenied', 403],
+    'expired-token': ['ExpiredToken', 400],
   },
 };
 

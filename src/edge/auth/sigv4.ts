@@ -7,7 +7,13 @@ const ALGORITHM = 'AWS4-HMAC-SHA256';
 const MAX_SKEW_MS = 15 * 60 * 1000;
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 
-export type AuthFailure = 'missing' | 'incomplete' | 'unknown-key' | 'bad-signature' | 'expired';
+export type AuthFailure =
+  | 'missing'
+  | 'incomplete'
+  | 'unknown-key'
+  | 'bad-signature'
+  | 'expired'
+  | 'expired-token';
 
 export class AuthError extends Error {
   constructor(
