@@ -3,6 +3,7 @@
 import type { ServiceFactory } from '../contract/index.ts';
 import { eventsService } from './events/index.ts';
 import { logsService } from './logs/index.ts';
+import { metricsService } from './metrics/index.ts';
 import { queuesService } from './queues/index.ts';
 import { tasksService } from './tasks/index.ts';
 import { topicsService } from './topics/index.ts';
@@ -15,4 +16,5 @@ export const serviceFactories: ServiceFactory[] = [
   topicsService,
   eventsService,
   tasksService,
+  metricsService,
 ];
