@@ -18,6 +18,7 @@ import {
   MetricsRegistry,
   newNodeId,
   type Runtime,
+  ScalableResources,
   systemClock,
   Targets,
   TimerService,
@@ -76,6 +77,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
     log,
     metrics,
     cloudMetrics: new CloudMetrics(),
+    scalable: new ScalableResources(),
     targets: new Targets(),
     endpoint,
   };

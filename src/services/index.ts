@@ -5,6 +5,7 @@ import { eventsService } from './events/index.ts';
 import { logsService } from './logs/index.ts';
 import { metricsService } from './metrics/index.ts';
 import { queuesService } from './queues/index.ts';
+import { scalingService } from './scaling/index.ts';
 import { tasksService } from './tasks/index.ts';
 import { topicsService } from './topics/index.ts';
 
@@ -17,4 +18,5 @@ export const serviceFactories: ServiceFactory[] = [
   eventsService,
   tasksService,
   metricsService,
+  scalingService,
 ];

@@ -4,7 +4,7 @@ import type { CloudWatch, Handlers } from '../../contract/index.ts';
 import { type Clock, parseArn } from '../../runtime/index.ts';
 import type { Store } from '../../store/index.ts';
 import { type AlarmRecord, type AlarmStore, alarmArn, presentAlarm } from './alarms.ts';
-import { dimensionsKey } from './datapoints.ts';
+import { dimensionsKey, type Scope } from './datapoints.ts';
 import { invalidCombination, invalidValue, limitExceeded, missingParameter, notFound } from './errors.ts';
 import type { AlarmEvaluator } from './evaluator.ts';
 import { offsetOf, pageToken, scopeOf } from './metric-handlers.ts';
@@ -114,13 +114,52 @@ function matchesMetric(alarm: AlarmRecord, input: CloudWatch.DescribeAlarmsForMe
   );
 }
 
-export function alarmHandlers(deps: {
+export interface AlarmDeps {
   store: Store;
   alarms: AlarmStore;
   evaluator: AlarmEvaluator;
   clock: Clock;
   supports: (arn: string) => boolean;
-}): AlarmOperations {
+}
+
+/** Creates or updates an alarm (PutMetricAlarm, and the alarms target tracking policies own). */
+export async function putMetricAlarm(
+  deps: AlarmDeps,
+  scope: Scope,
+  input: CloudWatch.PutMetricAlarmInput,
+): Promise<void> {
+  const { store, alarms, clock } = deps;
+  checkAlarm(input, deps.supports);
+  const now = clock.now();
+  const existing = await alarms.get(scope, input.AlarmName);
+  const { Tags, ...config } = input;
+  const alarm: AlarmRecord = existing
+    ? { ...existing, config, configUpdatedAt: now, tags: Tags ?? existing.tags }
+    : {
+        config,
+        arn: alarmArn(scope, input.AlarmName),
+        state: 'INSUFFICIENT_DATA',
+        stateReason: 'Unchecked: Initial alarm creation',
+        stateUpdatedAt: now,
+        transitionedAt: now,
+        configUpdatedAt: now,
+        tags: Tags ?? [],
+      };
+  await store.write(async (tx) => {
+    await alarms.saveIn(tx, scope, alarm);
+    await alarms.historyIn(
+      tx,
+      scope,
+      input.AlarmName,
+      now,
+      'ConfigurationUpdate',
+      `Alarm "${input.AlarmName}" ${existing ? 'updated' : 'created'}`,
+      { version: '1.0', type: existing ? 'Update' : 'Create', updatedAlarm: presentAlarm(alarm) },
+    );
+  });
+}
+
+export function alarmHandlers(deps: AlarmDeps): AlarmOperations {
   const { store, alarms, evaluator, clock } = deps;
   const alarmOf = async (scope: ReturnType<typeof scopeOf>, arn: string) => {
     const parsed = parseArn(arn);
@@ -142,35 +181,7 @@ export function alarmHandlers(deps: {
 
   return {
     async PutMetricAlarm(input, context) {
-      checkAlarm(input, deps.supports);
-      const scope = scopeOf(context);
-      const now = clock.now();
-      const existing = await alarms.get(scope, input.AlarmName);
-      const { Tags, ...config } = input;
-      const alarm: AlarmRecord = existing
-        ? { ...existing, config, configUpdatedAt: now, tags: Tags ?? existing.tags }
-        : {
-            config,
-            arn: alarmArn(scope, input.AlarmName),
-            state: 'INSUFFICIENT_DATA',
-            stateReason: 'Unchecked: Initial alarm creation',
-            stateUpdatedAt: now,
-            transitionedAt: now,
-            configUpdatedAt: now,
-            tags: Tags ?? [],
-          };
-      await store.write(async (tx) => {
-        await alarms.saveIn(tx, scope, alarm);
-        await alarms.historyIn(
-          tx,
-          scope,
-          input.AlarmName,
-          now,
-          'ConfigurationUpdate',
-          `Alarm "${input.AlarmName}" ${existing ? 'updated' : 'created'}`,
-          { version: '1.0', type: existing ? 'Update' : 'Create', updatedAlarm: presentAlarm(alarm) },
-        );
-      });
+      await putMetricAlarm(deps, scopeOf(context), input);
     },
 
     async DescribeAlarms(input, context) {

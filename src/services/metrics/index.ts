@@ -6,11 +6,12 @@
 import type { CloudWatch, Handlers, ServiceModule } from '../../contract/index.ts';
 import { loadModel, ServiceError, violationMessage } from '../../contract/index.ts';
 import type { Runtime } from '../../runtime/index.ts';
-import { alarmHandlers } from './alarm-handlers.ts';
+import { type AlarmDeps, alarmHandlers } from './alarm-handlers.ts';
 import { AlarmStore } from './alarms.ts';
 import { MetricStore } from './datapoints.ts';
 import { QUERY_ERROR_CODES } from './errors.ts';
 import { AlarmEvaluator } from './evaluator.ts';
+import { manageAlarm } from './managed-alarms.ts';
 import { metricHandlers } from './metric-handlers.ts';
 import { metricsMigrations } from './schema.ts';
 
@@ -18,16 +19,18 @@ export function metricsService(runtime: Runtime): ServiceModule {
   const metrics = new MetricStore(runtime.store, runtime.cloudMetrics);
   const alarms = new AlarmStore(runtime.store);
   const evaluator = new AlarmEvaluator(runtime, alarms, metrics);
+  const alarmDeps: AlarmDeps = {
+    store: runtime.store,
+    alarms,
+    evaluator,
+    clock: runtime.clock,
+    supports: (arn) => runtime.targets.supports(arn),
+  };
   const handlers: Partial<Handlers<CloudWatch.Operations>> = {
     ...metricHandlers(metrics, runtime.clock),
-    ...alarmHandlers({
-      store: runtime.store,
-      alarms,
-      evaluator,
-      clock: runtime.clock,
-      supports: (arn) => runtime.targets.supports(arn),
-    }),
+    ...alarmHandlers(alarmDeps),
   };
+  runtime.targets.register('cloudwatch', (arn, delivery) => manageAlarm(alarmDeps, arn, delivery));
   return {
     definition: {
       name: 'cloudwatch',
