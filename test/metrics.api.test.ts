@@ -3,6 +3,16 @@
 // GetMetricData with metric math, ListMetrics, and a malformed CBOR body.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import {
+  CloudWatchClient,
+  DeleteDashboardsCommand,
+  GetDashboardCommand,
+  GetMetricDataCommand,
+  InvalidParameterValueException,
+  ListDashboardsCommand,
+  PutDashboardCommand,
+  PutMetricDataCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { encodeCbor } from '../src/edge/codecs/cbor.ts';
 import { ManualClock } from '../src/runtime/index.ts';
 import { boto3, boto3Ok } from './boto3.ts';
@@ -463,5 +473,65 @@ describe('ListMetrics, the AWS CLI, JSON 1.0, Query and bad CBOR', () => {
     assert.equal(typed.status, 400);
     const good = await post(encodeCbor({ Namespace: 'Raw', MetricData: [{ MetricName: 'm', Value: 1.5 }] }));
     assert.equal(good.status, 200);
+  });
+});
+
+describe('the v3 JavaScript SDK (Smithy RPC v2 CBOR)', () => {
+  test('puts, reads with metric math, gets the error shape, and keeps dashboards', async () => {
+    const client = eddy.client(CloudWatchClient);
+    await client.send(
+      new PutMetricDataCommand({
+        Namespace: 'Sdk',
+        MetricData: [
+          { MetricName: 'Orders', Value: 4, Timestamp: new Date(T0), Unit: 'Count' },
+          { MetricName: 'Orders', Value: 6, Timestamp: new Date(T0 + 60_000), Unit: 'Count' },
+        ],
+      }),
+    );
+    const out = await client.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(T0),
+        EndTime: new Date(T0 + 120_000),
+        ScanBy: 'TimestampAscending',
+        MetricDataQueries: [
+          {
+            Id: 'orders',
+            MetricStat: { Metric: { Namespace: 'Sdk', MetricName: 'Orders' }, Period: 60, Stat: 'Sum' },
+          },
+          { Id: 'doubled', Expression: 'orders * 2' },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      out.MetricDataResults?.map((r) => [r.Id, r.Values, r.Timestamps?.map((t) => t.getTime())]),
+      [
+        ['orders', [4, 6], [T0, T0 + 60_000]],
+        ['doubled', [8, 12], [T0, T0 + 60_000]],
+      ],
+    );
+    await assert.rejects(
+      client.send(
+        new PutMetricDataCommand({ Namespace: 'AWS/Lambda', MetricData: [{ MetricName: 'x', Value: 1 }] }),
+      ),
+      (error: unknown) =>
+        error instanceof InvalidParameterValueException && error.$metadata.httpStatusCode === 400,
+    );
+    await client.send(
+      new PutDashboardCommand({ DashboardName: 'ops', DashboardBody: JSON.stringify({ widgets: [] }) }),
+    );
+    assert.equal(
+      (await client.send(new GetDashboardCommand({ DashboardName: 'ops' }))).DashboardBody,
+      '{"widgets":[]}',
+    );
+    assert.deepEqual(
+      (await client.send(new ListDashboardsCommand({}))).DashboardEntries?.map((d) => d.DashboardName),
+      ['ops'],
+    );
+    await client.send(new DeleteDashboardsCommand({ DashboardNames: ['ops'] }));
+    await assert.rejects(
+      client.send(new GetDashboardCommand({ DashboardName: 'ops' })),
+      (error: unknown) => error instanceof Error && error.name === 'DashboardNotFoundError',
+    );
+    client.destroy();
   });
 });

@@ -6,8 +6,10 @@
 import type { CloudWatch, Handlers, ServiceModule } from '../../contract/index.ts';
 import { loadModel, ServiceError, violationMessage } from '../../contract/index.ts';
 import type { Runtime } from '../../runtime/index.ts';
+import { absentHandlers } from './absent.ts';
 import { type AlarmDeps, alarmHandlers } from './alarm-handlers.ts';
 import { AlarmStore } from './alarms.ts';
+import { dashboardHandlers } from './dashboards.ts';
 import { MetricStore } from './datapoints.ts';
 import { QUERY_ERROR_CODES } from './errors.ts';
 import { AlarmEvaluator } from './evaluator.ts';
@@ -26,9 +28,12 @@ export function metricsService(runtime: Runtime): ServiceModule {
     clock: runtime.clock,
     supports: (arn) => runtime.targets.supports(arn),
   };
-  const handlers: Partial<Handlers<CloudWatch.Operations>> = {
+  // Every operation of the model: tsc reports one missing or mistyped.
+  const handlers: Handlers<CloudWatch.Operations> = {
     ...metricHandlers(metrics, runtime.clock),
     ...alarmHandlers(alarmDeps),
+    ...dashboardHandlers(runtime.store, runtime.clock),
+    ...absentHandlers(alarms),
   };
   runtime.targets.register('cloudwatch', (arn, delivery) => manageAlarm(alarmDeps, arn, delivery));
   return {

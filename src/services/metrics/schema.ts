@@ -49,3 +49,15 @@ export const metricsMigrations: Migration[] = [
          CREATE INDEX cw_alarm_history_alarm ON cw_alarm_history (account, region, alarm_name, at);`,
   },
 ];
+
+metricsMigrations.push({
+  id: 'metrics/002-dashboards',
+  up: `CREATE TABLE cw_dashboards (
+         account TEXT NOT NULL,
+         region TEXT NOT NULL,
+         name TEXT NOT NULL,
+         body TEXT NOT NULL,
+         modified_at BIGINT NOT NULL,
+         PRIMARY KEY (account, region, name)
+       );`,
+});

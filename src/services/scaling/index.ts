@@ -5,6 +5,7 @@
 import type { ApplicationAutoScaling as Aas, Handlers, ServiceModule } from '../../contract/index.ts';
 import { loadModel } from '../../contract/index.ts';
 import type { Runtime } from '../../runtime/index.ts';
+import { absentHandlers } from './absent.ts';
 import { scalingHandlers } from './handlers.ts';
 import { ScalingRecords } from './records.ts';
 import { type AlarmNotification, Scaler } from './scaler.ts';
@@ -17,7 +18,11 @@ const PRUNE_EVERY_MS = 3_600_000;
 export function scalingService(runtime: Runtime): ServiceModule {
   const records = new ScalingRecords(runtime.store);
   const scaler = new Scaler(runtime, records);
-  const handlers: Partial<Handlers<Aas.Operations>> = scalingHandlers(runtime, records, scaler);
+  // Every operation of the model: tsc reports one missing or mistyped.
+  const handlers: Handlers<Aas.Operations> = {
+    ...scalingHandlers(runtime, records, scaler),
+    ...absentHandlers(),
+  };
   let cancelPrune: (() => void) | undefined;
   const pruneLater = () => {
     cancelPrune = runtime.clock.setAlarm(runtime.clock.now() + PRUNE_EVERY_MS, () => {
