@@ -3,7 +3,7 @@ import type { ServiceError } from './errors.ts';
 import type { InternalRoute } from './internal-routes.ts';
 import type { ServiceModel } from './model.ts';
 
-export type Protocol = 'json' | 'query' | 'rest-json' | 'rest-xml';
+export type Protocol = 'json' | 'query' | 'rest-json' | 'rest-xml' | 'rpc-v2-cbor';
 
 /** Who is asking, and about which request: handed to every handler. */
 export interface RequestContext {

@@ -3,7 +3,14 @@
 
 import type { Protocol, ServiceDefinition } from '../contract/index.ts';
 import { ShapeResolver } from '../contract/index.ts';
-import { type CodecService, codecs, type EdgeRequest, queryParameters, targetOf } from './codecs/index.ts';
+import {
+  type CodecService,
+  codecs,
+  type EdgeRequest,
+  queryParameters,
+  rpcV2Target,
+  targetOf,
+} from './codecs/index.ts';
 import { InputValidator } from './validate.ts';
 
 export interface RegisteredService extends CodecService {
@@ -27,6 +34,7 @@ export interface Unrouted {
 function protocolsOf(definition: ServiceDefinition): Protocol[] {
   if (definition.protocols) return definition.protocols;
   const protocol = definition.model.metadata.protocol;
+  if (protocol === 'smithy-rpc-v2-cbor') return ['rpc-v2-cbor'];
   return [protocol === 'ec2' ? 'query' : (protocol as Protocol)];
 }
 
@@ -59,6 +67,14 @@ export class Router {
   }
 
   route(request: EdgeRequest, signingService: string | undefined): Route | Unrouted {
+    // Smithy RPC v2 names the service in the path; its clients also send `smithy-protocol`.
+    const rpcV2 = rpcV2Target(request.rawPath);
+    if (rpcV2 && (request.headers['smithy-protocol'] === 'rpc-v2-cbor' || request.method === 'POST')) {
+      const service = this.byTarget.get(rpcV2.service);
+      if (service?.protocols.includes('rpc-v2-cbor')) return { service, protocol: 'rpc-v2-cbor' };
+      if (request.headers['smithy-protocol'] === 'rpc-v2-cbor')
+        return { named: rpcV2.service, protocol: 'rpc-v2-cbor' };
+    }
     const target = targetOf(request);
     if (target) {
       const service = this.byTarget.get(target.prefix);

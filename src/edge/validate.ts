@@ -11,11 +11,29 @@ const memberPath = (parent: string, name: string) => {
   return parent === '' ? lowered : `${parent}.${lowered}`;
 };
 
+/** Java's POSIX character classes (ASCII by default), which JavaScript names otherwise or not at all. */
+const JAVA_POSIX_CLASSES: Record<string, string> = {
+  Print: '\\x20-\\x7E',
+  Graph: '\\x21-\\x7E',
+  Alpha: 'A-Za-z',
+  Digit: '0-9',
+  Alnum: 'A-Za-z0-9',
+  Upper: 'A-Z',
+  Lower: 'a-z',
+  Punct: '!-\\/:-@\\[-`{-~',
+  Space: ' \\t\\n\\x0B\\f\\r',
+};
+
 /** Java patterns as JavaScript ones, anchored as Java's `matches()` is; undefined when JS cannot read one. */
 function compilePattern(pattern: string): RegExp | undefined {
+  const translated = pattern.replace(/\\([pP])\{(\w+)\}/g, (whole, p: string, name: string) => {
+    const members = JAVA_POSIX_CLASSES[name];
+    if (members === undefined) return whole;
+    return p === 'p' ? `[${members}]` : `[^${members}]`;
+  });
   for (const flags of ['u', '']) {
     try {
-      return new RegExp(`^(?:${pattern})$`, flags);
+      return new RegExp(`^(?:${translated})$`, flags);
     } catch {}
   }
   return undefined;

@@ -6,6 +6,7 @@ import type { Cluster } from './cluster.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import type { MetricsRegistry } from './metrics.ts';
+import type { ScalableResources } from './scalable.ts';
 import type { Sessions } from './sessions.ts';
 import type { Targets } from './targets.ts';
 import type { TimerService } from './timers.ts';
@@ -41,6 +42,12 @@ export { newRequestId, newTimeOrderedUuid, newUuid, randomHex } from './ids.ts';
 export { createLogger, type Logger, silentLogger } from './log.ts';
 export { MetricsRegistry } from './metrics.ts';
 export { extend } from './objects.ts';
+export {
+  type Capacity,
+  type ScalableDimensionHandler,
+  ScalableResources,
+  type ScalableScope,
+} from './scalable.ts';
 export { awsStyleId, type SessionClaims, type SessionCredentials, Sessions } from './sessions.ts';
 export {
   type Deliverer,
@@ -68,6 +75,8 @@ export interface Runtime {
   metrics: MetricsRegistry;
   /** Service metrics in CloudWatch's shape (queue depth, messages sent), read by Auto Scaling. */
   cloudMetrics: CloudMetrics;
+  /** Resources Application Auto Scaling can resize, by scalable dimension (ECS services' desired count). */
+  scalable: ScalableResources;
   /** Delivery to any resource by ARN; each service registers the ARNs it owns. */
   targets: Targets;
   /** Temporary credentials: STS issues them, the edge verifies them. */

@@ -4,7 +4,9 @@ import type { ServiceFactory } from '../contract/index.ts';
 import { eventsService } from './events/index.ts';
 import { identityService } from './identity/index.ts';
 import { logsService } from './logs/index.ts';
+import { metricsService } from './metrics/index.ts';
 import { queuesService } from './queues/index.ts';
+import { scalingService } from './scaling/index.ts';
 import { schedulerService } from './scheduler/index.ts';
 import { tasksService } from './tasks/index.ts';
 import { topicsService } from './topics/index.ts';
@@ -19,4 +21,6 @@ export const serviceFactories: ServiceFactory[] = [
   eventsService,
   tasksService,
   schedulerService,
+  metricsService,
+  scalingService,
 ];

@@ -3,10 +3,12 @@ import type { Protocol } from '../../contract/index.ts';
 import { jsonRpcCodec } from './json-rpc.ts';
 import { queryCodec } from './query.ts';
 import { restJsonCodec, restXmlCodec } from './rest.ts';
+import { rpcV2CborCodec } from './rpc-v2-cbor.ts';
 import type { Codec } from './types.ts';
 
 export { targetOf } from './json-rpc.ts';
 export { queryParameters } from './query.ts';
+export { rpcV2Target } from './rpc-v2-cbor.ts';
 export type { Codec, CodecService, EdgeRequest, EdgeResponse, ResponseMeta } from './types.ts';
 export { InputProblemError } from './types.ts';
 
@@ -15,4 +17,5 @@ export const codecs: Record<Protocol, Codec> = {
   query: queryCodec,
   'rest-json': restJsonCodec,
   'rest-xml': restXmlCodec,
+  'rpc-v2-cbor': rpcV2CborCodec,
 };

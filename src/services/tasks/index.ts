@@ -31,6 +31,7 @@ import { interruptRoute } from './interrupt.ts';
 import { metadataRoutes } from './metadata.ts';
 import { type RunTaskDeps, runTask } from './run-task.ts';
 import { chooseRunner } from './runner-choice.ts';
+import { scalableServices } from './scalable-services.ts';
 import { tasksMigrations } from './schema.ts';
 import { serviceDeploymentHandlers } from './service-deployment-handlers.ts';
 import { ServiceDeployments } from './service-deployments.ts';
@@ -149,6 +150,9 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
   runtime.targets.register('ecs', (arn, delivery) =>
     deliverToCluster(arn, delivery, (account, region, input) => runTask(deps, { account, region }, input)),
   );
+
+  // Application Auto Scaling resizes services through the scalable-resources port.
+  runtime.scalable.register('ecs:service:DesiredCount', scalableServices(services));
 
   // Every operation of the model, each typed by it: tsc reports one missing or mistyped.
   const handlers: EcsHandlers = {
