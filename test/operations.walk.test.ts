@@ -18,6 +18,8 @@ const CLIENTS: Record<string, { module: string; client: string }> = {
   ECS: { module: '@aws-sdk/client-ecs', client: 'ECSClient' },
   'CloudWatch Logs': { module: '@aws-sdk/client-cloudwatch-logs', client: 'CloudWatchLogsClient' },
   CloudWatch: { module: '@aws-sdk/client-cloudwatch', client: 'CloudWatchClient' },
+  STS: { module: '@aws-sdk/client-sts', client: 'STSClient' },
+  Scheduler: { module: '@aws-sdk/client-scheduler', client: 'SchedulerClient' },
   'Application Auto Scaling': {
     module: '@aws-sdk/client-application-auto-scaling',
     client: 'ApplicationAutoScalingClient',

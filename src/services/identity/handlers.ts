@@ -11,7 +11,7 @@ const CHAINED_MAX_SECONDS = 3600;
 
 const validation = (message: string) => new ServiceError('ValidationError', message);
 const notServed = (operation: string, why: string) =>
-  new ServiceError('NotImplemented', `eddy does not serve STS ${operation}: ${why}`, { status: 501 });
+  new ServiceError('InvalidAction', `eddy does not serve STS ${operation}: ${why}`);
 
 /** AWS's stable ids: a prefix and 17 characters, the same for the same role. */
 function stableId(prefix: string, of: string): string {
