@@ -4,7 +4,6 @@
 // left reports its tasks STOPPED and starts their replacements.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateClusterCommand,
   CreateServiceCommand,
@@ -18,7 +17,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { createScratchSchema, type ScratchSchema } from '../src/store/index.ts';
 import { type EddyProcess, spawnEddy } from './harness.ts';
-import { stopEveryTask } from './helpers.ts';
+import { eventually, stopEveryTask } from './helpers.ts';
 
 const schemas: ScratchSchema[] = [];
 const running: EddyProcess[] = [];
@@ -35,17 +34,15 @@ function killGroup(pid: number): void {
   }
 }
 
-/** Polls `read` until `done` holds for its value (or fails after `timeoutMs`). */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`not reached within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await sleep(200);
-  }
-}
+/** `read` until `done` holds for what it returns. */
+const until = <T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number) =>
+  eventually(
+    async () => {
+      const value = await read();
+      return done(value) ? { value } : false;
+    },
+    { timeoutMs, intervalMs: 200 },
+  ).then((found) => found.value);
 
 test('tasks follow their node: forwarded stops, and a dead node’s tasks are stopped and replaced', async (t) => {
   const schema = await createScratchSchema();

@@ -27,9 +27,9 @@ export interface SessionCredentials {
 const TOKEN_PREFIX = 'eddy1.';
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-/** 16 characters as AWS's key ids have after their four-letter prefix. */
-export function awsStyleId(prefix: string): string {
-  return prefix + [...randomBytes(16)].map((byte) => BASE32[byte % 32]).join('');
+/** A prefix and a character per byte (16 random ones by default), as AWS's key and role ids look. */
+export function awsStyleId(prefix: string, bytes: Uint8Array = randomBytes(16)): string {
+  return prefix + [...bytes].map((byte) => BASE32[byte % 32]).join('');
 }
 
 export class Sessions {

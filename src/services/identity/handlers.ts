@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Handlers, RequestContext, Sts } from '../../contract/index.ts';
 import { ServiceError } from '../../contract/index.ts';
-import type { Runtime, SessionCredentials } from '../../runtime/index.ts';
+import { awsStyleId, type Runtime, type SessionCredentials } from '../../runtime/index.ts';
 import { readWebIdentityToken } from './web-identity.ts';
 
 const ROLE_ARN = /^arn:aws[\w-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
@@ -14,11 +14,8 @@ const notServed = (operation: string, why: string) =>
   new ServiceError('InvalidAction', `eddy does not serve STS ${operation}: ${why}`);
 
 /** AWS's stable ids: a prefix and 17 characters, the same for the same role. */
-function stableId(prefix: string, of: string): string {
-  const digest = createHash('sha256').update(of).digest();
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  return prefix + [...digest.subarray(0, 17)].map((byte) => alphabet[byte % 32]).join('');
-}
+const stableId = (prefix: string, of: string) =>
+  awsStyleId(prefix, createHash('sha256').update(of).digest().subarray(0, 17));
 
 const isSession = (context: RequestContext) => !context.caller.arn.endsWith(':root');
 
