@@ -130,6 +130,20 @@ test('what cannot start is a StartError naming the cause, and leaves no containe
       error instanceof StartError &&
       /CannotPullContainerError: image 'localhost\/not-built-here:1'/.test(error.message),
   );
+  // The engine reports a failed pull inside its 200 progress stream; its words reach the task.
+  const pulling = new ContainerRunner({ pull: 'missing', label: LABEL });
+  await assert.rejects(
+    pulling.start({ ...spec('nopull', []), image: '127.0.0.1:1/eddy-unreachable:1' }, () => {}),
+    (error: unknown) => {
+      assert.ok(error instanceof StartError);
+      assert.match(
+        error.message,
+        /^CannotPullContainerError: pull of '127\.0\.0\.1:1\/eddy-unreachable:1' failed: \S/,
+      );
+      assert.doesNotMatch(error.message, /no such image/i);
+      return true;
+    },
+  );
   const docker = engineClient(runner);
   const left = await docker.listContainers({
     all: true,

@@ -51,6 +51,24 @@ const engineMessage = (error: unknown) => {
 };
 const statusOf = (error: unknown) => (error as EngineError).statusCode;
 
+/** One line of an image pull's progress stream. */
+export interface PullEvent {
+  status?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+}
+
+/**
+ * The engine answers a pull with 200 and reports a failed pull (unknown image, registry refused,
+ * no network) inside the progress stream, so the stream's error lines are the pull's outcome.
+ */
+export function pullFailure(events: PullEvent[]): string | undefined {
+  const failed = events.find(
+    (event) => event.error !== undefined || event.errorDetail?.message !== undefined,
+  );
+  return failed === undefined ? undefined : (failed.errorDetail?.message ?? failed.error ?? '').trim();
+}
+
 /**
  * Podman's API service writes its own error into the attach stream's stderr when the attach
  * socket resets as a container exits (seen on a container that exited 0). It is the engine's
@@ -166,9 +184,13 @@ export class ContainerRunner implements Runner {
     }
     try {
       const progress = await this.docker.pull(image);
-      await new Promise<void>((resolve, reject) =>
-        this.docker.modem.followProgress(progress, (error) => (error ? reject(error) : resolve())),
+      const events = await new Promise<PullEvent[]>((resolve, reject) =>
+        this.docker.modem.followProgress(progress, (error, output: PullEvent[]) =>
+          error ? reject(error) : resolve(output),
+        ),
       );
+      const failure = pullFailure(events);
+      if (failure !== undefined) throw new Error(failure);
     } catch (error) {
       throw new StartError(`CannotPullContainerError: pull of '${image}' failed: ${engineMessage(error)}`);
     }
