@@ -134,3 +134,53 @@ test('eddy tasks logs --follow prints the lines until the task stops', async () 
   assert.equal(output.code, 0, output.stderr);
   assert.equal(output.stdout, 'tick 1\ntick 2\ntick 3\n');
 });
+
+test('without a log configuration the output is kept in /eddy/ecs/CLUSTER, where eddy tasks logs reads it', async () => {
+  const { taskDefinition } = await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family: 'hello',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: [
+        { name: 'app', image: 'hello', command: ['sh', '-c', 'echo hello from $AWS_REGION'] },
+      ],
+    }),
+  );
+  const { tasks } = await ecs.send(
+    new RunTaskCommand({
+      taskDefinition: taskDefinition!.taskDefinitionArn,
+      launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0eddy'] } },
+    }),
+  );
+  const taskArn = tasks![0]!.taskArn!;
+  const messages = await eventually(
+    async () => {
+      const got = await logs
+        .send(
+          new GetLogEventsCommand({
+            logGroupName: '/eddy/ecs/default',
+            logStreamName: `app/${taskArn.split('/').at(-1)}`,
+            startFromHead: true,
+          }),
+        )
+        .catch(() => ({ events: [] }));
+      const lines = (got.events ?? []).map((event) => event.message!);
+      return lines.length > 0 && lines;
+    },
+    { what: "the task's line in /eddy/ecs/default" },
+  );
+  assert.deepEqual(messages, ['hello from us-east-1']);
+  const bin = resolve(import.meta.dirname, '../bin/eddy.js');
+  const stdout = await new Promise<string>((done, fail) =>
+    execFile(
+      process.execPath,
+      [bin, 'tasks', 'logs', taskArn, '--endpoint', eddy.url],
+      { timeout: 20_000 },
+      (error, out, err) => (error ? fail(new Error(err)) : done(out)),
+    ),
+  );
+  assert.equal(stdout, 'hello from us-east-1\n');
+});

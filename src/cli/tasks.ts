@@ -64,8 +64,20 @@ async function logs(
   });
   const taskId = taskArn.split('/').at(-1)!;
   const streams = taskDefinition.containerDefinitions.flatMap((container) => {
-    const options = container.logConfiguration?.options ?? {};
-    if (container.logConfiguration?.logDriver !== 'awslogs' || !options['awslogs-group']) return [];
+    // Without a log configuration, eddy keeps the output in its own group for the cluster.
+    if (!container.logConfiguration) {
+      const stream = `${container.name}/${taskId}`;
+      return [
+        {
+          container: container.name,
+          group: `/eddy/ecs/${cluster}`,
+          stream,
+          token: undefined as string | undefined,
+        },
+      ];
+    }
+    const options = container.logConfiguration.options ?? {};
+    if (container.logConfiguration.logDriver !== 'awslogs' || !options['awslogs-group']) return [];
     const prefix = options['awslogs-stream-prefix'];
     return [
       {
@@ -78,7 +90,7 @@ async function logs(
   });
   if (streams.length === 0) {
     throw new CliError(
-      'no container of this task logs with the awslogs driver; its output went to eddy’s own log',
+      'every container of this task logs with a driver other than awslogs; eddy keeps no copy of its output',
     );
   }
   for (;;) {

@@ -1,6 +1,8 @@
-// The `awslogs` log driver: a container's output goes to CloudWatch Logs, group `awslogs-group`,
-// stream `awslogs-stream-prefix/container-name/task-id`, as ECS names it. Lines reach the logs
-// service through the targets port; containers without the driver log to eddy's own debug log.
+// Where a container's output goes. With the `awslogs` log driver: CloudWatch Logs, group
+// `awslogs-group`, stream `awslogs-stream-prefix/container-name/task-id`, as ECS names it. Without a
+// log configuration: eddy's own group per cluster (`/eddy/ecs/CLUSTER`, stream
+// `container-name/task-id`), so `eddy tasks logs` and CloudWatch Logs clients show it. Lines reach
+// the logs service through the targets port.
 import { DeliveryError, formatArn, type Logger, type Targets } from '../../runtime/index.ts';
 import type { TaskDefinitions } from './definitions.ts';
 import { taskIdOf } from './names.ts';
@@ -11,6 +13,11 @@ interface Destination {
   groupArn: string;
   stream: string;
   createGroup: boolean;
+}
+
+/** The log group a cluster's tasks write to when a container has no log configuration. */
+export function defaultTaskLogGroup(clusterArn: string): string {
+  return `/eddy/ecs/${clusterArn.split('/').at(-1)}`;
 }
 
 export function awslogsSink(targets: Targets, definitions: TaskDefinitions, log: Logger): TaskLogSink {
@@ -25,12 +32,27 @@ export function awslogsSink(targets: Targets, definitions: TaskDefinitions, log:
       task.taskDefinitionArn,
     );
     const byContainer = new Map<string, Destination | undefined>();
+    const taskId = taskIdOf(task.taskArn).id;
     for (const container of stored?.definition.containerDefinitions ?? []) {
-      const options = container.logConfiguration?.options ?? {};
+      const configuration = container.logConfiguration;
+      if (!configuration) {
+        byContainer.set(container.name, {
+          groupArn: formatArn({
+            service: 'logs',
+            region: task.region,
+            accountId: task.account,
+            resource: `log-group:${defaultTaskLogGroup(task.clusterArn)}`,
+          }),
+          stream: `${container.name}/${taskId}`,
+          createGroup: true,
+        });
+        continue;
+      }
+      const options = configuration.options ?? {};
       const group = options['awslogs-group'];
-      if (container.logConfiguration?.logDriver !== 'awslogs' || !group) continue;
+      // Another driver (splunk, fluentd, …) has nowhere to go here: its lines stay in eddy's debug log.
+      if (configuration.logDriver !== 'awslogs' || !group) continue;
       const prefix = options['awslogs-stream-prefix'];
-      const taskId = taskIdOf(task.taskArn).id;
       byContainer.set(container.name, {
         groupArn: formatArn({
           service: 'logs',
@@ -70,10 +92,7 @@ export function awslogsSink(targets: Targets, definitions: TaskDefinitions, log:
         if (warned.has(task.taskArn)) return;
         warned.add(task.taskArn);
         const reason = error instanceof DeliveryError ? `${error.code}: ${error.message}` : String(error);
-        log.warn(
-          { task: task.taskArn, container: container.name },
-          `awslogs: lines are not stored (${reason})`,
-        );
+        log.warn({ task: task.taskArn, container: container.name }, `lines are not stored (${reason})`);
       });
   };
 }
