@@ -54,7 +54,7 @@ export interface RunningEddy {
 export async function startEddy(options: StartOptions): Promise<RunningEddy> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? createLogger(config.logLevel);
+  const log = options.log ?? createLogger(config.logLevel, process.stdout, config.logFormat);
   const startedAt = clock.now();
   const nodeId = config.nodeId ?? newNodeId(config.port);
   const store: Store = openStore({
@@ -119,6 +119,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
       ...(tls ? { tls: tls.identity } : {}),
       isUnavailable: (error) => error instanceof StoreUnavailableError,
       sessions: runtime.sessions,
+      requestLog: config.requestLog,
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     });
     await listen(edge.server, config.port, config.host);

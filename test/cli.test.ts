@@ -16,6 +16,7 @@ import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { spawnEddy, TEST_STORE, tempDataDir } from './harness.ts';
+import { eventually } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/eddy.js');
@@ -117,18 +118,37 @@ test('bin/eddy.js runs dist/ when it is up to date, and refuses a stale one when
   }
 });
 
-test('up prints where it listens and where data lives, answers, and stops cleanly on SIGTERM', async () => {
+test('up prints a summary (where it listens, the store, services, runner, access), a line per request, and stops cleanly on SIGTERM', async () => {
   const dataDir = tempDataDir();
   try {
-    const running = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
+    const running = await spawnEddy(['--port', '0', '--data-dir', dataDir, '--request-log', 'on'], {
+      env: { EDDY_LOG_LEVEL: 'info', EDDY_LOG_FORMAT: 'pretty' },
+    });
+    const summary = running.output();
     assert.match(
-      running.output(),
+      summary,
       TEST_STORE === 'postgres'
-        ? /data in PostgreSQL postgres:\/\/\S+schema=/
-        : new RegExp(`data ${dataDir}`),
+        ? /\n {2}store {5}PostgreSQL postgres:\/\/\S+schema=\S+, as node /
+        : new RegExp(`\\n {2}store {5}SQLite in ${dataDir}\\n`),
     );
+    assert.match(summary, /\n {2}services {2}.*\bsqs\b.*\becs\b/);
+    assert.match(summary, /\n {2}ecs {7}process runner/);
+    assert.match(summary, /\n {2}access {4}any credentials accepted/);
     const health = (await (await fetch(`${running.url}/_eddy/health`)).json()) as { status: string };
     assert.equal(health.status, 'ok');
+    const missing = await fetch(running.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.GetQueueUrl' },
+      body: JSON.stringify({ QueueName: 'nope' }),
+    });
+    assert.equal(missing.status, 400);
+    await eventually(
+      () =>
+        /\d\d:\d\d:\d\d INFO {2}sqs\.GetQueueUrl 400 QueueDoesNotExist \d+(\.\d)?ms/.test(running.output()),
+      {
+        what: 'the request line',
+      },
+    );
     assert.equal(await running.kill('SIGTERM'), 0);
     assert.match(running.output(), /stopped/);
   } finally {

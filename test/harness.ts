@@ -159,6 +159,8 @@ export async function startTestEddy(options: TestEddyOptions = {}): Promise<Test
     inMemory: options.inMemory ?? false,
     accessKeys: options.accessKeys ?? [],
     logLevel: 'silent',
+    logFormat: 'json',
+    requestLog: false,
     defaultRegion: TEST_REGION,
     defaultAccountId: TEST_ACCOUNT,
     deliveryRetry: { firstMs: 1000, capMs: 60_000 },

@@ -5,6 +5,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { RunningEddy } from '../app.ts';
+import type { Config } from '../runtime/index.ts';
 import { version } from '../version.ts';
 
 const HELP = `eddy ${version} — event-driven building blocks that speak the AWS APIs
@@ -35,6 +36,10 @@ Options for \`up\` (flags win over environment variables):
   --access-keys LIST    AKID:SECRET[:ACCOUNT],...      EDDY_ACCESS_KEYS
                         (verify SigV4 on every request; required off loopback)
   --log-level LEVEL     trace|debug|info|warn|error    EDDY_LOG_LEVEL (info)
+  --log-format FORMAT   pretty|json                    EDDY_LOG_FORMAT
+                        (pretty in a terminal, json otherwise)
+  --request-log on|off  a line per request at info     EDDY_REQUEST_LOG
+                        (on in a terminal, off otherwise)
   --store URL           sqlite, or postgres://user@host:5432/db[?schema=name]
                         (several nodes may share one)  EDDY_STORE     (sqlite)
   --public-url URL      what clients reach eddy at     EDDY_PUBLIC_URL
@@ -59,6 +64,34 @@ function checkDataDir(dataDir: string): void {
   }
 }
 
+/** What a newcomer needs to know once eddy is up: where it listens and keeps data, what runs how. */
+function startupSummary(eddy: RunningEddy, config: Config): string {
+  const store = config.store
+    ? `PostgreSQL ${eddy.runtime.store.info().location}, as node ${eddy.runtime.cluster.nodeId}`
+    : config.inMemory
+      ? 'in memory (nothing is kept)'
+      : `SQLite in ${config.dataDir}`;
+  const access =
+    config.accessKeys.length > 0
+      ? `SigV4 verified for ${config.accessKeys.length} key(s)`
+      : 'any credentials accepted (EDDY_ACCESS_KEYS turns on SigV4 verification)';
+  const served = eddy.services.map((service) => service.definition.name).join(', ');
+  const summaries = eddy.services.flatMap((service) => {
+    const summary = service.summary?.();
+    return summary ? [`  ${service.definition.name.padEnd(9)} ${summary}`] : [];
+  });
+  const requests = config.requestLog ? 'a line per request (EDDY_REQUEST_LOG=off)' : 'requests at debug';
+  return [
+    `eddy ${version} listening on ${eddy.url}`,
+    `  store     ${store}`,
+    `  services  ${served}`,
+    ...summaries,
+    `  access    ${access}`,
+    `  logs      ${config.logLevel}, ${config.logFormat}; ${requests}`,
+    '',
+  ].join('\n');
+}
+
 async function up(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -70,6 +103,8 @@ async function up(args: string[]): Promise<void> {
       'in-memory': { type: 'boolean' },
       'access-keys': { type: 'string' },
       'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
+      'request-log': { type: 'string' },
       store: { type: 'string' },
       'public-url': { type: 'string' },
     },
@@ -87,6 +122,9 @@ async function up(args: string[]): Promise<void> {
       ...(values['in-memory'] !== undefined ? { inMemory: values['in-memory'] } : {}),
       ...(values['access-keys'] !== undefined ? { accessKeys: values['access-keys'] } : {}),
       ...(values['log-level'] !== undefined ? { logLevel: values['log-level'] } : {}),
+      ...(values['log-format'] !== undefined ? { logFormat: values['log-format'] } : {}),
+      ...(values['request-log'] !== undefined ? { requestLog: values['request-log'] } : {}),
+      terminal: process.stdout.isTTY === true,
       ...(values.store !== undefined ? { store: values.store } : {}),
       ...(values['public-url'] !== undefined ? { publicUrl: values['public-url'] } : {}),
     });
@@ -108,16 +146,7 @@ async function up(args: string[]): Promise<void> {
     if (code === 'EACCES') fail(`not allowed to listen on port ${config.port}; choose one above 1023`);
     throw error;
   }
-  const where = config.store
-    ? `in PostgreSQL ${eddy.runtime.store.info().location}`
-    : config.inMemory
-      ? 'in memory (nothing is kept)'
-      : config.dataDir;
-  const auth =
-    config.accessKeys.length > 0
-      ? `SigV4 verified for ${config.accessKeys.length} key(s)`
-      : 'any credentials accepted';
-  process.stdout.write(`eddy ${version} listening on ${eddy.url} — data ${where}; ${auth}\n`);
+  process.stdout.write(startupSummary(eddy, config));
   if (eddy.tlsUrl) {
     process.stdout.write(
       `eddy: HTTPS on ${eddy.tlsUrl}; trust its certificate with NODE_EXTRA_CA_CERTS=${eddy.tlsCertificatePath}\n`,

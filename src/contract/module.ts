@@ -10,6 +10,8 @@ export interface ServiceModule {
   start?(): Promise<void>;
   /** Stops background work; called after the port closed, before the store closes. */
   stop?(): Promise<void>;
+  /** How the service runs on this machine, for the startup summary (set once `start` has run). */
+  summary?(): string;
 }
 
 export type ServiceFactory = (runtime: Runtime) => ServiceModule;

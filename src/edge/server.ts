@@ -61,6 +61,8 @@ export interface EdgeOptions {
   publicUrl?: string;
   /** Temporary credentials STS issued; made from the access keys when not given. */
   sessions?: Sessions;
+  /** One `sqs.SendMessage 200 1.2ms` line per request at info; otherwise at debug. */
+  requestLog?: boolean;
 }
 
 export interface Edge {
@@ -192,7 +194,8 @@ export function createEdge(options: EdgeOptions): Edge {
   );
   /** Aborted when the edge closes: the long polls waiting. */
   const inFlight = new Set<AbortController>();
-  const logRequests = options.log.isLevelEnabled('debug');
+  const requestLevel = options.requestLog ? 'info' : 'debug';
+  const logRequests = options.log.isLevelEnabled(requestLevel);
   const internal = new InternalRouter([
     { method: 'GET', path: 'health', handle: () => ({ body: options.health() }) },
     {
@@ -227,10 +230,16 @@ export function createEdge(options: EdgeOptions): Edge {
       requests.inc({ service: labels.service, operation: labels.operation, status: String(response.status) });
       latency.observe(labels, seconds);
       if (logRequests) {
-        options.log.debug({ requestId, ...labels, status: response.status, ms: seconds * 1000 }, 'request');
+        const ms = seconds * 1000;
+        options.log[requestLevel](
+          { requestId },
+          `${labels.service}.${labels.operation} ${response.status}${errorCode ? ` ${errorCode}` : ''} ${ms < 10 ? ms.toFixed(1) : Math.round(ms)}ms`,
+        );
       }
     };
+    let errorCode: string | undefined;
     const fail = (error: ServiceError) => {
+      errorCode = error.code;
       finish(codec.encodeError(service, error, { requestId, operation: labels.operation }));
     };
 

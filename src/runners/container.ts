@@ -91,10 +91,19 @@ export class ContainerRunner implements Runner {
     this.label = options.label ?? 'eddy.task';
   }
 
+  private engineName = 'a Docker Engine API';
+
+  describe(): string {
+    return `container runner on ${this.engineName} at ${this.engine}`;
+  }
+
   /** Fails with a message a user can act on when no engine answers. */
   async check(): Promise<void> {
     try {
       await this.docker.ping();
+      const { Components } = await this.docker.version();
+      const engine = Components?.find((component) => component.Name !== undefined);
+      if (engine) this.engineName = `${engine.Name} ${engine.Version}`;
     } catch (error) {
       throw new Error(
         `no Docker Engine API at ${this.engine} (${engineMessage(error)}): start Docker, or Podman's ` +

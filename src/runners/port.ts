@@ -48,6 +48,8 @@ export interface Runner {
   reattach(id: string): Promise<RunningContainer | undefined>;
   /** Rejects, saying what to do, when the runner cannot run anything (its engine is not there). */
   check?(): Promise<void>;
-  /** What this runner cannot do on this machine (logged when eddy starts). */
+  /** What this runner cannot do on this machine (in the startup summary). */
   readonly caveats?: string[];
+  /** The runner and what it runs on, for the startup summary ("container runner on Podman 4.3.1 at …"). */
+  describe?(): string;
 }

@@ -43,6 +43,11 @@ export class ProcessRunner implements Runner {
     this.caveats = unavailable ? [`task cpu and memory limits are not applied: ${unavailable}`] : [];
   }
 
+  describe(): string {
+    const limits = this.options.cgroups && !this.options.cgroups.unavailable;
+    return `process runner (each container a local process${limits ? ', cpu and memory limited by cgroups' : ''})`;
+  }
+
   async start(spec: ContainerSpec, onLog: LogListener): Promise<RunningContainer> {
     const mapping = this.options.images?.[spec.image] ?? {};
     const given = [...(spec.entryPoint ?? []), ...spec.command];

@@ -54,3 +54,19 @@ test('a public URL is an origin without a path', () => {
   );
   assert.throws(() => loadConfig({ publicUrl: 'eddy.example.com' }, {}), /public URL/);
 });
+
+test('logs are pretty with a line per request in a terminal, JSON without request lines otherwise; either can be chosen', () => {
+  const terminal = loadConfig({ terminal: true }, {});
+  assert.equal(terminal.logFormat, 'pretty');
+  assert.equal(terminal.requestLog, true);
+  const piped = loadConfig({}, {});
+  assert.equal(piped.logFormat, 'json');
+  assert.equal(piped.requestLog, false);
+  const chosen = loadConfig({ terminal: true }, { EDDY_LOG_FORMAT: 'json', EDDY_REQUEST_LOG: 'off' });
+  assert.equal(chosen.logFormat, 'json');
+  assert.equal(chosen.requestLog, false);
+  assert.throws(
+    () => loadConfig({ logFormat: 'xml' }, {}),
+    /log format \(EDDY_LOG_FORMAT, --log-format\) must be one of pretty, json, got 'xml'/,
+  );
+});

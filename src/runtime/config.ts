@@ -11,6 +11,8 @@ export interface AccessKey {
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+/** `pretty`: short human lines (a terminal's default); `json`: one JSON object per line. */
+export type LogFormat = 'pretty' | 'json';
 
 export interface Config {
   host: string;
@@ -23,6 +25,10 @@ export interface Config {
   /** Configured credentials; when non-empty every request's SigV4 signature is verified. */
   accessKeys: AccessKey[];
   logLevel: LogLevel;
+  /** EDDY_LOG_FORMAT, --log-format: pretty in a terminal, JSON otherwise. */
+  logFormat: LogFormat;
+  /** One `sqs.SendMessage 200 1.2ms` line per request at info (EDDY_REQUEST_LOG=on|off; on in a terminal). */
+  requestLog: boolean;
   defaultRegion: string;
   defaultAccountId: string;
   /** Back-off of failed deliveries (rules, subscriptions): first retry after about `firstMs`, doubling to `capMs`. */
@@ -73,8 +79,12 @@ export interface ConfigFlags {
   inMemory?: boolean;
   accessKeys?: string;
   logLevel?: string;
+  logFormat?: string;
+  requestLog?: string;
   store?: string;
   publicUrl?: string;
+  /** Whether eddy writes to a terminal: the default of logFormat and requestLog. */
+  terminal?: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -89,6 +99,18 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const inMemory = flags.inMemory ?? env.EDDY_IN_MEMORY === '1';
   const accessKeys = parseAccessKeys(flags.accessKeys ?? env.EDDY_ACCESS_KEYS ?? '');
   const logLevel = parseLogLevel(flags.logLevel ?? env.EDDY_LOG_LEVEL ?? 'info');
+  const terminal = flags.terminal ?? false;
+  const logFormat = parseChoice(
+    'log format (EDDY_LOG_FORMAT, --log-format)',
+    ['pretty', 'json'] as const,
+    flags.logFormat ?? env.EDDY_LOG_FORMAT ?? (terminal ? 'pretty' : 'json'),
+  );
+  const requestLog =
+    parseChoice(
+      'request log (EDDY_REQUEST_LOG, --request-log)',
+      ['on', 'off'] as const,
+      flags.requestLog ?? env.EDDY_REQUEST_LOG ?? (terminal ? 'on' : 'off'),
+    ) === 'on';
   const deliveryRetry = {
     firstMs: parseDuration('EDDY_RETRY_FIRST_MS', env.EDDY_RETRY_FIRST_MS ?? '1000'),
     capMs: parseDuration('EDDY_RETRY_CAP_MS', env.EDDY_RETRY_CAP_MS ?? '60000'),
@@ -115,6 +137,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     deliveryRetry,
     eventQuotas,
     logLevel,
+    logFormat,
+    requestLog,
     defaultRegion: env.EDDY_REGION ?? DEFAULT_REGION,
     defaultAccountId: DEFAULT_ACCOUNT_ID,
     tasks: parseTasksConfig(env),
@@ -122,6 +146,12 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     ...(publicUrl ? { publicUrl } : {}),
     ...(env.EDDY_NODE_ID ? { nodeId: parseNodeId(env.EDDY_NODE_ID) } : {}),
   };
+}
+
+function parseChoice<Choice extends string>(what: string, choices: readonly Choice[], value: string): Choice {
+  const choice = choices.find((known) => known === value);
+  if (!choice) throw new ConfigError(`${what} must be one of ${choices.join(', ')}, got '${value}'`);
+  return choice;
 }
 
 function parseNodeId(text: string): string {

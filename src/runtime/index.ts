@@ -39,7 +39,7 @@ export {
   loadConfig,
 } from './config.ts';
 export { newRequestId, newTimeOrderedUuid, newUuid, randomHex } from './ids.ts';
-export { createLogger, type Logger, silentLogger } from './log.ts';
+export { createLogger, type Logger, prettyLine, silentLogger } from './log.ts';
 export { MetricsRegistry } from './metrics.ts';
 export { extend } from './objects.ts';
 export {

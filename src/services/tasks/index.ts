@@ -121,6 +121,7 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
     return counts;
   };
   const lookup = { services, clusters, definitions };
+  let runnerSummary = `${runner.kind} runner`;
   let cancelSweep: (() => void) | undefined;
   const sweepLater = () => {
     cancelSweep = clock.setAlarm(now() + SWEEP_MS, () => {
@@ -215,12 +216,17 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
       ],
     },
     migrations: tasksMigrations,
+    summary: () => runnerSummary,
     async start() {
       // Not fatal: the other services work without tasks, and each task then fails with the reason.
-      await runner
-        .check?.()
-        .catch((error: unknown) => runtime.log.warn(`tasks cannot run: ${(error as Error).message}`));
-      for (const caveat of runner.caveats ?? []) runtime.log.info(`${runner.kind} runner: ${caveat}`);
+      const unusable = await runner.check?.().then(
+        () => undefined,
+        (error: unknown) => (error as Error).message,
+      );
+      if (unusable) runtime.log.warn(`tasks cannot run: ${unusable}`);
+      runnerSummary = unusable
+        ? `${runner.kind} runner, which cannot run tasks: ${unusable}`
+        : [`${runner.describe?.() ?? `${runner.kind} runner`}`, ...(runner.caveats ?? [])].join('; ');
       await supervisor.resume();
       await supervisor.takeForwardedStops();
       services.start();
