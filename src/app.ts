@@ -120,6 +120,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
       isUnavailable: (error) => error instanceof StoreUnavailableError,
       sessions: runtime.sessions,
       requestLog: config.requestLog,
+      regions: config.regions,
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     });
     await listen(edge.server, config.port, config.host);

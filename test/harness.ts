@@ -8,7 +8,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { type RunningEddy, startEddy } from '../src/app.ts';
 import type { ServiceFactory } from '../src/contract/index.ts';
 import type { AccessKey, Clock, Config, Runtime } from '../src/runtime/index.ts';
-import { createLogger, ManualClock, silentLogger } from '../src/runtime/index.ts';
+import { AWS_REGIONS, createLogger, ManualClock, silentLogger } from '../src/runtime/index.ts';
 import { createScratchSchema, openStore, type ScratchSchema, type Store } from '../src/store/index.ts';
 
 export const TEST_REGION = 'us-east-1';
@@ -162,6 +162,7 @@ export async function startTestEddy(options: TestEddyOptions = {}): Promise<Test
     logFormat: 'json',
     requestLog: false,
     defaultRegion: TEST_REGION,
+    regions: AWS_REGIONS,
     defaultAccountId: TEST_ACCOUNT,
     deliveryRetry: { firstMs: 1000, capMs: 60_000 },
     eventQuotas: { busesPerAccount: 100, rulesPerBus: 300 },

@@ -61,6 +61,8 @@ export interface EdgeOptions {
   publicUrl?: string;
   /** Temporary credentials STS issued; made from the access keys when not given. */
   sessions?: Sessions;
+  /** The regions a request may name; absent: any. */
+  regions?: readonly string[];
   /** One `sqs.SendMessage 200 1.2ms` line per request at info; otherwise at debug. */
   requestLog?: boolean;
 }
@@ -194,6 +196,7 @@ export function createEdge(options: EdgeOptions): Edge {
   );
   /** Aborted when the edge closes: the long polls waiting. */
   const inFlight = new Set<AbortController>();
+  const regions = options.regions ? new Set(options.regions) : undefined;
   const requestLevel = options.requestLog ? 'info' : 'debug';
   const logRequests = options.log.isLevelEnabled(requestLevel);
   const internal = new InternalRouter([
@@ -317,6 +320,16 @@ export function createEdge(options: EdgeOptions): Edge {
       return;
     }
 
+    if (regions && !regions.has(identity.region)) {
+      fail(
+        new ServiceError(
+          'InvalidRegion',
+          `'${identity.region}' is not an AWS Region, so eddy serves nothing there. ` +
+            `Use one of AWS's (${options.defaultRegion} is eddy's default), or add it with EDDY_REGIONS=${identity.region}.`,
+        ),
+      );
+      return;
+    }
     const operation = codec.operationOf(request, service);
     if (!operation) {
       fail(codec.unknownOperation(codec.requestedOperation(request), service));

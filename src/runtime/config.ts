@@ -1,5 +1,6 @@
 // Configuration: command-line flags win over EDDY_* environment variables, which win over defaults.
 import { resolve } from 'node:path';
+import { AWS_REGIONS } from './regions.ts';
 
 export const DEFAULT_ACCOUNT_ID = '000000000000';
 export const DEFAULT_REGION = 'us-east-1';
@@ -30,6 +31,8 @@ export interface Config {
   /** One `sqs.SendMessage 200 1.2ms` line per request at info (EDDY_REQUEST_LOG=on|off; on in a terminal). */
   requestLog: boolean;
   defaultRegion: string;
+  /** The regions requests may name: AWS's, and any EDDY_REGIONS adds (comma-separated). */
+  regions: readonly string[];
   defaultAccountId: string;
   /** Back-off of failed deliveries (rules, subscriptions): first retry after about `firstMs`, doubling to `capMs`. */
   deliveryRetry: { firstMs: number; capMs: number };
@@ -119,6 +122,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     busesPerAccount: parseCount('EDDY_EVENTS_BUSES_PER_ACCOUNT', env.EDDY_EVENTS_BUSES_PER_ACCOUNT ?? '100'),
     rulesPerBus: parseCount('EDDY_EVENTS_RULES_PER_BUS', env.EDDY_EVENTS_RULES_PER_BUS ?? '300'),
   };
+  const defaultRegion = env.EDDY_REGION ?? DEFAULT_REGION;
+  const regions = [...new Set([...AWS_REGIONS, defaultRegion, ...parseRegions(env.EDDY_REGIONS ?? '')])];
   const store = parseStore(flags.store ?? env.EDDY_STORE ?? '');
   const publicUrl = parsePublicUrl(flags.publicUrl ?? env.EDDY_PUBLIC_URL ?? '');
   if (!isLoopback(host) && accessKeys.length === 0) {
@@ -139,13 +144,24 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     logLevel,
     logFormat,
     requestLog,
-    defaultRegion: env.EDDY_REGION ?? DEFAULT_REGION,
+    defaultRegion,
+    regions,
     defaultAccountId: DEFAULT_ACCOUNT_ID,
     tasks: parseTasksConfig(env),
     ...(store ? { store } : {}),
     ...(publicUrl ? { publicUrl } : {}),
     ...(env.EDDY_NODE_ID ? { nodeId: parseNodeId(env.EDDY_NODE_ID) } : {}),
   };
+}
+
+function parseRegions(text: string): string[] {
+  const regions = text
+    .split(',')
+    .map((region) => region.trim())
+    .filter((region) => region !== '');
+  const bad = regions.find((region) => !/^[a-z0-9-]{1,32}$/.test(region));
+  if (bad !== undefined) throw new ConfigError(`EDDY_REGIONS lists names of [a-z0-9-], got '${bad}'`);
+  return regions;
 }
 
 function parseChoice<Choice extends string>(what: string, choices: readonly Choice[], value: string): Choice {

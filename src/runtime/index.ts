@@ -42,6 +42,7 @@ export { newRequestId, newTimeOrderedUuid, newUuid, randomHex } from './ids.ts';
 export { createLogger, type Logger, prettyLine, silentLogger } from './log.ts';
 export { MetricsRegistry } from './metrics.ts';
 export { extend } from './objects.ts';
+export { AWS_REGIONS } from './regions.ts';
 export {
   type Capacity,
   type ScalableDimensionHandler,

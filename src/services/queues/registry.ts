@@ -1,5 +1,7 @@
 // The queues themselves: creation, lookup by URL or ARN, attributes, tags and permissions.
 // Every queue is cached in memory (they are few and small); the store is the truth on restart.
+
+import type { ServiceError } from '../../contract/index.ts';
 import { formatArn, parseArn } from '../../runtime/index.ts';
 import type { Store, Tx } from '../../store/index.ts';
 import {
@@ -131,8 +133,21 @@ export class QueueRegistry {
       segments.length === 1 && !url.includes('/') ? [caller.accountId, segments[0]] : segments.slice(-2);
     const queue =
       account !== undefined && name !== undefined ? this.get(account, caller.region, name) : undefined;
-    if (!queue) throw queueDoesNotExist();
+    if (!queue) throw this.missing(account, caller.region, name);
     return queue;
+  }
+
+  /** QueueDoesNotExist, naming the regions where the caller has a queue of that name (a wrong --region). */
+  missing(account: string | undefined, region: string, name: string | undefined): ServiceError {
+    const elsewhere = [...this.byKey.values()]
+      .filter((queue) => queue.account === account && queue.name === name && queue.region !== region)
+      .map((queue) => queue.region)
+      .sort();
+    if (elsewhere.length === 0) return queueDoesNotExist();
+    return sqsError(
+      'QueueDoesNotExist',
+      `The specified queue does not exist in ${region}. A queue named ${name} exists in ${elsewhere.join(', ')}: is the client's region right?`,
+    );
   }
 
   fromArn(arn: string): Queue | undefined {

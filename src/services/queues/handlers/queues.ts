@@ -35,7 +35,7 @@ export function queueOperations({ registry, engine }: Domain): QueueOperations {
     GetQueueUrl(input, context) {
       const account = input.QueueOwnerAWSAccountId ?? context.accountId;
       const queue = registry.get(account, context.region, input.QueueName);
-      if (!queue) throw sqsError('QueueDoesNotExist', 'The specified queue does not exist.');
+      if (!queue) throw registry.missing(account, context.region, input.QueueName);
       return { QueueUrl: queueUrl(context, queue) };
     },
 
