@@ -19,7 +19,7 @@ Usage:
   eddy tasks interrupt TASK_ARN
                         a Fargate Spot interruption, to test a task's shutdown
   eddy tasks logs TASK_ARN [--follow]
-                        what a task's containers wrote (awslogs)
+                        what a task's containers wrote
   eddy nodes            the nodes sharing a running eddy's store, and what each owns
   eddy scheduler next EXPRESSION-or-NAME [--count N] [--zone TZ]
                         the next fire times of a schedule, in its time zone

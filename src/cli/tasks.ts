@@ -10,7 +10,7 @@ Usage:
         now, the task stopped with SpotInterruption after the notice (EDDY_SPOT_NOTICE_SECONDS, 120)
 
   eddy tasks logs TASK_ARN [--follow]
-        print what the task's containers wrote (awslogs log configuration), and with --follow keep
+        print what the task's containers wrote (awslogs, or eddy's /eddy/ecs/CLUSTER group), with --follow keep
         printing until the task has stopped
 
 Options:
