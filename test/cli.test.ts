@@ -15,6 +15,13 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import {
+  CreateQueueCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { spawnEddy, TEST_STORE, tempDataDir } from './harness.ts';
 import { eventually } from './helpers.ts';
 
@@ -207,4 +214,59 @@ test('up refuses a taken port, an unusable data directory and an open bind witho
   const badFlag = await eddy(['up', '--no-such-flag']);
   assert.equal(badFlag.code, 1);
   assert.match(badFlag.stderr, /no-such-flag/);
+});
+
+test('SIGTERM under a busy keep-alive client stops within the 2 s grace, and every acknowledged send survives', async (t) => {
+  const dataDir = tempDataDir();
+  try {
+    const running = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
+    const sqs = running.client(SQSClient, { maxAttempts: 1 });
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'busy' }));
+    const acknowledged: string[] = [];
+    let sending = true;
+    const senders = [0, 1, 2, 3].map(async (worker) => {
+      for (let n = 0; sending; n += 1) {
+        const body = `${worker}-${n}`;
+        try {
+          await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
+          acknowledged.push(body);
+        } catch {
+          return; // refused or cut off: not acknowledged
+        }
+      }
+    });
+    await eventually(() => acknowledged.length >= 200, { what: '200 sends' });
+    const signalled = performance.now();
+    const code = await running.kill('SIGTERM');
+    const stoppedMs = performance.now() - signalled;
+    sending = false;
+    await Promise.all(senders);
+    sqs.destroy();
+    assert.equal(code, 0, running.output());
+    t.diagnostic(`stopped ${Math.round(stoppedMs)} ms after SIGTERM, ${acknowledged.length} sends acknowledged`);
+    assert.ok(stoppedMs < 3000, `stopped ${Math.round(stoppedMs)} ms after SIGTERM`);
+
+    const again = await spawnEddy(['--port', '0', '--data-dir', dataDir]);
+    const reader = again.client(SQSClient);
+    const seen = new Set<string>();
+    try {
+      const url = (await reader.send(new GetQueueUrlCommand({ QueueName: 'busy' }))).QueueUrl!;
+      for (;;) {
+        const { Messages = [] } = await reader.send(
+          new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }),
+        );
+        if (Messages.length === 0) break;
+        for (const message of Messages) seen.add(message.Body!);
+      }
+    } finally {
+      reader.destroy();
+      await again.kill('SIGTERM');
+    }
+    assert.deepEqual(
+      acknowledged.filter((body) => !seen.has(body)),
+      [],
+    );
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });

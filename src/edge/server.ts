@@ -71,8 +71,11 @@ export interface Edge {
   server: Server;
   /** The HTTPS server, when `tls` was given; the caller makes it listen. */
   tlsServer?: Server;
-  /** Stops accepting, aborts waiting handlers (long polls), and resolves when in-flight requests are answered. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, aborts waiting handlers (long polls), and resolves when in-flight requests are
+   * answered, or after `graceMs` (default 2 s) with the rest cut off.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 function sendResponse(res: ServerResponse, response: EdgeResponse, method: string): void {
@@ -97,6 +100,9 @@ async function streamResponse(
   }
   res.end();
 }
+
+/** How long a closing edge lets in-flight requests finish before it cuts their connections. */
+const DEFAULT_CLOSE_GRACE_MS = 2000;
 
 class BodyTooLarge extends Error {}
 
@@ -408,7 +414,11 @@ export function createEdge(options: EdgeOptions): Edge {
     }
   }
 
+  let closing = false;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    // Closing: a request already sent on a kept-alive connection is answered, and its connection
+    // then closed, so a busy client cannot keep the server open.
+    if (closing) res.setHeader('connection', 'close');
     const requestId = newRequestId();
     const started = performance.now();
     answer(req, res, requestId, started).catch((error: unknown) => {
@@ -440,10 +450,18 @@ export function createEdge(options: EdgeOptions): Edge {
   return {
     server,
     ...(tlsServer ? { tlsServer } : {}),
-    async close() {
+    async close(graceMs = DEFAULT_CLOSE_GRACE_MS) {
+      closing = true;
       const closed = Promise.all([closeOne(server), ...(tlsServer ? [closeOne(tlsServer)] : [])]);
       for (const abort of inFlight) abort.abort();
+      // What is still unanswered after the grace is cut off: its client was told nothing, so it
+      // retries, and nothing it was told succeeded is lost.
+      const cutOff = setTimeout(() => {
+        server.closeAllConnections();
+        tlsServer?.closeAllConnections();
+      }, graceMs);
       await closed;
+      clearTimeout(cutOff);
     },
   };
 }
