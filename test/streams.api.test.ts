@@ -642,7 +642,8 @@ describe('other clients', () => {
     assert.equal(missing.code, 'ResourceNotFoundException');
     assert.equal(missing.message, 'Stream missing under account 000000000000 not found.');
     assert.equal(missing.status, 400);
-    const shardIterator = (results[2] as unknown as { response: { ShardIterator: string } }).response.ShardIterator;
+    const shardIterator = (results[2] as unknown as { response: { ShardIterator: string } }).response
+      .ShardIterator;
     const [read] = await boto3(eddy.url, [
       { service: 'kinesis', operation: 'GetRecords', params: { ShardIterator: shardIterator } },
     ]);

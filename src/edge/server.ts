@@ -465,7 +465,14 @@ export function createEdge(options: EdgeOptions): Edge {
       for (const abort of inFlight) abort.abort();
       // HTTP/2 sessions finish their open streams and take no new ones.
       const sessionsClosed = [...h2Sessions].map(
-        (session) => new Promise<void>((resolve) => session.close(() => resolve())),
+        (session) =>
+          new Promise<void>((resolve) => {
+            if (session.closed || session.destroyed) return resolve();
+            session.once('close', () => resolve());
+            session.close();
+            // A client that keeps a stream open (SubscribeToShard) is cut off after a grace period.
+            setTimeout(() => session.destroy(), 2000).unref();
+          }),
       );
       await Promise.all([closed, ...sessionsClosed]);
     },
