@@ -20,6 +20,7 @@ import {
   type Runtime,
   ScalableResources,
   Sessions,
+  Sources,
   systemClock,
   Targets,
   TimerService,
@@ -80,6 +81,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
     cloudMetrics: new CloudMetrics(),
     scalable: new ScalableResources(),
     targets: new Targets(),
+    sources: new Sources(),
     sessions: new Sessions(config.accessKeys),
     endpoint,
   };

@@ -20,6 +20,7 @@ const CLIENTS: Record<string, { module: string; client: string }> = {
   CloudWatch: { module: '@aws-sdk/client-cloudwatch', client: 'CloudWatchClient' },
   STS: { module: '@aws-sdk/client-sts', client: 'STSClient' },
   Scheduler: { module: '@aws-sdk/client-scheduler', client: 'SchedulerClient' },
+  Kinesis: { module: '@aws-sdk/client-kinesis', client: 'KinesisClient' },
   'Application Auto Scaling': {
     module: '@aws-sdk/client-application-auto-scaling',
     client: 'ApplicationAutoScalingClient',
@@ -154,6 +155,7 @@ describe('every operation of every served model answers', () => {
         const input = model.operations[operation]?.input;
         const value = input ? minimalValue(model, input) : {};
         called++;
+        if (process.env.EDDY_WALK_TRACE) console.log(`# ${operation}`);
         try {
           await client.send(new Command(value), { abortSignal: AbortSignal.timeout(15_000) });
         } catch (error) {

@@ -1,7 +1,9 @@
 // The one HTTP server: eddy's own endpoints under /_eddy/, everything else decoded by the
 // service's protocol codec, handed to its handler, and encoded back.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttp2Server, type Http2Session } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import {
   type Caller,
   type Protocol,
@@ -28,6 +30,7 @@ import {
 } from './auth/index.ts';
 import {
   type Codec,
+  codecFor,
   codecs,
   type EdgeRequest,
   type EdgeResponse,
@@ -161,6 +164,44 @@ class HandlerContext implements RequestContext {
     this.inFlight.delete(this.watching.abort);
     this.res.off('close', this.watching.onClose);
   }
+}
+
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0');
+
+/**
+ * HTTP/2 without TLS ("h2c" with prior knowledge) on the same port as HTTP/1.1: the v3 SDK's
+ * Kinesis client sends every call over HTTP/2 (its NodeHttp2Handler), and SubscribeToShard needs
+ * it. Each connection's first bytes are looked at: the HTTP/2 preface goes to an HTTP/2 server
+ * (its compatibility API hands `handle` the same request and response shapes), anything else to
+ * the HTTP/1.1 server as before. Returns the open HTTP/2 sessions, for closing.
+ */
+function acceptH2c(
+  server: Server,
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+): Set<Http2Session> {
+  const h2 = createHttp2Server({}, handle as never);
+  const sessions = new Set<Http2Session>();
+  h2.on('session', (session: Http2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  const http1 = server.listeners('connection') as ((socket: Socket) => void)[];
+  server.removeAllListeners('connection');
+  server.on('connection', (socket: Socket) => {
+    const route = (head: Buffer | null) => {
+      if (head) socket.unshift(head);
+      const prefix = head ? head.subarray(0, H2_PREFACE.length) : Buffer.alloc(0);
+      if (prefix.length > 0 && H2_PREFACE.subarray(0, prefix.length).equals(prefix)) {
+        // The session takes the socket's handle over, and the bytes read here from the socket.
+        h2.emit('connection', socket);
+      } else {
+        for (const listener of http1) listener.call(server, socket);
+        socket.resume();
+      }
+    };
+    socket.once('readable', () => route(socket.read() as Buffer | null));
+  });
+  return sessions;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -303,7 +344,7 @@ export function createEdge(options: EdgeOptions): Edge {
       return;
     }
     service = route.service;
-    codec = codecs[route.protocol];
+    codec = codecFor(route.protocol, request);
     labels = { service: service.definition.name, operation: 'unknown' };
 
     if (authFailure) {
@@ -374,7 +415,7 @@ export function createEdge(options: EdgeOptions): Edge {
           protocol: route.protocol,
           baseUrl:
             options.publicUrl ??
-            `${'encrypted' in req.socket ? 'https' : 'http'}://${req.headers.host ?? '127.0.0.1'}`,
+            `${'encrypted' in req.socket ? 'https' : 'http'}://${req.headers.host ?? req.headers[':authority'] ?? '127.0.0.1'}`,
         },
         res,
         inFlight,
@@ -434,6 +475,7 @@ export function createEdge(options: EdgeOptions): Edge {
   };
   const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: 0 };
   const server = createServer(serverOptions, handle);
+  const h2Sessions = acceptH2c(server, handle);
   const tlsServer = options.tls
     ? createHttpsServer(
         { ...serverOptions, key: options.tls.privateKeyPem, cert: options.tls.certificatePem },
@@ -460,7 +502,18 @@ export function createEdge(options: EdgeOptions): Edge {
         server.closeAllConnections();
         tlsServer?.closeAllConnections();
       }, graceMs);
-      await closed;
+      // HTTP/2 sessions finish their open streams and take no new ones.
+      const sessionsClosed = [...h2Sessions].map(
+        (session) =>
+          new Promise<void>((resolve) => {
+            if (session.closed || session.destroyed) return resolve();
+            session.once('close', () => resolve());
+            session.close();
+            // A client that keeps a stream open (SubscribeToShard) is cut off after the grace too.
+            setTimeout(() => session.destroy(), graceMs).unref();
+          }),
+      );
+      await Promise.all([closed, ...sessionsClosed]);
       clearTimeout(cutOff);
     },
   };

@@ -52,6 +52,18 @@ export interface Config {
   publicUrl?: string;
   /** This node's name among the nodes sharing a store (EDDY_NODE_ID); made up when absent. */
   nodeId?: string;
+  /**
+   * Kinesis per-shard throughput limits (1 MiB/s or 1,000 records/s written, 5 reads/s or 2 MiB/s
+   * read), answered with ProvisionedThroughputExceededException as AWS does. On unless
+   * EDDY_KINESIS_LIMITS=off (for load tests).
+   */
+  kinesisLimits?: boolean;
+  /**
+   * RabbitMQ brokers that Pipes sources (and the `mq` API) know, by broker id or ARN: the AMQP URL
+   * eddy connects to (EDDY_MQ_BROKERS='{"b-1234…": "amqp://127.0.0.1:5672"}'). The credentials are
+   * the pipe's, from its Secrets Manager secret or `BasicAuth` when given; a URL's own are used otherwise.
+   */
+  mqBrokers?: Record<string, string>;
 }
 
 /** What a container image means to the process runner: where its command runs, and its default command. */
@@ -151,6 +163,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     ...(store ? { store } : {}),
     ...(publicUrl ? { publicUrl } : {}),
     ...(env.EDDY_NODE_ID ? { nodeId: parseNodeId(env.EDDY_NODE_ID) } : {}),
+    kinesisLimits: parseSwitch('EDDY_KINESIS_LIMITS', env.EDDY_KINESIS_LIMITS ?? 'on'),
+    mqBrokers: parseBrokers(env.EDDY_MQ_BROKERS ?? '{}'),
   };
 }
 
@@ -168,6 +182,29 @@ function parseChoice<Choice extends string>(what: string, choices: readonly Choi
   const choice = choices.find((known) => known === value);
   if (!choice) throw new ConfigError(`${what} must be one of ${choices.join(', ')}, got '${value}'`);
   return choice;
+}
+
+function parseSwitch(name: string, text: string): boolean {
+  if (text === 'on' || text === '1' || text === 'true') return true;
+  if (text === 'off' || text === '0' || text === 'false') return false;
+  throw new ConfigError(`${name} must be 'on' or 'off', got '${text}'`);
+}
+
+/** EDDY_MQ_BROKERS: a JSON object from broker id (or ARN) to its amqp:// URL. */
+export function parseBrokers(text: string): Record<string, string> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigError('EDDY_MQ_BROKERS must be JSON: {"broker-id": "amqp://host:5672/vhost"}');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new ConfigError('EDDY_MQ_BROKERS must be a JSON object from broker id to amqp:// URL');
+  for (const [id, url] of Object.entries(value)) {
+    if (typeof url !== 'string' || !/^amqps?:\/\//.test(url))
+      throw new ConfigError(`EDDY_MQ_BROKERS['${id}'] must be an amqp:// or amqps:// URL`);
+  }
+  return value as Record<string, string>;
 }
 
 function parseNodeId(text: string): string {

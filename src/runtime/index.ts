@@ -8,6 +8,7 @@ import type { Logger } from './log.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import type { ScalableResources } from './scalable.ts';
 import type { Sessions } from './sessions.ts';
+import type { Sources } from './sources.ts';
 import type { Targets } from './targets.ts';
 import type { TimerService } from './timers.ts';
 
@@ -51,6 +52,16 @@ export {
 } from './scalable.ts';
 export { awsStyleId, type SessionClaims, type SessionCredentials, Sessions } from './sessions.ts';
 export {
+  type QueueSource,
+  type SourceMessage,
+  Sources,
+  type StreamRead,
+  type StreamSource,
+  type StreamSourceRecord,
+  type StreamSourceShard,
+  type StreamStart,
+} from './sources.ts';
+export {
   type Deliverer,
   type Delivery,
   DeliveryError,
@@ -80,6 +91,8 @@ export interface Runtime {
   scalable: ScalableResources;
   /** Delivery to any resource by ARN; each service registers the ARNs it owns. */
   targets: Targets;
+  /** Reading from another service's queue or stream by ARN (Pipes' sources); each registers what it owns. */
+  sources: Sources;
   /** Temporary credentials: STS issues them, the edge verifies them. */
   sessions: Sessions;
   /**

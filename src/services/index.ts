@@ -8,6 +8,7 @@ import { metricsService } from './metrics/index.ts';
 import { queuesService } from './queues/index.ts';
 import { scalingService } from './scaling/index.ts';
 import { schedulerService } from './scheduler/index.ts';
+import { streamsService } from './streams/index.ts';
 import { tasksService } from './tasks/index.ts';
 import { topicsService } from './topics/index.ts';
 
@@ -18,6 +19,7 @@ export const serviceFactories: ServiceFactory[] = [
   logsService,
   queuesService,
   topicsService,
+  streamsService,
   eventsService,
   tasksService,
   schedulerService,
