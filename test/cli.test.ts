@@ -243,7 +243,9 @@ test('SIGTERM under a busy keep-alive client stops within the 2 s grace, and eve
     await Promise.all(senders);
     sqs.destroy();
     assert.equal(code, 0, running.output());
-    t.diagnostic(`stopped ${Math.round(stoppedMs)} ms after SIGTERM, ${acknowledged.length} sends acknowledged`);
+    t.diagnostic(
+      `stopped ${Math.round(stoppedMs)} ms after SIGTERM, ${acknowledged.length} sends acknowledged`,
+    );
     assert.ok(stoppedMs < 3000, `stopped ${Math.round(stoppedMs)} ms after SIGTERM`);
 
     const again = await spawnEddy(['--port', '0', '--data-dir', dataDir]);

@@ -13,6 +13,8 @@ export interface ServiceErrorOptions {
   queryCode?: string;
   /** Extra members of the error shape, serialized beside the message. */
   fields?: Record<string, unknown>;
+  /** HTTP headers the answer carries (S3: a 304's ETag, a 416's Content-Range). */
+  headers?: Record<string, string>;
 }
 
 export class ServiceError extends Error {
@@ -20,6 +22,7 @@ export class ServiceError extends Error {
   readonly senderFault: boolean;
   readonly queryCode: string | undefined;
   readonly fields: Record<string, unknown>;
+  readonly headers: Record<string, string> | undefined;
 
   constructor(
     readonly code: string,
@@ -32,5 +35,6 @@ export class ServiceError extends Error {
     this.senderFault = options.senderFault ?? this.status < 500;
     this.queryCode = options.queryCode;
     this.fields = options.fields ?? {};
+    this.headers = options.headers;
   }
 }

@@ -19,6 +19,7 @@ export type * from './operations/index.ts';
 export type {
   AnyHandler,
   Caller,
+  CorsRequest,
   Handler,
   Handlers,
   Input,
@@ -31,4 +32,11 @@ export type {
   ServiceDefinition,
   Violation,
 } from './service.ts';
+export {
+  httpStatusOf,
+  isRequestBody,
+  type RequestBody,
+  type StreamingBlob,
+  withHttpStatus,
+} from './streaming.ts';
 export { violationMessage } from './violations.ts';

@@ -59,6 +59,7 @@ export interface Shape {
 
 export interface OperationModel {
   name?: string;
+  deprecated?: boolean;
   http?: { method?: string; requestUri?: string; responseCode?: number };
   input?: Shape;
   output?: Shape;

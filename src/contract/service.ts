@@ -22,6 +22,8 @@ export interface RequestContext {
    * balancer in front of several nodes), else the scheme and `host:port` this request addressed.
    */
   baseUrl: string;
+  /** The address the request came from (S3's events carry it as source-ip-address). */
+  sourceIp: string;
   /** Aborted when the client goes away (long polls stop waiting). */
   signal: AbortSignal;
 }
@@ -83,4 +85,32 @@ export interface ServiceDefinition {
   queryPathMember?: string;
   /** eddy's own endpoints this service adds under /_eddy/ (explain, trace, fault injection). */
   internalRoutes?: InternalRoute[];
+  /**
+   * The URI label a virtual-hosted request names in its host instead of its path (S3's `Bucket`:
+   * `bucket.localhost:4566/key` is `/bucket/key`), under the domains the edge is configured with.
+   */
+  hostLabel?: string;
+  /**
+   * Operations whose XML body the service writes itself, because the model's shapes cannot say it
+   * (S3's GetBucketLocation: a root element with only text). Bound headers are still the codec's.
+   */
+  documents?: Partial<Record<string, (output: Record<string, unknown>) => string>>;
+  /**
+   * Cross-origin requests (S3's bucket CORS): the headers to answer a browser's request with, or
+   * undefined when none of the resource's rules allows it. `preflight` is an OPTIONS request.
+   */
+  cors?: (request: CorsRequest) => Promise<Record<string, string> | undefined>;
+}
+
+/** A browser's cross-origin request as a service's CORS rules see it. */
+export interface CorsRequest {
+  /** The path, with a virtual host's label in front (`/bucket/key`). */
+  rawPath: string;
+  origin: string;
+  /** The method asked for: Access-Control-Request-Method on a preflight, else the request's. */
+  method: string;
+  /** Access-Control-Request-Headers of a preflight, lower-case. */
+  headers: string[];
+  preflight: boolean;
+  accountId: string;
 }

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttp2Server, type Http2Session } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import { pipeline } from 'node:stream/promises';
 import {
   type Caller,
   type Protocol,
@@ -28,6 +29,7 @@ import {
   type SignatureParts,
   SigningKeyCache,
 } from './auth/index.ts';
+import { BodyDecoder, ClientGoneError, needsDecoding, readWhole, StreamedBody } from './body.ts';
 import {
   type Codec,
   codecFor,
@@ -68,6 +70,11 @@ export interface EdgeOptions {
   regions?: readonly string[];
   /** One `sqs.SendMessage 200 1.2ms` line per request at info; otherwise at debug. */
   requestLog?: boolean;
+  /**
+   * Domains under which a host names a resource (virtual-hosted S3: `bucket.localhost`); a host
+   * that is one of them exactly names none. `localhost` when not given.
+   */
+  virtualHostDomains?: string[];
 }
 
 export interface Edge {
@@ -81,27 +88,62 @@ export interface Edge {
   close(graceMs?: number): Promise<void>;
 }
 
+/** Statuses whose answers never have a body. */
+const NO_BODY = new Set([204, 304]);
+const EMPTY_BODY = Buffer.alloc(0);
+
 function sendResponse(res: ServerResponse, response: EdgeResponse, method: string): void {
   const { body } = response;
+  if (NO_BODY.has(response.status)) {
+    res.writeHead(response.status, response.headers);
+    res.end();
+    return;
+  }
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
   res.writeHead(response.status, extend(response.headers, { 'content-length': String(length) }));
   // Node joins a string body to the head as it sends it; a Buffer would be copied for nothing.
   res.end(method === 'HEAD' ? undefined : body);
 }
 
-/** Writes an event-stream answer as its events come, until they end or the client goes away. */
+/**
+ * Writes a streamed answer (an object's bytes, an event stream) as it comes, with back-pressure,
+ * until it ends or the client goes away (which ends the source: a file's stream closes).
+ */
 async function streamResponse(
   res: ServerResponse,
   response: EdgeResponse,
-  stream: AsyncIterable<Buffer>,
+  stream: AsyncIterable<Uint8Array>,
+  method: string,
 ): Promise<void> {
   res.writeHead(response.status, response.headers);
-  res.flushHeaders();
-  for await (const chunk of stream) {
-    if (res.destroyed) return;
-    res.write(chunk);
+  if (method === 'HEAD' || NO_BODY.has(response.status)) {
+    await stream[Symbol.asyncIterator]().return?.();
+    res.end();
+    return;
   }
-  res.end();
+  res.flushHeaders();
+  await pipeline(stream, res);
+}
+
+function isPrematureClose(error: unknown): boolean {
+  return (error as { code?: string } | undefined)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
+}
+
+function isFormBody(headers: IncomingMessage['headers']): boolean {
+  return headers['content-type']?.startsWith('application/x-www-form-urlencoded') === true;
+}
+
+/** The resource a virtual-hosted request's host names (`bucket` of `bucket.localhost:4566`), if any. */
+function hostedLabel(host: string | undefined, domains: readonly string[]): string | undefined {
+  if (!host || host.startsWith('[')) return undefined;
+  const colon = host.lastIndexOf(':');
+  const name = (colon < 0 ? host : host.slice(0, colon)).toLowerCase();
+  if (domains.includes(name)) return undefined;
+  for (const domain of domains) {
+    if (name.length > domain.length + 1 && name.endsWith(`.${domain}`))
+      return name.slice(0, -domain.length - 1);
+  }
+  return undefined;
 }
 
 /** How long a closing edge lets in-flight requests finish before it cuts their connections. */
@@ -126,6 +168,7 @@ class HandlerContext implements RequestContext {
   readonly operation: string;
   readonly protocol: Protocol;
   readonly baseUrl: string;
+  readonly sourceIp: string;
   /** Made when a handler first reads `signal`: the controller and the listener that fires it. */
   private watching: { abort: AbortController; onClose: () => void } | undefined;
 
@@ -143,6 +186,7 @@ class HandlerContext implements RequestContext {
     this.operation = fields.operation;
     this.protocol = fields.protocol;
     this.baseUrl = fields.baseUrl;
+    this.sourceIp = fields.sourceIp;
   }
 
   get signal(): AbortSignal {
@@ -259,11 +303,31 @@ export function createEdge(options: EdgeOptions): Edge {
     ...options.services.flatMap((service) => service.internalRoutes ?? []),
   ]);
 
+  /** Whether an operation's input payload is a streaming blob (S3's PutObject): its body is not read first. */
+  const streamedPayloads = new Map<string, boolean>();
+  const streamsPayload = (service: RegisteredService, operation: string): boolean => {
+    const key = `${service.definition.name}\n${operation}`;
+    let streams = streamedPayloads.get(key);
+    if (streams === undefined) {
+      const inputRef = service.definition.model.operations[operation]?.input;
+      const input = inputRef ? service.resolver.resolve(inputRef) : undefined;
+      const payloadRef = input?.payload ? input.members?.[input.payload] : undefined;
+      const payload = payloadRef ? service.resolver.resolve(payloadRef) : undefined;
+      streams = payload?.type === 'blob' && payload.streaming === true;
+      streamedPayloads.set(key, streams);
+    }
+    return streams;
+  };
+  const hostDomains = [
+    ...new Set((options.virtualHostDomains ?? ['localhost']).map((d) => d.toLowerCase())),
+  ].sort((a, b) => b.length - a.length);
+
   async function answer(
     req: IncomingMessage,
     res: ServerResponse,
     requestId: string,
     started: number,
+    expectsContinue: boolean,
   ): Promise<void> {
     const target = req.url ?? '/';
     const queryStart = target.indexOf('?');
@@ -273,8 +337,13 @@ export function createEdge(options: EdgeOptions): Edge {
     let labels = { service: 'eddy', operation: 'unknown' };
     let codec: Codec = codecs.json;
     let service: RegisteredService | undefined;
+    let request: EdgeRequest | undefined;
+    let corsHeaders: Record<string, string> | undefined;
 
     const finish = (response: EdgeResponse) => {
+      // A body left unread (refused before its handler read it): the connection cannot carry another request.
+      if (request?.stream && !request.stream.consumed) response.headers.connection = 'close';
+      if (corsHeaders) Object.assign(response.headers, corsHeaders);
       sendResponse(res, response, req.method ?? 'GET');
       const seconds = (performance.now() - started) / 1000;
       requests.inc({ service: labels.service, operation: labels.operation, status: String(response.status) });
@@ -292,34 +361,48 @@ export function createEdge(options: EdgeOptions): Edge {
       errorCode = error.code;
       finish(codec.encodeError(service, error, { requestId, operation: labels.operation }));
     };
+    /** Reads the whole body, decoded and checked when its headers ask; undefined when it was refused (answered). */
+    const readBuffered = async (): Promise<Buffer | undefined> => {
+      try {
+        if (expectsContinue) res.writeContinue();
+        if (!needsDecoding(req.headers)) return await readBody(req);
+        return await readWhole(req, new BodyDecoder(req.headers), MAX_BODY_BYTES, () => new BodyTooLarge());
+      } catch (error) {
+        if (error instanceof BodyTooLarge) {
+          fail(
+            new ServiceError(
+              'RequestEntityTooLarge',
+              `The request body is larger than ${MAX_BODY_BYTES} bytes.`,
+              { status: 413 },
+            ),
+          );
+          return undefined;
+        }
+        if (error instanceof ServiceError) {
+          fail(error);
+          return undefined;
+        }
+        throw error;
+      }
+    };
 
-    let body: Buffer;
-    try {
-      body = await readBody(req);
-    } catch (error) {
-      if (!(error instanceof BodyTooLarge)) throw error;
-      fail(
-        new ServiceError(
-          'RequestEntityTooLarge',
-          `The request body is larger than ${MAX_BODY_BYTES} bytes.`,
-          { status: 413 },
-        ),
-      );
-      return;
-    }
     if (rawPath.startsWith('/_eddy/')) {
+      const body = await readBuffered();
+      if (body === undefined) return;
       const answered = await internal.answer(req.method ?? 'GET', rawPath, query, body);
       labels = { service: 'eddy', operation: answered.label };
       finish(answered.response);
       return;
     }
-    const request: EdgeRequest = {
-      method: req.method ?? 'GET',
-      rawPath,
-      query,
-      headers: req.headers,
-      body,
-    };
+    request = { method: req.method ?? 'GET', rawPath, query, headers: req.headers, body: EMPTY_BODY };
+    let bodyRead = false;
+    // Query requests name their action in a form body: it is read before routing.
+    if (isFormBody(req.headers)) {
+      const body = await readBuffered();
+      if (body === undefined) return;
+      request.body = body;
+      bodyRead = true;
+    }
 
     let signature: SignatureParts | undefined;
     let authFailure: AuthError | undefined;
@@ -346,6 +429,67 @@ export function createEdge(options: EdgeOptions): Edge {
     service = route.service;
     codec = codecFor(route.protocol, request);
     labels = { service: service.definition.name, operation: 'unknown' };
+    const definition = service.definition;
+
+    // Virtual-hosted style: the host names the resource (`bucket.localhost`), the path what is in it.
+    if (definition.hostLabel) {
+      const label = hostedLabel(req.headers.host, hostDomains);
+      if (label !== undefined) {
+        request.signedPath = rawPath;
+        request.rawPath = rawPath === '/' || rawPath === '' ? `/${label}` : `/${label}${rawPath}`;
+      }
+    }
+
+    // A browser's CORS preflight, answered from the resource's rules.
+    const origin = req.headers.origin;
+    if (definition.cors && origin !== undefined) {
+      const preflight = request.method === 'OPTIONS';
+      const asked = preflight ? req.headers['access-control-request-method'] : request.method;
+      const allowed = await definition.cors({
+        rawPath: request.rawPath,
+        origin,
+        method: typeof asked === 'string' ? asked : request.method,
+        headers: String(req.headers['access-control-request-headers'] ?? '')
+          .split(',')
+          .map((name) => name.trim().toLowerCase())
+          .filter(Boolean),
+        preflight,
+        accountId: options.defaultAccountId,
+      });
+      if (preflight) {
+        labels = { service: definition.name, operation: 'CorsPreflight' };
+        if (!allowed) {
+          fail(
+            new ServiceError('AccessForbidden', 'CORSResponse: This CORS request is not allowed.', {
+              status: 403,
+            }),
+          );
+          return;
+        }
+        finish({ status: 200, headers: allowed, body: '' });
+        return;
+      }
+      corsHeaders = allowed;
+    }
+
+    let operation: string | undefined;
+    let streaming = false;
+    try {
+      operation = codec.operationOf(request, service);
+      streaming = operation !== undefined && streamsPayload(service, operation);
+      if (streaming) {
+        request.stream = new StreamedBody(req, res, new BodyDecoder(req.headers), expectsContinue);
+      }
+    } catch (error) {
+      if (!(error instanceof ServiceError)) throw error;
+      fail(error);
+      return;
+    }
+    if (!bodyRead && !streaming) {
+      const body = await readBuffered();
+      if (body === undefined) return;
+      request.body = body;
+    }
 
     if (authFailure) {
       fail(authErrorFor(authFailure, route.protocol));
@@ -366,6 +510,14 @@ export function createEdge(options: EdgeOptions): Edge {
       fail(authErrorFor(error, route.protocol));
       return;
     }
+    if (request.stream instanceof StreamedBody && identity.verified) {
+      request.stream.decoder.verifyChunksWith({
+        signingKey: identity.verified.signingKey,
+        amzDate: identity.verified.amzDate,
+        scope: identity.verified.scope,
+        seedSignature: identity.verified.signature,
+      });
+    }
 
     if (regions && !regions.has(identity.region)) {
       fail(
@@ -377,18 +529,17 @@ export function createEdge(options: EdgeOptions): Edge {
       );
       return;
     }
-    const operation = codec.operationOf(request, service);
     if (!operation) {
       fail(codec.unknownOperation(codec.requestedOperation(request), service));
       return;
     }
-    labels = { service: service.definition.name, operation };
-    const handler = service.definition.handlers[operation];
+    labels = { service: definition.name, operation };
+    const handler = definition.handlers[operation];
     if (!handler) {
       fail(
         new ServiceError(
           'NotImplemented',
-          `eddy does not implement ${service.definition.model.metadata.serviceId} ${operation} yet.`,
+          `eddy does not implement ${definition.model.metadata.serviceId} ${operation} yet.`,
           { status: 501 },
         ),
       );
@@ -398,10 +549,7 @@ export function createEdge(options: EdgeOptions): Edge {
     let context: HandlerContext | undefined;
     try {
       const input = codec.decodeInput(request, service, operation);
-      const violations = service.validator.violations(
-        service.definition.model.operations[operation]?.input,
-        input,
-      );
+      const violations = service.validator.violations(definition.model.operations[operation]?.input, input);
       if (violations.length > 0) throw new InputProblemError({ kind: 'constraints', violations });
       context = new HandlerContext(
         {
@@ -410,12 +558,13 @@ export function createEdge(options: EdgeOptions): Edge {
           region: identity.region,
           accessKeyId: identity.accessKeyId,
           caller: identity.caller,
-          service: service.definition.name,
+          service: definition.name,
           operation,
           protocol: route.protocol,
           baseUrl:
             options.publicUrl ??
             `${'encrypted' in req.socket ? 'https' : 'http'}://${req.headers.host ?? req.headers[':authority'] ?? '127.0.0.1'}`,
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         },
         res,
         inFlight,
@@ -425,11 +574,13 @@ export function createEdge(options: EdgeOptions): Edge {
       if (res.destroyed) return;
       const response = codec.encodeOutput(service, operation, output, { requestId, operation });
       if (response.stream) {
-        // The handler watches its context's signal to end the stream; it is released only after.
+        if (corsHeaders) Object.assign(response.headers, corsHeaders);
+        // The handler watches its context's signal to end an event stream; it is released only after.
         try {
-          await streamResponse(res, response, response.stream);
+          await streamResponse(res, response, response.stream, request.method);
         } catch (error) {
-          options.log.error({ err: error, requestId, ...labels }, 'an event stream failed');
+          if (!isPrematureClose(error))
+            options.log.error({ err: error, requestId, ...labels }, 'a streamed answer failed');
           res.destroy();
         }
         requests.inc({ ...labels, status: String(response.status) });
@@ -437,12 +588,13 @@ export function createEdge(options: EdgeOptions): Edge {
       }
       finish(response);
     } catch (error) {
+      if (res.destroyed) return;
       if (error instanceof InputProblemError) {
-        fail(
-          service.definition.inputError?.(error.problem, route.protocol) ?? codec.inputError(error.problem),
-        );
+        fail(definition.inputError?.(error.problem, route.protocol) ?? codec.inputError(error.problem));
       } else if (error instanceof ServiceError) {
         fail(error);
+      } else if (error instanceof ClientGoneError) {
+        res.destroy();
       } else if (options.isUnavailable?.(error)) {
         options.log.warn({ err: error, requestId, ...labels }, 'answered 503: the store is unavailable');
         fail(serviceUnavailable());
@@ -456,13 +608,13 @@ export function createEdge(options: EdgeOptions): Edge {
   }
 
   let closing = false;
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue = false) => {
     // Closing: a request already sent on a kept-alive connection is answered, and its connection
     // then closed, so a busy client cannot keep the server open.
     if (closing) res.setHeader('connection', 'close');
     const requestId = newRequestId();
     const started = performance.now();
-    answer(req, res, requestId, started).catch((error: unknown) => {
+    answer(req, res, requestId, started, expectsContinue).catch((error: unknown) => {
       options.log.error({ err: error, requestId }, 'request failed');
       if (!res.headersSent) {
         sendResponse(
@@ -482,6 +634,11 @@ export function createEdge(options: EdgeOptions): Edge {
         handle,
       )
     : undefined;
+  // `Expect: 100-continue`: the client waits to send its body until it is asked for, so a request
+  // refused first (no such bucket, a bad signature) never sends it. The body's first read asks.
+  for (const one of [server, ...(tlsServer ? [tlsServer] : [])]) {
+    one.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
+  }
   const closeOne = (one: Server) =>
     new Promise<void>((resolve) => {
       if (!one.listening) return resolve();

@@ -13,6 +13,16 @@ import type { Targets } from './targets.ts';
 import type { TimerService } from './timers.ts';
 
 export { type Arn, formatArn, parseArn } from './arn.ts';
+export {
+  CHECKSUM_ALGORITHMS,
+  type ChecksumAlgorithm,
+  checksumOf,
+  combineCrc,
+  createChecksum,
+  type Hasher,
+  isChecksumAlgorithm,
+  isCrc,
+} from './checksums.ts';
 export { type Clock, ManualClock, systemClock } from './clock.ts';
 export {
   aggregate,

@@ -7,8 +7,10 @@ import type { EdgeRequest } from '../codecs/index.ts';
 import {
   AuthError,
   type AuthFailure,
+  checkPresignedWindow,
   type SignatureParts,
   type SigningKeyCache,
+  type VerifiedSignature,
   verifySignature,
 } from './sigv4.ts';
 
@@ -20,7 +22,15 @@ export interface Identity {
   accountId: string;
   region: string;
   caller: Caller;
+  /** Set when the signature was verified: what checking a body's chunk signatures needs. */
+  verified?: VerifiedSignature & { amzDate: string; signature: string };
 }
+
+const verifiedParts = (verified: VerifiedSignature, signature: SignatureParts) => ({
+  ...verified,
+  amzDate: signature.amzDate,
+  signature: signature.signature,
+});
 
 export interface AuthOptions {
   /** When non-empty, every request must be signed by one of these keys. */
@@ -60,26 +70,30 @@ export function authenticate(
   if (session && signature && session.accessKeyId === signature.accessKeyId) {
     if (session.expiresAt <= options.now)
       throw new AuthError('expired-token', 'The security token included in the request is expired');
+    let verified: VerifiedSignature | undefined;
     if (!open) {
       const key = {
         accessKeyId: session.accessKeyId,
         secretAccessKey: options.sessions.secretOf(session.accessKeyId),
         accountId: session.accountId,
       };
-      verifySignature(request, rawQuery, signature, {
+      verified = verifySignature(request, rawQuery, signature, {
         keys: [key],
         now: options.now,
         signingKeys: options.signingKeys,
       });
-    }
+    } else if (signature.presigned) checkPresignedWindow(signature, options.now);
     return {
       accessKeyId: session.accessKeyId,
       accountId: session.accountId,
       region: signature.region,
       caller: { arn: session.arn, userId: session.userId },
+      ...(verified ? { verified: verifiedParts(verified, signature) } : {}),
     };
   }
   if (open) {
+    // A presigned URL expires even where any credentials are accepted: its lifetime is in the URL.
+    if (signature?.presigned) checkPresignedWindow(signature, options.now);
     // Open mode (loopback): any credentials; a 12-digit access key id names the account.
     const accessKeyId = signature?.accessKeyId;
     const accountId = accessKeyId && /^\d{12}$/.test(accessKeyId) ? accessKeyId : options.defaultAccountId;
@@ -93,16 +107,18 @@ export function authenticate(
   if (!signature) throw new AuthError('missing', 'Request is missing Authentication Token');
   if (token !== undefined)
     throw new AuthError('unknown-key', 'The security token included in the request is invalid.');
-  const key = verifySignature(request, rawQuery, signature, {
+  const verified = verifySignature(request, rawQuery, signature, {
     keys: options.keys,
     now: options.now,
     signingKeys: options.signingKeys,
   });
+  const { key } = verified;
   return {
     accessKeyId: key.accessKeyId,
     accountId: key.accountId,
     region: signature.region,
     caller: rootOf(key.accountId),
+    verified: verifiedParts(verified, signature),
   };
 }
 

@@ -206,13 +206,41 @@ export interface VerifyOptions {
   signingKeys: SigningKeyCache;
 }
 
-/** Verifies a signed request against the configured keys; returns the key it was signed with. */
+/** What a verified signature gives: the key, and what verifying its body's signed chunks needs. */
+export interface VerifiedSignature {
+  key: AccessKey;
+  signingKey: Buffer;
+  scope: string;
+}
+
+/** A presigned URL is good from its date (within the allowed skew) for X-Amz-Expires seconds. */
+export function checkPresignedWindow(parts: SignatureParts, now: number): void {
+  const signedAt = parseAmzDate(parts.amzDate);
+  if (Number.isNaN(signedAt)) {
+    throw new AuthError('incomplete', `Date must be in ISO-8601 'basic format'. Got '${parts.amzDate}'.`);
+  }
+  const expires = parts.expiresSeconds ?? 900;
+  if (!Number.isInteger(expires) || expires < 1 || expires > 604_800) {
+    throw new AuthError(
+      'incomplete',
+      'X-Amz-Expires must be a whole number of seconds from 1 to 604800 (seven days).',
+    );
+  }
+  if (now > signedAt + expires * 1000) throw new AuthError('expired', 'Request has expired');
+  if (signedAt - now > MAX_SKEW_MS) throw new AuthError('expired', 'Request is not yet valid');
+}
+
+/**
+ * Verifies a signed request against the configured keys. A body read whole is hashed here; a
+ * streamed one (`request.stream`) is signed by the hash its x-amz-content-sha256 header declares,
+ * which the body decoder checks as the body arrives.
+ */
 export function verifySignature(
   request: EdgeRequest,
   rawQuery: string,
   parts: SignatureParts,
   options: VerifyOptions,
-): AccessKey {
+): VerifiedSignature {
   const key = options.keys.find((candidate) => candidate.accessKeyId === parts.accessKeyId);
   if (!key) throw new AuthError('unknown-key', 'The security token included in the request is invalid.');
 
@@ -221,9 +249,7 @@ export function verifySignature(
     throw new AuthError('incomplete', `Date must be in ISO-8601 'basic format'. Got '${parts.amzDate}'.`);
   }
   if (parts.presigned) {
-    const expiresAt = signedAt + (parts.expiresSeconds ?? 900) * 1000;
-    if (options.now > expiresAt) throw new AuthError('expired', 'Request has expired.');
-    if (signedAt - options.now > MAX_SKEW_MS) throw new AuthError('expired', 'Request is not yet valid.');
+    checkPresignedWindow(parts, options.now);
   } else if (Math.abs(options.now - signedAt) > MAX_SKEW_MS) {
     const direction = signedAt < options.now ? 'earlier' : 'later';
     const bound = signedAt < options.now ? options.now - MAX_SKEW_MS : options.now + MAX_SKEW_MS;
@@ -233,24 +259,31 @@ export function verifySignature(
     );
   }
 
-  const bodyHash = createHash('sha256').update(request.body).digest('hex');
   const declaredHash = parts.presigned ? undefined : header(request, 'x-amz-content-sha256');
-  if (
-    declaredHash &&
-    declaredHash !== UNSIGNED_PAYLOAD &&
-    !declaredHash.startsWith('STREAMING-') &&
-    declaredHash !== bodyHash
-  ) {
-    throw new AuthError(
-      'bad-signature',
-      'The provided x-amz-content-sha256 header does not match what was computed.',
-    );
+  let payloadHashes: string[];
+  if (request.stream) {
+    if (declaredHash) payloadHashes = [declaredHash];
+    else if (parts.presigned) payloadHashes = [UNSIGNED_PAYLOAD];
+    else throw new AuthError('incomplete', 'Missing required header for this request: x-amz-content-sha256');
+  } else {
+    const bodyHash = createHash('sha256').update(request.body).digest('hex');
+    if (
+      declaredHash &&
+      declaredHash !== UNSIGNED_PAYLOAD &&
+      !declaredHash.startsWith('STREAMING-') &&
+      declaredHash !== bodyHash
+    ) {
+      throw new AuthError(
+        'bad-signature',
+        'The provided x-amz-content-sha256 header does not match what was computed.',
+      );
+    }
+    payloadHashes = declaredHash
+      ? [declaredHash]
+      : parts.presigned
+        ? [UNSIGNED_PAYLOAD, bodyHash]
+        : [bodyHash];
   }
-  const payloadHashes = declaredHash
-    ? [declaredHash]
-    : parts.presigned
-      ? [UNSIGNED_PAYLOAD, bodyHash]
-      : [bodyHash];
 
   const canonicalHeaders = parts.signedHeaders
     .map((name) => `${name}:${(header(request, name) ?? '').trim().replace(/\s+/g, ' ')}\n`)
@@ -260,7 +293,7 @@ export function verifySignature(
   const provided = Buffer.from(parts.signature, 'hex');
   const query = canonicalQuery(rawQuery, parts.presigned);
 
-  for (const path of canonicalPaths(request.rawPath, parts.service)) {
+  for (const path of canonicalPaths(request.signedPath ?? request.rawPath, parts.service)) {
     for (const payloadHash of payloadHashes) {
       const canonicalRequest = [
         request.method,
@@ -277,7 +310,8 @@ export function verifySignature(
         createHash('sha256').update(canonicalRequest).digest('hex'),
       ].join('\n');
       const expected = createHmac('sha256', keyBytes).update(stringToSign).digest();
-      if (provided.length === expected.length && timingSafeEqual(provided, expected)) return key;
+      if (provided.length === expected.length && timingSafeEqual(provided, expected))
+        return { key, signingKey: keyBytes, scope };
     }
   }
   throw new AuthError(

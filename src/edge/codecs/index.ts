@@ -10,7 +10,14 @@ import type { Codec, EdgeRequest } from './types.ts';
 export { targetOf } from './json-rpc.ts';
 export { queryParameters } from './query.ts';
 export { rpcV2Target } from './rpc-v2-cbor.ts';
-export type { Codec, CodecService, EdgeRequest, EdgeResponse, ResponseMeta } from './types.ts';
+export type {
+  Codec,
+  CodecService,
+  EdgeRequest,
+  EdgeResponse,
+  ResponseMeta,
+  StreamedRequestBody,
+} from './types.ts';
 export { InputProblemError } from './types.ts';
 
 export const codecs: Record<Protocol, Codec> = {

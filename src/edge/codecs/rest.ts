@@ -9,7 +9,7 @@ import type {
   Shape,
   ShapeResolver,
 } from '../../contract/index.ts';
-import { ServiceError, violationMessage } from '../../contract/index.ts';
+import { httpStatusOf, ServiceError, violationMessage } from '../../contract/index.ts';
 import { describeValue } from './json-rpc.ts';
 import { decodeJsonMembers, encodeJson, encodeJsonMembers, parseJsonObject } from './json-values.ts';
 import { formatTimestamp, parseTimestamp, scalarFromText, scalarToText, toBase64 } from './scalars.ts';
@@ -20,6 +20,7 @@ import {
   type EdgeResponse,
   InputProblemError,
   type ResponseMeta,
+  type StreamedRequestBody,
 } from './types.ts';
 import { parseXml, XmlSyntaxError, XmlWriter } from './xml.ts';
 import { readXmlMembers, readXmlValue, writeXmlValue } from './xml-values.ts';
@@ -35,6 +36,8 @@ interface Route {
   specificity: number;
   /** Headers the input requires (CopyObject's `x-amz-copy-source` tells it from PutObject). */
   requiredHeaders: string[];
+  /** Query parameters the input requires (UploadPart's `uploadId` and `partNumber` tell it from PutObject). */
+  requiredQueryMembers: string[];
 }
 
 const routeTables = new WeakMap<CodecService['definition'], Route[]>();
@@ -66,18 +69,28 @@ function routesOf(service: CodecService): Route[] {
         return [key, value];
       });
     const input = model.input ? service.resolver.resolve(model.input) : undefined;
-    const requiredHeaders = (input?.required ?? []).flatMap((name) => {
-      const member = service.resolver.resolve(input?.members?.[name] ?? {});
-      return member.location === 'header' ? [(member.locationName ?? name).toLowerCase()] : [];
-    });
+    const requiredOf = (location: string) =>
+      (input?.required ?? []).flatMap((name) => {
+        const member = service.resolver.resolve(input?.members?.[name] ?? {});
+        return member.location === location ? [member.locationName ?? name] : [];
+      });
+    const requiredHeaders = requiredOf('header').map((name) => name.toLowerCase());
+    const requiredQueryMembers = requiredOf('querystring');
     routes.push({
       operation,
       requiredHeaders,
+      requiredQueryMembers,
       method: model.http?.method ?? 'POST',
       pattern: new RegExp(`^${source.replace(/\/$/, '')}/?$`),
       labels,
       requiredQuery,
-      specificity: specificity + requiredQuery.length * 100,
+      // Among routes sharing a URI, those that ask more of the request are tried first, and a
+      // deprecated operation (S3's GetBucketLifecycle) after the one that replaced it.
+      specificity:
+        specificity +
+        requiredQuery.length * 100 +
+        (requiredHeaders.length + requiredQueryMembers.length) * 10 -
+        (model.deprecated ? 1 : 0),
     });
   }
   routes.sort((a, b) => b.specificity - a.specificity);
@@ -99,19 +112,33 @@ function matchRoute(
     );
     if (queryMatches) candidates.push({ route, match });
   }
-  // Routes sharing a URI: the SDK's `x-id` names the operation; otherwise required headers decide.
+  // Routes sharing a URI: the SDK's `x-id` names the operation; otherwise the headers and query
+  // parameters their inputs require decide (a route missing only query members still answers, with
+  // the error for the missing member).
   const named = request.query.get('x-id');
+  const hasHeaders = (route: Route) =>
+    route.requiredHeaders.every((name) => request.headers[name] !== undefined);
   const chosen =
     candidates.find((candidate) => candidate.route.operation === named) ??
-    candidates.find((candidate) =>
-      candidate.route.requiredHeaders.every((name) => request.headers[name] !== undefined),
-    );
+    candidates.find(
+      ({ route }) => hasHeaders(route) && route.requiredQueryMembers.every((name) => request.query.has(name)),
+    ) ??
+    candidates.find(({ route }) => hasHeaders(route));
   if (!chosen) return undefined;
   const labels: Record<string, string> = {};
   chosen.route.labels.forEach((label, index) => {
-    labels[label] = decodeURIComponent(chosen.match[index + 1] ?? '');
+    labels[label] = decodeLabel(chosen.match[index + 1] ?? '');
   });
   return { route: chosen.route, labels };
+}
+
+/** A URI label, percent-decoded; a malformed escape is refused as S3 refuses it. */
+function decodeLabel(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new ServiceError('InvalidURI', "Couldn't parse the specified URI.");
+  }
 }
 
 function headerValue(request: EdgeRequest, name: string): string | undefined {
@@ -206,6 +233,8 @@ interface BodyFormat {
   writePayload(resolver: ShapeResolver, ref: Shape, value: unknown, name: string): string;
   writeError(error: ServiceError, meta: ResponseMeta): EdgeResponse;
   inputError(problem: InputProblem): ServiceError;
+  /** The headers naming the request's id (S3's clients read x-amz-request-id). */
+  requestIdHeaders(requestId: string): Record<string, string>;
 }
 
 function withoutBoundMembers(resolver: ShapeResolver, shape: ResolvedShape): ResolvedShape {
@@ -259,10 +288,14 @@ const jsonBody: BodyFormat = {
   writePayload(resolver, ref, value) {
     return JSON.stringify(encodeJson(resolver, ref, value));
   },
+  requestIdHeaders(requestId) {
+    return { 'x-amzn-requestid': requestId };
+  },
   writeError(error, meta) {
     return {
       status: error.status,
       headers: {
+        ...error.headers,
         'content-type': 'application/json',
         'x-amzn-errortype': error.code,
         'x-amzn-requestid': meta.requestId,
@@ -281,6 +314,11 @@ const jsonBody: BodyFormat = {
     );
   },
 };
+
+/** REST-XML answers name their request id as S3 does too (its clients read x-amz-request-id). */
+function xmlRequestIds(requestId: string): Record<string, string> {
+  return { 'x-amzn-requestid': requestId, 'x-amz-request-id': requestId, 'x-amz-id-2': requestId };
+}
 
 const xmlBody: BodyFormat = {
   protocol: 'rest-xml',
@@ -322,10 +360,11 @@ const xmlBody: BodyFormat = {
     writer.element('RequestId', meta.requestId).close('Error');
     return {
       status: error.status,
-      headers: { 'content-type': 'application/xml', 'x-amzn-requestid': meta.requestId },
+      headers: { ...error.headers, 'content-type': 'application/xml', ...xmlRequestIds(meta.requestId) },
       body: writer.toString(),
     };
   },
+  requestIdHeaders: (requestId) => xmlRequestIds(requestId),
   inputError(problem) {
     if (problem.kind === 'constraints') {
       const [first] = problem.violations;
@@ -339,6 +378,41 @@ const xmlBody: BodyFormat = {
     return new ServiceError('InvalidArgument', `${problem.member} must be ${problem.expected}.`);
   },
 };
+
+/** Bytes to stream out rather than bytes in hand: an async iterable that is not a buffer or string. */
+function isStream(value: unknown): value is AsyncIterable<Uint8Array> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof Uint8Array) &&
+    typeof (value as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function'
+  );
+}
+
+/**
+ * Members bound to headers that a streamed body brings at its end instead (aws-chunked trailers:
+ * x-amz-checksum-crc32), set on the input once the body has ended, before its reader sees the end.
+ */
+function bindEndHeaders(
+  resolver: ShapeResolver,
+  shape: ResolvedShape,
+  stream: StreamedRequestBody,
+  input: Input,
+): void {
+  const bound: Array<{ name: string; header: string; member: ResolvedShape }> = [];
+  for (const [name, ref] of Object.entries(shape.members ?? {})) {
+    const member = resolver.resolve(ref);
+    if (member.location === 'header')
+      bound.push({ name, header: (member.locationName ?? name).toLowerCase(), member });
+  }
+  stream.onEndHeaders((headers) => {
+    for (const { name, header, member } of bound) {
+      const text = headers[header];
+      if (text !== undefined && input[name] === undefined)
+        input[name] = bindingValue(member, text, name, true);
+    }
+  });
+}
 
 function restCodec(format: BodyFormat): Codec {
   return {
@@ -359,11 +433,12 @@ function restCodec(format: BodyFormat): Codec {
       const shape = resolver.resolve(inputRef);
       const labels = matchRoute(request, service)?.labels ?? {};
       const input = readBoundMembers(resolver, shape, request, labels);
+      if (request.stream) bindEndHeaders(resolver, shape, request.stream, input);
       const payloadName = shape.payload;
       if (payloadName) {
         const payloadRef = shape.members?.[payloadName] ?? {};
         const payload = resolver.resolve(payloadRef);
-        if (payload.type === 'blob') input[payloadName] = request.body;
+        if (payload.type === 'blob') input[payloadName] = request.stream ?? request.body;
         else if (payload.type === 'string') input[payloadName] = request.body.toString('utf8');
         else if (request.body.length > 0)
           input[payloadName] = format.readPayload(resolver, payloadRef, request.body, payloadName);
@@ -379,8 +454,8 @@ function restCodec(format: BodyFormat): Codec {
     encodeOutput(service, operation, output, meta): EdgeResponse {
       const resolver = service.resolver;
       const model = service.definition.model.operations[operation];
-      const headers: Record<string, string> = { 'x-amzn-requestid': meta.requestId };
-      let status = model?.http?.responseCode ?? 200;
+      const headers: Record<string, string> = format.requestIdHeaders(meta.requestId);
+      let status = httpStatusOf(output) ?? model?.http?.responseCode ?? 200;
       if (!model?.output) return { status, headers, body: '' };
       const shape = resolver.resolve(model.output);
       for (const [name, ref] of Object.entries(shape.members ?? {})) {
@@ -409,6 +484,7 @@ function restCodec(format: BodyFormat): Codec {
         if (value === undefined || value === null) return { status, headers, body: '' };
         if (payload.type === 'blob' || payload.type === 'string') {
           headers['content-type'] ??= payload.type === 'blob' ? 'application/octet-stream' : 'text/plain';
+          if (isStream(value)) return { status, headers, body: '', stream: value };
           return {
             status,
             headers,
@@ -419,6 +495,8 @@ function restCodec(format: BodyFormat): Codec {
         return { status, headers, body: format.writePayload(resolver, payloadRef, value, payloadName) };
       }
       headers['content-type'] = format.contentType;
+      const document = service.definition.documents?.[operation];
+      if (document) return { status, headers, body: document(output) };
       return { status, headers, body: format.writeMembers(resolver, shape, output, `${operation}Result`) };
     },
 

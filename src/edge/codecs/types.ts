@@ -4,6 +4,7 @@ import type {
   Input,
   InputProblem,
   Protocol,
+  RequestBody,
   ServiceDefinition,
   ServiceError,
   ShapeResolver,
@@ -11,11 +12,25 @@ import type {
 
 export interface EdgeRequest {
   method: string;
-  /** The path as sent, still percent-encoded. */
+  /**
+   * The path, still percent-encoded: as sent, or with the bucket a virtual-hosted request named in
+   * its host put in front (`bucket.localhost/key` → `/bucket/key`).
+   */
   rawPath: string;
+  /** The path as sent, when `rawPath` is not it: what the signature signed. */
+  signedPath?: string;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
+  /** The body, read whole; empty when it is streamed instead. */
   body: Buffer;
+  /** The body, when the operation's payload is a streaming blob: read by the handler as it arrives. */
+  stream?: StreamedRequestBody;
+}
+
+/** A streamed body, with the hook codecs bind trailing headers (aws-chunked trailers) through. */
+export interface StreamedRequestBody extends RequestBody {
+  /** Calls `bind` with the headers the body brings at its end, before its readers see the end. */
+  onEndHeaders(bind: (headers: Record<string, string>) => void): void;
 }
 
 export interface EdgeResponse {
@@ -23,7 +38,7 @@ export interface EdgeResponse {
   headers: Record<string, string>;
   body: string | Buffer;
   /** An event-stream answer: written chunk by chunk after the head, instead of `body`. */
-  stream?: AsyncIterable<Buffer>;
+  stream?: AsyncIterable<Uint8Array>;
 }
 
 export interface ResponseMeta {
