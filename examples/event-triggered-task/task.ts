@@ -2,6 +2,7 @@
 // InputTransformer put it there), writes a result to the results queue and exits. An order whose
 // quantity is not positive makes it exit 1: a failed task, whose state-change event a rule routes
 // to a dead-letter queue.
+import '../client-config.ts'; // keeps the SDK's Node-version warning out of the task's output
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 
 const orderId = process.env.ORDER_ID;

@@ -2,6 +2,7 @@
 // handles each message and deletes it (the seed's point-to-point pattern). The result names the
 // task that did the work, read from the task metadata endpoint ECS (and eddy) give every task.
 // No endpoint or credentials here: eddy sets AWS_ENDPOINT_URL, AWS_REGION and credentials.
+import '../client-config.ts'; // keeps the SDK's Node-version warning out of the task's output
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 

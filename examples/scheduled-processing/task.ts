@@ -1,4 +1,5 @@
 // The scheduled job: it reports the time of the "Scheduled Event" that started it to a queue.
+import '../client-config.ts'; // keeps the SDK's Node-version warning out of the task's output
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 
 const scheduledAt = process.env.SCHEDULED_AT;
