@@ -13,16 +13,21 @@ import {
   DescribeArchiveCommand,
   DescribeReplayCommand,
   type DescribeReplayResponse,
+  DescribeRuleCommand,
+  DisableRuleCommand,
   EventBridgeClient,
   IllegalStatusException,
   InvalidEventPatternException,
   LimitExceededException,
   ListArchivesCommand,
   ListReplaysCommand,
+  ListRulesCommand,
+  ListTargetsByRuleCommand,
   PutEventsCommand,
   type PutEventsRequestEntry,
   PutRuleCommand,
   PutTargetsCommand,
+  RemoveTargetsCommand,
   ResourceAlreadyExistsException,
   ResourceNotFoundException,
   StartReplayCommand,
@@ -275,6 +280,93 @@ describe('archives', () => {
       live.events.send(new UpdateArchiveCommand({ ArchiveName: 'changing', Description: 'x' })),
       ResourceNotFoundException,
     );
+  });
+});
+
+describe('the managed rule of an archive', () => {
+  test('Events-Archive-NAME shows the archive pattern, ManagedBy and its target, refuses changes, and goes with the archive', async () => {
+    const { events } = live;
+    await events.send(new CreateEventBusCommand({ Name: 'ledger' }));
+    await events.send(
+      new CreateArchiveCommand({
+        ArchiveName: 'ledger-orders',
+        EventSourceArn: busArn('ledger'),
+        EventPattern: JSON.stringify({ source: ['orders'] }),
+      }),
+    );
+    const rule = await events.send(
+      new DescribeRuleCommand({ Name: 'Events-Archive-ledger-orders', EventBusName: 'ledger' }),
+    );
+    assert.equal(rule.ManagedBy, 'prod.vhs.events.aws.internal');
+    assert.equal(rule.State, 'ENABLED');
+    assert.deepEqual(JSON.parse(rule.EventPattern!), {
+      source: ['orders'],
+      'replay-name': [{ exists: false }],
+    });
+    const { Rules = [] } = await events.send(new ListRulesCommand({ EventBusName: 'ledger' }));
+    assert.deepEqual(
+      Rules.map((listed) => listed.Name),
+      ['Events-Archive-ledger-orders'],
+    );
+    const { Targets = [] } = await events.send(
+      new ListTargetsByRuleCommand({ Rule: 'Events-Archive-ledger-orders', EventBusName: 'ledger' }),
+    );
+    assert.equal(Targets.length, 1);
+    assert.equal(Targets[0]!.Id, 'Events-Archive-ledger-orders');
+    assert.equal(Targets[0]!.Arn, 'arn:aws:events:us-east-1:::');
+    assert.equal(
+      JSON.parse(Targets[0]!.InputTransformer!.InputTemplate!)['archive-arn'],
+      archiveArn('ledger-orders'),
+    );
+
+    // The rule is EventBridge's: a user cannot change it or take it apart.
+    for (const change of [
+      new PutRuleCommand({
+        Name: 'Events-Archive-ledger-orders',
+        EventBusName: 'ledger',
+        EventPattern: '{"source":["x"]}',
+      }),
+      new DisableRuleCommand({ Name: 'Events-Archive-ledger-orders', EventBusName: 'ledger' }),
+      new RemoveTargetsCommand({
+        Rule: 'Events-Archive-ledger-orders',
+        EventBusName: 'ledger',
+        Ids: ['Events-Archive-ledger-orders'],
+      }),
+    ]) {
+      await assert.rejects(events.send(change as never), { name: 'ManagedRuleException' });
+    }
+
+    // Accepted events still reach the archive once, not through the rule's target as well.
+    await events.send(
+      new PutEventsCommand({
+        Entries: [{ Source: 'orders', DetailType: 'created', Detail: '{}', EventBusName: 'ledger' }],
+      }),
+    );
+    await eventually(
+      async () =>
+        (await events.send(new DescribeArchiveCommand({ ArchiveName: 'ledger-orders' }))).EventCount === 1,
+      {
+        what: 'the event archived',
+      },
+    );
+
+    await events.send(
+      new UpdateArchiveCommand({
+        ArchiveName: 'ledger-orders',
+        EventPattern: JSON.stringify({ source: ['refunds'] }),
+      }),
+    );
+    const updated = await events.send(
+      new DescribeRuleCommand({ Name: 'Events-Archive-ledger-orders', EventBusName: 'ledger' }),
+    );
+    assert.deepEqual(JSON.parse(updated.EventPattern!), {
+      source: ['refunds'],
+      'replay-name': [{ exists: false }],
+    });
+
+    await events.send(new DeleteArchiveCommand({ ArchiveName: 'ledger-orders' }));
+    const after = await events.send(new ListRulesCommand({ EventBusName: 'ledger' }));
+    assert.deepEqual(after.Rules, []);
   });
 });
 

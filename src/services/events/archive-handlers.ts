@@ -79,6 +79,10 @@ export function archiveHandlers(
   const archiveOf = (name: string, context: RequestContext): Archive =>
     archives.get(context.accountId, context.region, name);
 
+  /** The bus an archive listens to (it may have been deleted since). */
+  const archiveBus = (archive: Archive): Promise<Bus> =>
+    registry.bus(archive.account, archive.region, archive.busArn.split('event-bus/')[1] ?? 'default');
+
   return {
     async CreateArchive(input, context) {
       const bus = await busOf(input.EventSourceArn, 'EventSourceArn', context);
@@ -87,6 +91,7 @@ export function archiveHandlers(
         eventPattern: input.EventPattern,
         retentionDays: input.RetentionDays,
       });
+      await registry.putArchiveRule(bus, archive);
       return { ArchiveArn: archive.arn, State: archive.state, CreationTime: new Date(archive.createdAt) };
     },
 
@@ -97,11 +102,15 @@ export function archiveHandlers(
         eventPattern: input.EventPattern,
         retentionDays: input.RetentionDays,
       });
+      if (input.EventPattern !== undefined) await registry.putArchiveRule(await archiveBus(archive), archive);
       return { ArchiveArn: archive.arn, State: archive.state, CreationTime: new Date(archive.createdAt) };
     },
 
     async DeleteArchive(input, context) {
-      await archives.delete(archiveOf(input.ArchiveName, context));
+      const archive = archiveOf(input.ArchiveName, context);
+      const bus = await archiveBus(archive).catch(() => undefined);
+      if (bus) await registry.deleteArchiveRule(bus, archive.name);
+      await archives.delete(archive);
       return {};
     },
 

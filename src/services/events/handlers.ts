@@ -8,7 +8,7 @@ import { buildEnvelope, checkEntry, entrySize, MAX_ENTRY_BYTES } from './envelop
 import { eventsError, notFound, validation } from './errors.ts';
 import { validatePattern } from './matcher.ts';
 import { page } from './paging.ts';
-import type { EventRegistry } from './registry.ts';
+import { assertUnmanaged, type EventRegistry } from './registry.ts';
 import type { Bus, Rule } from './resources.ts';
 import type { RuleSchedules } from './scheduled-rules.ts';
 
@@ -191,6 +191,8 @@ export function eventHandlers(
 
     async PutRule(input, context) {
       const bus = await busOf(context, input.EventBusName);
+      const managed = bus.rules.get(input.Name);
+      if (managed) assertUnmanaged(managed);
       const rule = await registry.putRule(
         bus,
         input.Name,
@@ -225,12 +227,14 @@ export function eventHandlers(
 
     async EnableRule(input, context) {
       const rule = await ruleOf(context, input.EventBusName, input.Name);
+      assertUnmanaged(rule);
       await registry.setRuleState(rule, 'ENABLED');
       await schedules.sync(rule);
     },
 
     async DisableRule(input, context) {
       const rule = await ruleOf(context, input.EventBusName, input.Name);
+      assertUnmanaged(rule);
       await registry.setRuleState(rule, 'DISABLED');
       await schedules.sync(rule);
     },
@@ -255,12 +259,14 @@ export function eventHandlers(
 
     async PutTargets(input, context) {
       const rule = await ruleOf(context, input.EventBusName, input.Rule);
+      assertUnmanaged(rule);
       const failed = await registry.putTargets(rule, input.Targets);
       return { FailedEntryCount: failed.length, FailedEntries: failed };
     },
 
     async RemoveTargets(input, context) {
       const rule = await ruleOf(context, input.EventBusName, input.Rule);
+      assertUnmanaged(rule, input.Force === true);
       const failed = await registry.removeTargets(rule, input.Ids);
       return { FailedEntryCount: failed.length, FailedEntries: failed };
     },

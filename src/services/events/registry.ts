@@ -18,6 +18,23 @@ import {
 } from './resources.ts';
 import { checkRule, checkTargetArns, checkTargetCount, type RuleSettings, targetProblem } from './rules.ts';
 
+/** Who manages the rules AWS makes for archives, as DescribeRule's ManagedBy shows it. */
+const ARCHIVE_RULE_MANAGER = 'prod.vhs.events.aws.internal';
+
+/**
+ * Throws ManagedRuleException for a change to a rule a service manages. `force` is DeleteRule's and
+ * RemoveTargets' Force (undefined where the operation has none).
+ */
+export function assertUnmanaged(rule: Rule, force?: boolean): void {
+  if (!rule.managedBy || force === true) return;
+  throw eventsError(
+    'ManagedRuleException',
+    force === false
+      ? `Rule ${rule.name} is managed by ${rule.managedBy}; use Force to delete it.`
+      : `Rule ${rule.name} is managed by ${rule.managedBy}; only that service can change it.`,
+  );
+}
+
 /** EventBridge's quotas: buses per account and rules per bus are adjustable (configuration), targets per rule not. */
 export interface EventQuotas {
   busesPerAccount: number;
@@ -253,6 +270,68 @@ export class EventRegistry {
     return rule;
   }
 
+  /**
+   * The rule AWS makes for an archive (`Events-Archive-NAME`, its pattern plus "not replayed",
+   * managed by EventBridge): shown by DescribeRule and ListRules with its target. Events reach the
+   * archive in the transaction that accepts them (Archives.capture), so the rule matches nothing here.
+   */
+  async putArchiveRule(
+    bus: Bus,
+    archive: { name: string; arn: string; eventPattern: string | undefined },
+  ): Promise<void> {
+    const name = `Events-Archive-${archive.name}`;
+    const pattern = JSON.stringify({
+      ...(archive.eventPattern === undefined ? {} : (JSON.parse(archive.eventPattern) as object)),
+      'replay-name': [{ exists: false }],
+    });
+    const target: Target = {
+      Id: name,
+      Arn: `arn:aws:events:${bus.region}:::`,
+      InputTransformer: {
+        InputPathsMap: {},
+        InputTemplate: JSON.stringify({
+          'archive-arn': archive.arn,
+          event: '<aws.events.event.json>',
+          'ingestion-time': '<aws.events.event.ingestion-time>',
+        }),
+      },
+    };
+    const existing = bus.rules.get(name);
+    const row = await this.store.write(async (tx) => {
+      const stored = existing
+        ? await tx.get<RuleRow>('UPDATE evb_rules SET event_pattern = ? WHERE id = ? RETURNING *', [
+            pattern,
+            existing.id,
+          ])
+        : await tx.get<RuleRow>(
+            `INSERT INTO evb_rules (bus_id, name, event_pattern, schedule, state, description, role_arn, managed_by, created_by, tags, created_at)
+             VALUES (?, ?, ?, NULL, 'ENABLED', NULL, NULL, ?, ?, '{}', ?) RETURNING *`,
+            [bus.id, name, pattern, ARCHIVE_RULE_MANAGER, bus.account, this.now()],
+          );
+      await tx.run(
+        `INSERT INTO evb_targets (rule_id, target_id, arn, config) VALUES (?, ?, ?, ?)
+         ON CONFLICT (rule_id, target_id) DO UPDATE SET arn = excluded.arn, config = excluded.config`,
+        [stored!.id, target.Id, target.Arn, JSON.stringify(target)],
+      );
+      return stored!;
+    });
+    const rule = existing ?? toRule(row, bus);
+    rule.eventPattern = pattern;
+    rule.targets.set(target.Id, target);
+    bus.rules.set(name, rule);
+  }
+
+  /** Removes an archive's managed rule with its target. */
+  async deleteArchiveRule(bus: Bus, archiveName: string): Promise<void> {
+    const rule = bus.rules.get(`Events-Archive-${archiveName}`);
+    if (!rule) return;
+    await this.store.write(async (tx) => {
+      await tx.run('DELETE FROM evb_targets WHERE rule_id = ?', [rule.id]);
+      await tx.run('DELETE FROM evb_rules WHERE id = ?', [rule.id]);
+    });
+    bus.rules.delete(rule.name);
+  }
+
   async setRuleState(rule: Rule, state: 'ENABLED' | 'DISABLED'): Promise<void> {
     await this.store.write((tx) => tx.run('UPDATE evb_rules SET state = ? WHERE id = ?', [state, rule.id]));
     this.unindex(rule);
@@ -262,12 +341,7 @@ export class EventRegistry {
 
   async deleteRule(rule: Rule, force: boolean): Promise<void> {
     if (rule.targets.size > 0) throw validation("Rule can't be deleted since it has targets.");
-    if (rule.managedBy && !force) {
-      throw eventsError(
-        'ManagedRuleException',
-        `Rule ${rule.name} is managed by ${rule.managedBy}; use Force to delete it.`,
-      );
-    }
+    assertUnmanaged(rule, force);
     await this.store.write((tx) => tx.run('DELETE FROM evb_rules WHERE id = ?', [rule.id]));
     this.unindex(rule);
     rule.bus.rules.delete(rule.name);
@@ -323,6 +397,7 @@ export class EventRegistry {
 
   /** Enabled rules with a pattern join the bus's matcher; disabled and scheduled ones do not. */
   private index(rule: Rule): void {
+    if (rule.managedBy === ARCHIVE_RULE_MANAGER) return;
     if (rule.eventPattern !== undefined && rule.state !== 'DISABLED') {
       rule.bus.matcher.add(String(rule.id), rule.eventPattern);
       rule.bus.matchable.set(String(rule.id), rule);
