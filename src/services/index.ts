@@ -5,6 +5,7 @@ import { eventsService } from './events/index.ts';
 import { identityService } from './identity/index.ts';
 import { logsService } from './logs/index.ts';
 import { metricsService } from './metrics/index.ts';
+import { objectsService } from './objects/index.ts';
 import { queuesService } from './queues/index.ts';
 import { scalingService } from './scaling/index.ts';
 import { schedulerService } from './scheduler/index.ts';
@@ -19,6 +20,7 @@ export const serviceFactories: ServiceFactory[] = [
   queuesService,
   topicsService,
   eventsService,
+  objectsService,
   tasksService,
   schedulerService,
   metricsService,
