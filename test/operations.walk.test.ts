@@ -19,6 +19,7 @@ const CLIENTS: Record<string, { module: string; client: string }> = {
   'CloudWatch Logs': { module: '@aws-sdk/client-cloudwatch-logs', client: 'CloudWatchLogsClient' },
   CloudWatch: { module: '@aws-sdk/client-cloudwatch', client: 'CloudWatchClient' },
   STS: { module: '@aws-sdk/client-sts', client: 'STSClient' },
+  S3: { module: '@aws-sdk/client-s3', client: 'S3Client' },
   Scheduler: { module: '@aws-sdk/client-scheduler', client: 'SchedulerClient' },
   Kinesis: { module: '@aws-sdk/client-kinesis', client: 'KinesisClient' },
   'Application Auto Scaling': {

@@ -75,6 +75,11 @@ export class Router {
       if (request.headers['smithy-protocol'] === 'rpc-v2-cbor')
         return { named: rpcV2.service, protocol: 'rpc-v2-cbor' };
     }
+    // A browser's CORS preflight names no operation: the service that answers CORS takes it.
+    if (request.method === 'OPTIONS' && request.headers.origin !== undefined) {
+      const service = this.services.find((candidate) => candidate.definition.cors);
+      if (service) return { service, protocol: service.protocols[0] ?? 'rest-xml' };
+    }
     const target = targetOf(request);
     if (target) {
       const service = this.byTarget.get(target.prefix);

@@ -99,8 +99,12 @@ function sendResponse(res: ServerResponse, response: EdgeResponse, method: strin
     res.end();
     return;
   }
-  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  res.writeHead(response.status, extend(response.headers, { 'content-length': String(length) }));
+  // A HEAD answer's Content-Length is that of what a GET would send (S3's HeadObject binds it).
+  const length =
+    method === 'HEAD' && response.headers['content-length'] !== undefined
+      ? response.headers['content-length']
+      : String(typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+  res.writeHead(response.status, extend(response.headers, { 'content-length': length }));
   // Node joins a string body to the head as it sends it; a Buffer would be copied for nothing.
   res.end(method === 'HEAD' ? undefined : body);
 }

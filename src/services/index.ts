@@ -5,6 +5,7 @@ import { eventsService } from './events/index.ts';
 import { identityService } from './identity/index.ts';
 import { logsService } from './logs/index.ts';
 import { metricsService } from './metrics/index.ts';
+import { objectsService } from './objects/index.ts';
 import { queuesService } from './queues/index.ts';
 import { scalingService } from './scaling/index.ts';
 import { schedulerService } from './scheduler/index.ts';
@@ -21,6 +22,7 @@ export const serviceFactories: ServiceFactory[] = [
   topicsService,
   streamsService,
   eventsService,
+  objectsService,
   tasksService,
   schedulerService,
   metricsService,

@@ -494,7 +494,8 @@ function restCodec(format: BodyFormat): Codec {
         headers['content-type'] = format.contentType;
         return { status, headers, body: format.writePayload(resolver, payloadRef, value, payloadName) };
       }
-      headers['content-type'] = format.contentType;
+      // A bound Content-Type (S3's HeadObject) is the resource's, not this body's.
+      headers['content-type'] ??= format.contentType;
       const document = service.definition.documents?.[operation];
       if (document) return { status, headers, body: document(output) };
       return { status, headers, body: format.writeMembers(resolver, shape, output, `${operation}Result`) };
