@@ -21,6 +21,7 @@ const CLIENTS: Record<string, { module: string; client: string }> = {
   STS: { module: '@aws-sdk/client-sts', client: 'STSClient' },
   Scheduler: { module: '@aws-sdk/client-scheduler', client: 'SchedulerClient' },
   Kinesis: { module: '@aws-sdk/client-kinesis', client: 'KinesisClient' },
+  Pipes: { module: '@aws-sdk/client-pipes', client: 'PipesClient' },
   'Application Auto Scaling': {
     module: '@aws-sdk/client-application-auto-scaling',
     client: 'ApplicationAutoScalingClient',
