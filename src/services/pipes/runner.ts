@@ -55,8 +55,15 @@ export class PipeRunner {
 
   constructor(private readonly runtime: Runtime) {}
 
-  /** Starts pollers for running pipes, stops those of pipes stopped, changed or gone. */
-  async reconcile(): Promise<void> {
+  private reconciling: Promise<void> = Promise.resolve();
+
+  /** Starts pollers for running pipes, stops those of pipes stopped, changed or gone (one pass at a time). */
+  reconcile(): Promise<void> {
+    this.reconciling = this.reconciling.then(() => this.reconcileOnce());
+    return this.reconciling;
+  }
+
+  private async reconcileOnce(): Promise<void> {
     if (this.stopping) return;
     const pipes = await this.runtime.store.read((tx) => listPipes(tx));
     const running = new Map(
@@ -73,9 +80,15 @@ export class PipeRunner {
     for (const pipe of running.values()) {
       if (this.pollers.has(pipe.id)) continue;
       const abort = new AbortController();
-      const done = this.run(pipe, abort.signal).catch((error: unknown) =>
-        this.runtime.log.error({ err: error, pipe: pipe.name }, 'a pipe poller failed'),
-      );
+      // A poller that failed (its stream deleted under it, the store away) is let go: the next pass
+      // starts it again.
+      const done = this.run(pipe, abort.signal)
+        .catch((error: unknown) =>
+          this.runtime.log.error({ err: error, pipe: pipe.name }, 'a pipe poller failed'),
+        )
+        .finally(() => {
+          if (this.pollers.get(pipe.id)?.abort === abort) this.pollers.delete(pipe.id);
+        });
       this.pollers.set(pipe.id, { modifiedAt: pipe.modifiedAt, abort, done });
     }
   }
