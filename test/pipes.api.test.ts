@@ -4,6 +4,7 @@
 // retried and dead-lettered, never lost; a message leaves its source only after the target took it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ECSClient, ListTasksCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import {
   CreateStreamCommand,
@@ -25,6 +26,7 @@ import {
   UntagResourceCommand,
   UpdatePipeCommand,
 } from '@aws-sdk/client-pipes';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   DeleteQueueCommand,
   SendMessageBatchCommand,
@@ -33,7 +35,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import amqp from 'amqplib';
 import { startTestEddy, TEST_ACCOUNT, TEST_REGION, type TestEddy } from './harness.ts';
-import { eventually, queueWithArn, receive, receiveAll } from './helpers.ts';
+import { eventually, queueWithArn, receive, receiveAll, stopEveryTask } from './helpers.ts';
 
 const AMQP_URL = process.env.EDDY_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const BROKER_ARN = `arn:aws:mq:${TEST_REGION}:${TEST_ACCOUNT}:broker:orders:b-0a1b2c3d-eddy-test`;
@@ -263,6 +265,78 @@ describe('SQS sources', () => {
     assert.equal(event['detail-type'], 'Order placed');
     assert.deepEqual(event.detail, { id: 7 });
     await pipes.send(new DeletePipeCommand({ Name: 'to-bus' }));
+  });
+});
+
+describe('other targets', () => {
+  it('publishes to an SNS topic and runs an ECS task with the batch', async () => {
+    const sns = eddy.client(SNSClient);
+    const ecs = eddy.client(ECSClient);
+    try {
+      const source = await queueWithArn(sqs, 'pipe-other-source');
+      const subscriber = await queueWithArn(sqs, 'pipe-topic-subscriber');
+      const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'pipe-topic' }));
+      await sns.send(
+        new SubscribeCommand({
+          TopicArn,
+          Protocol: 'sqs',
+          Endpoint: subscriber.arn,
+          Attributes: { RawMessageDelivery: 'true' },
+        }),
+      );
+      const { taskDefinition } = await ecs.send(
+        new RegisterTaskDefinitionCommand({
+          family: 'pipe-job',
+          networkMode: 'awsvpc',
+          requiresCompatibilities: ['FARGATE'],
+          cpu: '256',
+          memory: '512',
+          containerDefinitions: [{ name: 'job', image: 'job', command: [process.execPath, '-e', ''] }],
+        }),
+      );
+      await pipes.send(
+        new CreatePipeCommand({
+          Name: 'to-topic',
+          Source: source.arn,
+          Target: TopicArn!,
+          RoleArn: ROLE,
+          TargetParameters: { InputTemplate: '{"topic": <$.body.n>}' },
+        }),
+      );
+      await sqs.send(new SendMessageCommand({ QueueUrl: source.url, MessageBody: '{"n": 1}' }));
+      assert.deepEqual(await bodies(subscriber.url, 1), ['{"topic": 1}']);
+      await pipes.send(new DeletePipeCommand({ Name: 'to-topic' }));
+
+      await pipes.send(
+        new CreatePipeCommand({
+          Name: 'to-task',
+          Source: source.arn,
+          Target: `arn:aws:ecs:${TEST_REGION}:${TEST_ACCOUNT}:cluster/default`,
+          RoleArn: ROLE,
+          TargetParameters: {
+            EcsTaskParameters: {
+              TaskDefinitionArn: taskDefinition!.taskDefinitionArn!,
+              LaunchType: 'FARGATE',
+              NetworkConfiguration: { awsvpcConfiguration: { Subnets: ['subnet-0example'] } },
+            },
+          },
+        }),
+      );
+      await sqs.send(new SendMessageCommand({ QueueUrl: source.url, MessageBody: '{"n": 2}' }));
+      await eventually(async () => {
+        const lists = await Promise.all(
+          (['RUNNING', 'STOPPED'] as const).map((desiredStatus) =>
+            ecs.send(new ListTasksCommand({ desiredStatus })),
+          ),
+        );
+        return lists.flatMap((list) => list.taskArns ?? []).length === 1;
+      });
+      await pipes.send(new DeletePipeCommand({ Name: 'to-task' }));
+    } finally {
+      await stopEveryTask(ecs);
+      sns.destroy();
+      ecs.destroy();
+    }
   });
 });
 
