@@ -59,7 +59,7 @@ export class PipeRunner {
 
   /** Starts pollers for running pipes, stops those of pipes stopped, changed or gone (one pass at a time). */
   reconcile(): Promise<void> {
-    this.reconciling = this.reconciling.then(() => this.reconcileOnce());
+    this.reconciling = this.reconciling.catch(() => undefined).then(() => this.reconcileOnce());
     return this.reconciling;
   }
 
