@@ -76,7 +76,10 @@ function measure(driver: Driver): Record<string, number> {
   const statements = new Map<string, Statement>();
   const cached = (sql: string) => {
     let statement = statements.get(sql);
-    if (!statement) statements.set(sql, (statement = driver.prepare(sql)));
+    if (!statement) {
+      statement = driver.prepare(sql);
+      statements.set(sql, statement);
+    }
     return statement;
   };
   const body = JSON.stringify({ order: 'x'.repeat(200) });

@@ -22,6 +22,7 @@ const CLIENTS: Record<string, { module: string; client: string }> = {
   S3: { module: '@aws-sdk/client-s3', client: 'S3Client' },
   Scheduler: { module: '@aws-sdk/client-scheduler', client: 'SchedulerClient' },
   Kinesis: { module: '@aws-sdk/client-kinesis', client: 'KinesisClient' },
+  Pipes: { module: '@aws-sdk/client-pipes', client: 'PipesClient' },
   'Application Auto Scaling': {
     module: '@aws-sdk/client-application-auto-scaling',
     client: 'ApplicationAutoScalingClient',

@@ -655,6 +655,27 @@ describe('other clients', () => {
     );
   });
 
+  it('the aws CLI lists and describes streams', async () => {
+    const listed = await eddy.aws(['kinesis', 'list-streams']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.ok((JSON.parse(listed.stdout) as { StreamNames: string[] }).StreamNames.includes('clicks'));
+    const put = await eddy.aws([
+      'kinesis',
+      'put-record',
+      '--stream-name',
+      'clicks',
+      '--partition-key',
+      'cli',
+      '--data',
+      Buffer.from('from the cli').toString('base64'),
+    ]);
+    assert.equal(put.code, 0, put.stderr);
+    assert.match((JSON.parse(put.stdout) as { SequenceNumber: string }).SequenceNumber, /^\d{56}$/);
+    const missing = await eddy.aws(['kinesis', 'describe-stream-summary', '--stream-name', 'nope']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /ResourceNotFoundException/);
+  });
+
   it('answers a Java-style CBOR request (application/x-amz-cbor-1.1) in CBOR', async () => {
     const post = async (target: string, body: unknown) => {
       const response = await fetch(eddy.url, {

@@ -6,6 +6,7 @@ import { identityService } from './identity/index.ts';
 import { logsService } from './logs/index.ts';
 import { metricsService } from './metrics/index.ts';
 import { objectsService } from './objects/index.ts';
+import { pipesService } from './pipes/index.ts';
 import { queuesService } from './queues/index.ts';
 import { scalingService } from './scaling/index.ts';
 import { schedulerService } from './scheduler/index.ts';
@@ -27,4 +28,6 @@ export const serviceFactories: ServiceFactory[] = [
   schedulerService,
   metricsService,
   scalingService,
+  // Pipes come last so they stop first: no poller delivers to a service that has stopped.
+  pipesService,
 ];

@@ -2,8 +2,8 @@
 
 import type { ServiceModule } from '../../contract/index.ts';
 import { ServiceError, violationMessage } from '../../contract/index.ts';
-import { type Delivery, DeliveryError, type Runtime } from '../../runtime/index.ts';
-import { MessageEngine } from './engine/index.ts';
+import { type Delivery, DeliveryError, type MessageAttribute, type Runtime } from '../../runtime/index.ts';
+import { MessageEngine, type Receipt, ReceiptInvalid, receiptOf } from './engine/index.ts';
 import { QUERY_ERROR_CODES } from './errors.ts';
 import { MessagePreparer, queueHandlers } from './handlers/index.ts';
 import { QueueMetrics } from './metrics.ts';
@@ -65,6 +65,51 @@ export function queuesService(runtime: Runtime): ServiceModule {
       return { id: result?.MessageId };
     },
   );
+
+  // Pipes receive from queues by ARN (the sources port), and delete only what their target took.
+  const queueOf = (arn: string) => {
+    const queue = registry.fromArn(arn);
+    if (!queue) throw new DeliveryError('QueueDoesNotExist', `Queue ${arn} does not exist.`, false);
+    return queue;
+  };
+  const receiptsOf = (queue: ReturnType<typeof queueOf>, handles: string[]): Receipt[] =>
+    handles.flatMap((handle) => {
+      const receipt = receiptOf(queue, handle);
+      return receipt instanceof ReceiptInvalid ? [] : [receipt];
+    });
+  runtime.sources.registerQueue('sqs', {
+    exists: (arn) => registry.fromArn(arn) !== undefined,
+    async receive(arn, options) {
+      const messages = await engine.receive(queueOf(arn), {
+        maxMessages: Math.min(10, Math.max(1, options.max)),
+        waitTimeSeconds: options.waitSeconds,
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+        attributeNames: ['All'],
+        messageAttributeNames: ['All'],
+        attemptId: undefined,
+        signal: options.signal,
+      });
+      return messages.map((message) => ({
+        messageId: message.MessageId,
+        receiptHandle: message.ReceiptHandle,
+        body: message.Body,
+        md5OfBody: message.MD5OfBody,
+        attributes: { ...(message.Attributes ?? {}) } as Record<string, string>,
+        messageAttributes: (message.MessageAttributes ?? {}) as Record<string, MessageAttribute>,
+      }));
+    },
+    async delete(arn, handles) {
+      const queue = queueOf(arn);
+      await engine.delete(queue, receiptsOf(queue, handles));
+    },
+    async release(arn, handles, seconds) {
+      const queue = queueOf(arn);
+      await engine.changeVisibility(
+        queue,
+        receiptsOf(queue, handles).map((receipt) => ({ receipt, visibilityTimeout: seconds })),
+      );
+    },
+  });
 
   runtime.metrics.gauge(
     'eddy_sqs_waiting_receives',
