@@ -11,7 +11,12 @@ import {
   RegisterScalableTargetCommand,
   type ScalingActivity,
 } from '@aws-sdk/client-application-auto-scaling';
-import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+  type PutMetricAlarmCommandInput,
+} from '@aws-sdk/client-cloudwatch';
 import {
   CreateServiceCommand,
   DeleteServiceCommand,
@@ -151,7 +156,7 @@ export async function setUpQueueWorkerAutoscaling(
     Statistic: 'Maximum',
     Period: 60,
     EvaluationPeriods: 1,
-  } as const;
+  } satisfies Partial<PutMetricAlarmCommandInput>;
   const alarmNames = [`${serviceName}-upper`, `${serviceName}-lower`];
   await cloudwatch.send(
     new PutMetricAlarmCommand({
