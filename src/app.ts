@@ -124,6 +124,12 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
       requestLog: config.requestLog,
       regions: config.regions,
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+      // Virtual-hosted S3: `bucket.localhost`, `bucket.s3.localhost`, `bucket.<public host>`.
+      virtualHostDomains: [
+        'localhost',
+        's3.localhost',
+        ...(config.publicUrl ? [new URL(config.publicUrl).hostname] : []),
+      ],
     });
     await listen(edge.server, config.port, config.host);
     if (edge.tlsServer) await listen(edge.tlsServer, config.tlsPort ?? 0, config.host);
