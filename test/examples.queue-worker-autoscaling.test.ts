@@ -2,6 +2,7 @@
 // queue faster than one worker drains it; the step policy adds a task per 300-second cooldown up to
 // the maximum of 4 (real worker processes start), the workers work the backlog off, and the empty
 // queue scales the service back in, one task per cooldown, to the minimum of 1 (processes stop).
+// Then the same service with target tracking on backlog per task: out in proportion, in one step.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -126,4 +127,58 @@ test('examples/queue-worker-autoscaling: step scaling on queue depth, out to 4 t
     'Setting desired count to 2.',
     'Setting desired count to 3.',
   ]);
+});
+
+test('examples/queue-worker-autoscaling: backlog per task, target tracking out to 4 at once and back to 1', async () => {
+  await example?.close();
+  example = await setUpQueueWorkerAutoscaling(eddy.url, {
+    workMs: 200,
+    run: 'tracking',
+    policy: 'backlog-per-task',
+  });
+  assert.equal(example.targetValue, 10, '2 s acceptable latency ÷ 0.2 s a job');
+  await until('the first worker running', async () => (await example!.state()).running === MIN_TASKS);
+  const [high, low] = await example.alarms();
+  assert.match(high?.[0] ?? '', /^TargetTracking-service\/default\/scaled-workers-tracking-AlarmHigh-/);
+  assert.match(low?.[0] ?? '', /^TargetTracking-service\/default\/scaled-workers-tracking-AlarmLow-/);
+
+  // The bursty producer again; each minute the running task count is published beside it.
+  const desired: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    await example.burst(25);
+    await example.publishTaskCount();
+    desired.push(await minute());
+  }
+  // 3 one-minute datapoints over 10 jobs a task come first; then ceil(1 × backlog ÷ 10) ≥ 4: the
+  // maximum at once, where step scaling took a cooldown per task.
+  const out = desired.indexOf(MAX_TASKS);
+  assert.ok(out >= 3, `three datapoints over the target came first: ${desired}`);
+  assert.deepEqual(desired.slice(0, out), Array(out).fill(MIN_TASKS), `straight from 1 to 4: ${desired}`);
+  await until('4 workers running', async () => (await example!.state()).running === MAX_TASKS);
+  const [scaledOut] = await example.activities();
+  assert.equal(scaledOut?.Description, 'Setting desired count to 4.');
+  assert.match(
+    scaledOut?.Cause ?? '',
+    /^monitor alarm TargetTracking-.*-AlarmHigh-.* in state ALARM triggered policy /,
+  );
+
+  await until(
+    'the backlog worked off',
+    async () => {
+      const { visible, inFlight } = await example!.state();
+      return visible === 0 && inFlight === 0;
+    },
+    90_000,
+  );
+  // 15 one-minute datapoints under 90 % of the target, then in proportion: ceil(4 × 0 ÷ 10) → the minimum.
+  const after: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    await example.publishTaskCount();
+    after.push(await minute());
+  }
+  assert.equal(after.at(-1), MIN_TASKS, `desired counts ${after}`);
+  const back = after.indexOf(MIN_TASKS);
+  assert.ok(back >= 14, `fifteen datapoints under the target came first: ${after}`);
+  assert.deepEqual(after.slice(0, back), Array(back).fill(MAX_TASKS), `straight from 4 to 1: ${after}`);
+  await until('the service back at one worker', async () => (await example!.state()).running === MIN_TASKS);
 });

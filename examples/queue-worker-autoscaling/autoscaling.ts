@@ -1,8 +1,13 @@
-// A queue-worker ECS service that scales on its queue's depth, as the seed's CDK `scale_on_metric`
-// writes it with the v3 SDK: a scalable target (1 to 4 tasks), two step scaling policies (+1 task
-// at ≥ 1 visible message, −1 at ≤ 0, cooldown 300 s each) and the two CloudWatch alarms on
-// AWS/SQS ApproximateNumberOfMessagesVisible whose actions invoke them. Exported for the
-// end-to-end test (manual clock); `run.ts` drives it by hand against a running eddy.
+// A queue-worker ECS service that scales on its queue, written with the v3 SDK, with one of two
+// policies on a scalable target of 1 to 4 tasks:
+// - 'step': the seed's CDK `scale_on_metric` — two step scaling policies (+1 task at ≥ 1 visible
+//   message, −1 at ≤ 0, cooldown 300 s each) and the two CloudWatch alarms on AWS/SQS
+//   ApproximateNumberOfMessagesVisible whose actions invoke them;
+// - 'backlog-per-task': target tracking on visible messages ÷ running tasks (metric math in a
+//   CustomizedMetricSpecification), the target being acceptable latency ÷ time per job. eddy
+//   publishes no task-count metric yet, so `publishTaskCount()` publishes one, as AWS's guide
+//   has a scheduled function do.
+// Exported for the end-to-end test (manual clock); `run.ts` drives it by hand against eddy.
 import { resolve } from 'node:path';
 import {
   ApplicationAutoScalingClient,
@@ -16,6 +21,7 @@ import {
   DescribeAlarmsCommand,
   PutMetricAlarmCommand,
   type PutMetricAlarmCommandInput,
+  PutMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
 import {
   CreateServiceCommand,
@@ -36,7 +42,15 @@ export const MIN_TASKS = 1;
 export const MAX_TASKS = 4;
 export const COOLDOWN_SECONDS = 300;
 
+/** Backlog per task: seconds a job may wait ÷ seconds a job takes (the test's 2 s ÷ 0.2 s). */
+export const ACCEPTABLE_LATENCY_SECONDS = 2;
+export const TASK_COUNT_NAMESPACE = 'QueueWorkers';
+
+export type Policy = 'step' | 'backlog-per-task';
+
 export interface AutoscalingOptions {
+  /** 'step' (the default) or 'backlog-per-task'. */
+  policy?: Policy;
   /** Milliseconds each worker spends on a job. */
   workMs?: number;
   /** Names the queue, the service and the alarms; a fresh one per run by default. */
@@ -62,8 +76,12 @@ export interface QueueWorkerAutoscaling {
   state(): Promise<ServiceState>;
   /** Scaling activities, newest first (with the not-scaled ones when asked). */
   activities(includeNotScaled?: boolean): Promise<ScalingActivity[]>;
-  /** The two alarms' names and states. */
+  /** The alarms that invoke the policies (the target tracking policy's own), names and states. */
   alarms(): Promise<Array<[string, string]>>;
+  /** Publishes the service's running task count (what backlog per task divides by). */
+  publishTaskCount(): Promise<void>;
+  /** Backlog per task's target value. */
+  targetValue: number;
   /** Deletes the service (its tasks stop) and closes the clients. */
   close(): Promise<void>;
 }
@@ -145,37 +163,92 @@ export async function setUpQueueWorkerAutoscaling(
     );
     return PolicyARN!;
   };
-  const scaleOut = await stepPolicy(`${serviceName}-scale-out`, { lower: 0, change: +1 });
-  const scaleIn = await stepPolicy(`${serviceName}-scale-in`, { upper: 0, change: -1 });
+  const workMs = options.workMs ?? 200;
+  const targetValue = (ACCEPTABLE_LATENCY_SECONDS * 1000) / workMs;
+  const alarmNames = (options.policy ?? 'step') === 'step' ? await stepScaling() : await backlogPerTask();
 
-  // The alarms whose actions invoke the policies: the queue's depth, its maximum each minute.
-  const depth = {
-    Namespace: 'AWS/SQS',
-    MetricName: 'ApproximateNumberOfMessagesVisible',
-    Dimensions: [{ Name: 'QueueName', Value: queueName }],
-    Statistic: 'Maximum',
-    Period: 60,
-    EvaluationPeriods: 1,
-  } satisfies Partial<PutMetricAlarmCommandInput>;
-  const alarmNames = [`${serviceName}-upper`, `${serviceName}-lower`];
-  await cloudwatch.send(
-    new PutMetricAlarmCommand({
-      ...depth,
-      AlarmName: alarmNames[0],
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmActions: [scaleOut],
-    }),
-  );
-  await cloudwatch.send(
-    new PutMetricAlarmCommand({
-      ...depth,
-      AlarmName: alarmNames[1],
-      Threshold: 0,
-      ComparisonOperator: 'LessThanOrEqualToThreshold',
-      AlarmActions: [scaleIn],
-    }),
-  );
+  async function stepScaling(): Promise<string[]> {
+    const scaleOut = await stepPolicy(`${serviceName}-scale-out`, { lower: 0, change: +1 });
+    const scaleIn = await stepPolicy(`${serviceName}-scale-in`, { upper: 0, change: -1 });
+
+    // The alarms whose actions invoke the policies: the queue's depth, its maximum each minute.
+    const depth = {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: queueName }],
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 1,
+    } satisfies Partial<PutMetricAlarmCommandInput>;
+    const names = [`${serviceName}-upper`, `${serviceName}-lower`];
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        ...depth,
+        AlarmName: names[0],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [scaleOut],
+      }),
+    );
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        ...depth,
+        AlarmName: names[1],
+        Threshold: 0,
+        ComparisonOperator: 'LessThanOrEqualToThreshold',
+        AlarmActions: [scaleIn],
+      }),
+    );
+    return names;
+  }
+
+  // Target tracking on backlog per task: visible messages ÷ running tasks, held at the target.
+  // The policy creates its own alarms (3 minutes over the target scale out, 15 under 90 % of it
+  // scale in), sized in proportion: ceil(tasks × backlog per task ÷ target).
+  async function backlogPerTask(): Promise<string[]> {
+    const { Alarms = [] } = await scaling.send(
+      new PutScalingPolicyCommand({
+        ...target,
+        PolicyName: `${serviceName}-backlog-per-task`,
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingScalingPolicyConfiguration: {
+          TargetValue: targetValue,
+          ScaleOutCooldown: 60,
+          ScaleInCooldown: COOLDOWN_SECONDS,
+          CustomizedMetricSpecification: {
+            Metrics: [
+              {
+                Id: 'visible',
+                MetricStat: {
+                  Metric: {
+                    Namespace: 'AWS/SQS',
+                    MetricName: 'ApproximateNumberOfMessagesVisible',
+                    Dimensions: [{ Name: 'QueueName', Value: queueName }],
+                  },
+                  Stat: 'Average',
+                },
+                ReturnData: false,
+              },
+              {
+                Id: 'tasks',
+                MetricStat: {
+                  Metric: {
+                    Namespace: TASK_COUNT_NAMESPACE,
+                    MetricName: 'RunningTaskCount',
+                    Dimensions: [{ Name: 'ServiceName', Value: serviceName }],
+                  },
+                  Stat: 'Average',
+                },
+                ReturnData: false,
+              },
+              { Id: 'backlog', Expression: 'visible / tasks', Label: 'backlog per task', ReturnData: true },
+            ],
+          },
+        },
+      }),
+    );
+    return Alarms.map((alarm) => alarm.AlarmName!);
+  }
 
   let sent = 0;
   return {
@@ -229,6 +302,23 @@ export async function setUpQueueWorkerAutoscaling(
         new DescribeAlarmsCommand({ AlarmNames: alarmNames }),
       );
       return MetricAlarms.map((alarm) => [alarm.AlarmName!, alarm.StateValue!] as [string, string]);
+    },
+    targetValue,
+    async publishTaskCount() {
+      const { services } = await ecs.send(new DescribeServicesCommand({ services: [serviceName] }));
+      await cloudwatch.send(
+        new PutMetricDataCommand({
+          Namespace: TASK_COUNT_NAMESPACE,
+          MetricData: [
+            {
+              MetricName: 'RunningTaskCount',
+              Dimensions: [{ Name: 'ServiceName', Value: serviceName }],
+              Value: services?.[0]?.runningCount ?? 0,
+              Unit: 'Count',
+            },
+          ],
+        }),
+      );
     },
     async close() {
       await ecs.send(new DeleteServiceCommand({ service: serviceName, force: true })).catch(() => undefined);
