@@ -13,6 +13,7 @@ import {
   clusterMigrations,
   createLogger,
   createSelfSignedCertificate,
+  Integrations,
   type KeyAndCertificate,
   type Logger,
   MetricsRegistry,
@@ -80,6 +81,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
     cloudMetrics: new CloudMetrics(),
     scalable: new ScalableResources(),
     targets: new Targets(),
+    integrations: new Integrations(),
     sessions: new Sessions(config.accessKeys),
     endpoint,
   };

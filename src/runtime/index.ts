@@ -4,6 +4,7 @@ import type { Clock } from './clock.ts';
 import type { CloudMetrics } from './cloud-metrics.ts';
 import type { Cluster } from './cluster.ts';
 import type { Config } from './config.ts';
+import type { Integrations } from './integrations.ts';
 import type { Logger } from './log.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import type { ScalableResources } from './scalable.ts';
@@ -39,6 +40,14 @@ export {
   loadConfig,
 } from './config.ts';
 export { newRequestId, newTimeOrderedUuid, newUuid, randomHex } from './ids.ts';
+export {
+  type EcsRunTask,
+  type EcsTask,
+  IntegrationError,
+  type IntegrationPorts,
+  type IntegrationScope,
+  Integrations,
+} from './integrations.ts';
 export { createLogger, type Logger, silentLogger } from './log.ts';
 export { MetricsRegistry } from './metrics.ts';
 export { extend } from './objects.ts';
@@ -79,6 +88,8 @@ export interface Runtime {
   scalable: ScalableResources;
   /** Delivery to any resource by ARN; each service registers the ARNs it owns. */
   targets: Targets;
+  /** Actions one service performs for another and reports the end of (ECS tasks for Step Functions). */
+  integrations: Integrations;
   /** Temporary credentials: STS issues them, the edge verifies them. */
   sessions: Sessions;
   /**

@@ -10,9 +10,11 @@ import { scalingService } from './scaling/index.ts';
 import { schedulerService } from './scheduler/index.ts';
 import { tasksService } from './tasks/index.ts';
 import { topicsService } from './topics/index.ts';
+import { workflowsService } from './workflows/index.ts';
 
 // Logs come first so they stop last: every other service's final log lines are committed.
 // Tasks come after the event bus: they stop first, so their last state changes still reach it.
+// Workflows come after tasks: they start once the tasks service re-attached its tasks.
 export const serviceFactories: ServiceFactory[] = [
   identityService,
   logsService,
@@ -21,6 +23,7 @@ export const serviceFactories: ServiceFactory[] = [
   eventsService,
   tasksService,
   schedulerService,
+  workflowsService,
   metricsService,
   scalingService,
 ];
