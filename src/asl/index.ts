@@ -9,6 +9,15 @@
 // enter / complete / handleError are async (JSONata evaluates asynchronously) and throw StatesError;
 // a StatesError is given to handleError (which never retries or catches States.Runtime or
 // States.DataLimitExceeded with States.ALL).
+
+import { parseTaskResource } from './resource.ts';
+import {
+  complete as completeState,
+  enter as enterState,
+  handleError as handleStateError,
+  mapItemInputs as mapInputs,
+  toleratedFailureExceeded as toleranceExceeded,
+} from './states.ts';
 import type {
   Action,
   Completion,
@@ -25,8 +34,10 @@ import type {
   ValidationResult,
   Variables,
 } from './types.ts';
+import { formatDefinitionError, validate, validateState } from './validate.ts';
 
 export { StatesError } from './errors.ts';
+export { errorMatches, PAYLOAD_LIMIT, retryDelayMs } from './states.ts';
 export type {
   Action,
   Catcher,
@@ -51,33 +62,24 @@ export type {
   Variables,
 } from './types.ts';
 
-const notYet = (): never => {
-  throw new Error('not yet');
-};
-
 /** Parses and validates a definition (JSON text). */
 export function validateDefinition(text: string, options: ValidateOptions = {}): ValidationResult {
-  void text;
-  void options;
-  return notYet();
+  return validate(text, options);
 }
 
 /** Validates one state's definition (TestState): a machine whose only state is named `stateName`. */
 export function validateStateDefinition(text: string, stateName = 'TestState'): ValidationResult {
-  void text;
-  void stateName;
-  return notYet();
+  return validateState(text, stateName);
 }
 
 /** CreateStateMachine's InvalidDefinition message for the ERROR diagnostics:
- * "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The field \"Next\" is required at /States/A'". */
+ * "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: These fields are required: [Next or End] at /States/A'". */
 export function definitionError(diagnostics: Diagnostic[]): string {
-  void diagnostics;
-  return notYet();
+  return formatDefinitionError(diagnostics);
 }
 
 /** Entering a state with its raw input. */
-export async function enter(
+export function enter(
   machine: Machine,
   stateName: string,
   input: Json,
@@ -85,12 +87,11 @@ export async function enter(
   vars: Variables,
   env: Env,
 ): Promise<Action> {
-  void [machine, stateName, input, ctx, vars, env];
-  return notYet();
+  return enterState(machine, stateName, input, ctx, vars, env);
 }
 
 /** For a Map whose items an ItemReader read: the iterations' inputs (ItemSelector, ItemBatcher). */
-export async function mapItemInputs(
+export function mapItemInputs(
   machine: Machine,
   stateName: string,
   action: MapAction,
@@ -98,20 +99,18 @@ export async function mapItemInputs(
   ctx: Context,
   env: Env,
 ): Promise<Json[]> {
-  void [machine, stateName, action, items, ctx, env];
-  return notYet();
+  return mapInputs(machine, stateName, action, items, ctx, env);
 }
 
 /** Has a Map failed past its ToleratedFailureCount / Percentage? (then it fails with
- * States.ExceedToleratedFailureThreshold). */
+ * States.ExceedToleratedFailureThreshold). Without either, one failure is too many. */
 export function toleratedFailureExceeded(action: MapAction, failed: number, total: number): boolean {
-  void [action, failed, total];
-  return notYet();
+  return toleranceExceeded(action, failed, total);
 }
 
 /** A Task / Parallel / Map produced `result` (its raw result): ResultSelector, ResultPath, OutputPath
  * (JSONPath) or Output and Assign (JSONata). `stateInput` is the state's raw input as given to enter. */
-export async function complete(
+export function complete(
   machine: Machine,
   stateName: string,
   stateInput: Json,
@@ -120,12 +119,11 @@ export async function complete(
   vars: Variables,
   env: Env,
 ): Promise<Completion> {
-  void [machine, stateName, stateInput, result, ctx, vars, env];
-  return notYet();
+  return completeState(machine, stateName, stateInput, result, ctx, vars, env);
 }
 
 /** A state raised an error: retry (retryCounts[i] = retries already made by retrier i), catch, or fail. */
-export async function handleError(
+export function handleError(
   machine: Machine,
   stateName: string,
   stateInput: Json,
@@ -135,12 +133,22 @@ export async function handleError(
   vars: Variables,
   env: Env,
 ): Promise<ErrorHandling> {
-  void [machine, stateName, stateInput, error, retryCounts, ctx, vars, env];
-  return notYet();
+  return handleStateError(machine, stateName, stateInput, error, retryCounts, ctx, vars, env);
 }
 
 /** A Task's Resource taken apart (integration pattern, service, action; history's resourceType). */
 export function parseResource(resource: string): ResourceInfo {
-  void resource;
-  return notYet();
+  return parseTaskResource(resource);
+}
+
+/** AWS's cause for a StatesError raised in a state: "An error occurred while executing the state 'X'
+ * (entered at the event id #2). <detail>" (EXPRESS executions have no event ids). */
+export function stateErrorCause(
+  stateName: string,
+  enteredEventId: number | undefined,
+  detail: string,
+): string {
+  return enteredEventId === undefined
+    ? `An error occurred while executing the state '${stateName}'. ${detail}`
+    : `An error occurred while executing the state '${stateName}' (entered at the event id #${enteredEventId}). ${detail}`;
 }

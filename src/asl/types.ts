@@ -156,8 +156,8 @@ export type Action =
   | { kind: 'next'; next: string; output: Json; vars: Variables }
   /** Succeed, and Pass states with End: the execution (or branch / iteration) succeeds with output. */
   | { kind: 'succeed'; output: Json; vars: Variables }
-  /** Fail: the execution (or branch) fails. */
-  | { kind: 'fail'; error: string; cause?: string }
+  /** Fail: the execution (or branch) fails (error / cause absent when the Fail state gives none). */
+  | { kind: 'fail'; error?: string; cause?: string }
   /** Wait until the instant, then go to next (undefined = End: succeed with output). */
   | { kind: 'wait'; until: Date; output: Json; next?: string; vars: Variables }
   /** Run a task; when it returns call complete(), when it fails call handleError(). */
