@@ -41,7 +41,6 @@ import {
   framesWithStatus,
   getFrame,
   type Op,
-  pendingChildren,
   saveFrames,
 } from './frames.ts';
 import { type EventType, insertEvents, type PendingEvent, stateEvent } from './history.ts';
@@ -174,7 +173,9 @@ export class Engine {
       list = [];
       this.afterCommit.set(tx, list);
       const effects = list;
+      // A store may hand the same Tx object to later transactions: the list is this one's only.
       tx.whenSettled((committed) => {
+        if (this.afterCommit.get(tx) === effects) this.afterCommit.delete(tx);
         if (!committed) return;
         for (const run of effects) {
           try {
@@ -349,6 +350,7 @@ export class Engine {
     const run = await this.load(tx, arn);
     if (!run) return undefined;
     await run.finish('ABORTED', { error, cause });
+    await run.go();
     return run.execution;
   }
 
@@ -404,6 +406,7 @@ export class Engine {
     const run = await this.load(tx, timer.key);
     if (!run) return;
     await run.finish('TIMED_OUT', { error: 'States.Timeout', cause: undefined });
+    await run.go();
   }
 
   /** Rebuilds an invocation from its task row (an integration called again after a crash). */
@@ -686,7 +689,7 @@ export class Run {
         return this.succeed(frame, action.output);
       case 'fail':
         return this.fail(frame, {
-          error: action.error,
+          ...(action.error !== undefined ? { error: action.error } : {}),
           ...(action.cause !== undefined ? { cause: action.cause } : {}),
         });
       case 'wait': {
@@ -1121,11 +1124,9 @@ export class Run {
     }
     if (children.finished < children.total) {
       if (children.kind === 'map' && children.launched < children.total) {
-        const [next] = await pendingChildren(this.tx, this.execution.arn, parent.id, 1);
-        if (next) {
-          this.frames.set(next.id, next);
-          this.launch(parent, next);
-        }
+        // Iterations start in order: the next one is the first not launched.
+        const next = await this.frame(`${parent.id}.${children.launched}`);
+        if (next?.status === 'pending') this.launch(parent, next);
       }
       return;
     }
@@ -1198,10 +1199,10 @@ export class Run {
     return this.childEnded(frame);
   }
 
-  private fail(frame: Frame, error: RaisedError): void | Promise<void> {
+  private fail(frame: Frame, error: { error?: string; cause?: string }): void | Promise<void> {
     if (frame.parent === null) return this.finish('FAILED', { error: error.error, cause: error.cause });
     frame.status = 'failed';
-    frame.data.error = error;
+    frame.data.error = { ...error, error: error.error ?? '' };
     this.dirty.add(frame.id);
     return this.childEnded(frame);
   }
