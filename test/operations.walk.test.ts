@@ -20,6 +20,7 @@ const CLIENTS: Record<string, { module: string; client: string }> = {
   CloudWatch: { module: '@aws-sdk/client-cloudwatch', client: 'CloudWatchClient' },
   STS: { module: '@aws-sdk/client-sts', client: 'STSClient' },
   Scheduler: { module: '@aws-sdk/client-scheduler', client: 'SchedulerClient' },
+  SFN: { module: '@aws-sdk/client-sfn', client: 'SFNClient' },
   'Application Auto Scaling': {
     module: '@aws-sdk/client-application-auto-scaling',
     client: 'ApplicationAutoScalingClient',
