@@ -141,7 +141,6 @@ function raised(error: unknown): RaisedError {
 }
 
 export class Engine {
-  private readonly afterCommit = new WeakMap<Tx, Array<() => void>>();
   private readonly endListeners: EndListener[] = [];
   dispatcher!: Dispatcher;
   /** Tells a `states:startExecution.sync` parent, in the child's last transaction, how the child ended. */
@@ -168,25 +167,14 @@ export class Engine {
 
   /** Runs `effect` once `tx` committed (never if it rolls back). */
   after(tx: Tx, effect: () => void): void {
-    let list = this.afterCommit.get(tx);
-    if (!list) {
-      list = [];
-      this.afterCommit.set(tx, list);
-      const effects = list;
-      // A store may hand the same Tx object to later transactions: the list is this one's only.
-      tx.whenSettled((committed) => {
-        if (this.afterCommit.get(tx) === effects) this.afterCommit.delete(tx);
-        if (!committed) return;
-        for (const run of effects) {
-          try {
-            run();
-          } catch (error) {
-            this.runtime.log.error({ err: error }, 'a step function effect failed');
-          }
-        }
-      });
-    }
-    list.push(effect);
+    tx.whenSettled((committed) => {
+      if (!committed) return;
+      try {
+        effect();
+      } catch (error) {
+        this.runtime.log.error({ err: error }, 'a step function effect failed');
+      }
+    });
   }
 
   machineFor(
@@ -733,7 +721,7 @@ export class Run {
   }
 
   /** The Wait is over: WaitStateExited, then the next state (or the end). */
-  private waitOver(frame: Frame): void {
+  private async waitOver(frame: Frame): Promise<void> {
     const { data } = frame;
     const output = data.waitOutput ?? null;
     const next = data.waitNext;
@@ -742,7 +730,7 @@ export class Run {
     data.wake = undefined;
     this.exited(frame, 'Wait', output);
     if (next) this.moveTo(frame, next, output);
-    else this.succeed(frame, output);
+    else await this.succeed(frame, output);
   }
 
   /** A timer woke a waiting frame: its Wait ended, or its retry is due. */
@@ -752,7 +740,7 @@ export class Run {
       this.setRunnable(frame, { kind: 'retry' });
       return;
     }
-    this.waitOver(frame);
+    await this.waitOver(frame);
   }
 
   private async completeState(frame: Frame, result: Json): Promise<void> {
@@ -784,7 +772,7 @@ export class Run {
     data.task = undefined;
     data.children = undefined;
     if (completion.next) this.moveTo(frame, completion.next, completion.output);
-    else this.succeed(frame, completion.output);
+    else await this.succeed(frame, completion.output);
   }
 
   /** A state raised an error: its retriers and catchers decide. */
