@@ -270,3 +270,31 @@ describe('the Choice state', () => {
     );
   });
 });
+
+describe('Choice: state-level Output and Assign apply only to the Default transition', () => {
+  const def = {
+    Type: 'Choice',
+    Choices: [{ Condition: '{% $states.input.n > 3 %}', Next: 'Big' }],
+    Default: 'Small',
+    Output: { fromDefault: true },
+    Assign: { path: 'default' },
+  };
+  test('a matching rule without Output passes the input on', async () => {
+    const m = single(def, { QueryLanguage: 'JSONata' });
+    assert.deepEqual(await enter(m, 'A', { n: 5 }, context(), {}, env()), {
+      kind: 'next',
+      next: 'Big',
+      output: { n: 5 },
+      vars: {},
+    });
+  });
+  test('the Default transition uses them', async () => {
+    const m = single(def, { QueryLanguage: 'JSONata' });
+    assert.deepEqual(await enter(m, 'A', { n: 1 }, context(), {}, env()), {
+      kind: 'next',
+      next: 'Small',
+      output: { fromDefault: true },
+      vars: { path: 'default' },
+    });
+  });
+});

@@ -809,6 +809,19 @@ describe('variables in JSONPath', () => {
     const b = await enter(m, 'B', {}, context(), a.kind === 'next' ? a.vars : {}, env());
     assert.deepEqual(b.kind === 'task' && b.parameters, { name: 'p1', count: 42 });
   });
+  test('a variable over 256 KiB: States.DataLimitExceeded', async () => {
+    await assert.rejects(
+      enter(
+        single({ Type: 'Pass', Assign: { 'big.$': '$.s' } }),
+        'A',
+        { s: 'x'.repeat(262145) },
+        context(),
+        {},
+        env(),
+      ),
+      isStatesError('States.DataLimitExceeded', /variable 'big'/),
+    );
+  });
   test('an unknown variable in Parameters: States.Runtime', async () => {
     await assert.rejects(
       enter(single({ ...T, Parameters: { 'x.$': '$nope' } }), 'A', {}, context(), {}, env()),
