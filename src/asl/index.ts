@@ -1,6 +1,7 @@
 // The Amazon States Language, pure: definition validation with AWS's codes and messages, JSONPath
 // and JSONata data processing, the 18 intrinsic functions, Choice rules, Wait, Retry and Catch,
-// Parallel and Map. No I/O and no clock: callers pass `now` and `random` in Env.
+// Parallel and Map. No I/O and no clock: callers pass `now` and `random` in Env. LANGUAGE.md beside
+// this file lists what is covered and which texts are AWS's own.
 //
 // The engine (services/workflows) keeps the execution durable and calls, per state:
 //   enter(machine, name, input, ctx, vars, env)        → Action (next / succeed / fail / wait / task / parallel / map)

@@ -76,6 +76,17 @@ function assignJsonPath(
 ): Variables {
   if (assign === undefined) return vars;
   const values = applyTemplate(assign, pathEnv(input, ctx, vars, env)) as JsonObject;
+  return withAssigned(vars, values);
+}
+
+/** New variable values over the old ones; each value is at most 256 KiB. */
+function withAssigned(vars: Variables, values: JsonObject): Variables {
+  for (const [name, v] of Object.entries(values))
+    if (byteLength(v) > PAYLOAD_LIMIT)
+      throw new StatesError(
+        'States.DataLimitExceeded',
+        `The value assigned to the variable '${name}' exceeds the maximum size of 256 KiB.`,
+      );
   return { ...vars, ...values };
 }
 
@@ -92,7 +103,7 @@ async function assignJsonata(
 ): Promise<Variables> {
   if (assign === undefined) return vars;
   const values = (await evaluateTemplate(assign, scope, 'Assign')) as JsonObject;
-  return { ...vars, ...values };
+  return withAssigned(vars, values);
 }
 
 /** A JSONata field that may be a literal or an expression (TimeoutSeconds, MaxConcurrency, …). */
@@ -211,7 +222,7 @@ function enterJsonPath(state: State, input: Json, ctx: Context, vars: Variables,
       const choices = raw.Choices as JsonObject[];
       for (const rule of choices) {
         if (evaluateRule(rule, scope)) {
-          const newVars = assignJsonPath(rule.Assign ?? raw.Assign, effective, ctx, vars, env);
+          const newVars = assignJsonPath(rule.Assign, effective, ctx, vars, env);
           return {
             kind: 'next',
             next: rule.Next as string,
@@ -483,8 +494,10 @@ async function enterJsonata(
           );
         if (cond) {
           const [out, newVars] = await Promise.all([
-            rule.Output !== undefined ? evaluateTemplate(rule.Output, scope, 'Output') : output(input),
-            assignJsonata(rule.Assign ?? raw.Assign, scope, vars),
+            rule.Output !== undefined
+              ? evaluateTemplate(rule.Output, scope, 'Output')
+              : Promise.resolve(input),
+            assignJsonata(rule.Assign, scope, vars),
           ]);
           return { kind: 'next', next: rule.Next as string, output: out, vars: newVars };
         }
