@@ -259,4 +259,32 @@ describe('other integrations', () => {
     assert.deepEqual(output.result, { twice: 42 });
     assert.deepEqual(output.text, { output: '{"twice":2}', status: 'SUCCEEDED' });
   });
+
+  it('puts "Step Functions Execution Status Change" events on the default bus', async () => {
+    const events = eddy.client(EventBridgeClient);
+    const queue = await queueWithArn(sqs, 'sfn-status');
+    const watched = await machine({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
+    await events.send(
+      new PutRuleCommand({
+        Name: 'sfn-status',
+        EventPattern: JSON.stringify({ source: ['aws.states'], detail: { stateMachineArn: [watched] } }),
+      }),
+    );
+    await events.send(new PutTargetsCommand({ Rule: 'sfn-status', Targets: [{ Id: 'q', Arn: queue.arn }] }));
+    const done = await run(watched, { a: 1 });
+    const messages = await receiveAll(sqs, queue.url, 2);
+    const details = messages.map(
+      (message) =>
+        JSON.parse(message.Body!) as {
+          'detail-type': string;
+          detail: { status: string; executionArn: string };
+        },
+    );
+    assert.deepEqual(details.map((event) => event.detail.status).sort(), ['RUNNING', 'SUCCEEDED']);
+    for (const event of details) {
+      assert.equal(event['detail-type'], 'Step Functions Execution Status Change');
+      assert.equal(event.detail.executionArn, done.executionArn);
+    }
+    events.destroy();
+  });
 });

@@ -249,7 +249,8 @@ export class Engine {
       machine.timeoutSeconds ?? (request.type === 'EXPRESS' ? EXPRESS_TIMEOUT_SECONDS : undefined);
     if (timeout !== undefined)
       await this.runtime.timers.scheduleIn(tx, TIMERS.deadline, execution.arn, now + timeout * 1000);
-    this.after(tx, () => this.notify('start', execution));
+    const started = { ...execution };
+    this.after(tx, () => this.notify('start', started));
     await run.go();
     return execution;
   }

@@ -5,12 +5,14 @@
 // durable on the store and the timers (engine.ts). Rules and schedules start executions through
 // the targets port (`arn:aws:states:…:stateMachine:NAME`). docs/operations/stepfunctions.md
 // lists every operation.
+import { randomUUID } from 'node:crypto';
 import type { Handlers, ServiceModule, StepFunctions } from '../../contract/index.ts';
 import { loadModel, ServiceError } from '../../contract/index.ts';
 import { DeliveryError, type Runtime } from '../../runtime/index.ts';
 import { Activities } from './activities.ts';
 import { Engine } from './engine.ts';
 import { Executions } from './execution-handlers.ts';
+import type { ExecutionRecord } from './executions.ts';
 import { childOutcome, ecsOutcome, Integrations } from './integrations.ts';
 import { machineHandlers } from './machine-handlers.ts';
 import { MachineStore } from './machines.ts';
@@ -106,6 +108,46 @@ export function workflowsService(runtime: Runtime): ServiceModule {
       throw error;
     }
   });
+
+  // "Step Functions Execution Status Change" events on the account's default bus (standard
+  // executions, as AWS sends them), after the start's and the end's commits.
+  const statusEvent = (execution: ExecutionRecord) => {
+    if (execution.type !== 'STANDARD') return;
+    const bus = `arn:aws:events:${execution.region}:${execution.account}:event-bus/default`;
+    if (!runtime.targets.supports(bus)) return;
+    const envelope = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      account: execution.account,
+      time: new Date(execution.stoppedAt ?? execution.startedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: execution.region,
+      resources: [execution.arn],
+      detail: {
+        executionArn: execution.arn,
+        stateMachineArn: execution.machineArn,
+        name: execution.name,
+        status: execution.status,
+        startDate: execution.startedAt,
+        stopDate: execution.stoppedAt ?? null,
+        input: execution.input,
+        output: execution.output ?? null,
+        inputDetails: { included: true },
+        outputDetails: execution.output === undefined ? null : { included: true },
+        error: execution.error ?? null,
+        cause: execution.cause ?? null,
+        redriveCount: execution.redriveCount,
+      },
+    };
+    runtime.targets
+      .deliver(bus, { body: JSON.stringify(envelope), sourceArn: execution.arn })
+      .catch((error: unknown) =>
+        runtime.log.warn({ err: error }, 'the default bus refused a Step Functions event'),
+      );
+  };
+  engine.onStart(statusEvent);
+  engine.onEnd(statusEvent);
 
   runtime.metrics.gauge(
     'eddy_sfn_waiting_activity_polls',
