@@ -13,6 +13,7 @@ import {
   clusterMigrations,
   createLogger,
   createSelfSignedCertificate,
+  Integrations,
   type KeyAndCertificate,
   type Logger,
   MetricsRegistry,
@@ -82,6 +83,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
     scalable: new ScalableResources(),
     targets: new Targets(),
     sources: new Sources(),
+    integrations: new Integrations(),
     sessions: new Sessions(config.accessKeys),
     endpoint,
   };

@@ -23,6 +23,7 @@ const CLIENTS: Record<string, { module: string; client: string }> = {
   Scheduler: { module: '@aws-sdk/client-scheduler', client: 'SchedulerClient' },
   Kinesis: { module: '@aws-sdk/client-kinesis', client: 'KinesisClient' },
   Pipes: { module: '@aws-sdk/client-pipes', client: 'PipesClient' },
+  SFN: { module: '@aws-sdk/client-sfn', client: 'SFNClient' },
   'Application Auto Scaling': {
     module: '@aws-sdk/client-application-auto-scaling',
     client: 'ApplicationAutoScalingClient',

@@ -4,6 +4,7 @@ import type { Clock } from './clock.ts';
 import type { CloudMetrics } from './cloud-metrics.ts';
 import type { Cluster } from './cluster.ts';
 import type { Config } from './config.ts';
+import type { Integrations } from './integrations.ts';
 import type { Logger } from './log.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import type { ScalableResources } from './scalable.ts';
@@ -50,6 +51,14 @@ export {
   loadConfig,
 } from './config.ts';
 export { newRequestId, newTimeOrderedUuid, newUuid, randomHex } from './ids.ts';
+export {
+  type EcsRunTask,
+  type EcsTask,
+  IntegrationError,
+  type IntegrationPorts,
+  type IntegrationScope,
+  Integrations,
+} from './integrations.ts';
 export { createLogger, type Logger, prettyLine, silentLogger } from './log.ts';
 export { MetricsRegistry } from './metrics.ts';
 export { extend } from './objects.ts';
@@ -103,6 +112,8 @@ export interface Runtime {
   targets: Targets;
   /** Reading from another service's queue or stream by ARN (Pipes' sources); each registers what it owns. */
   sources: Sources;
+  /** Actions one service performs for another and reports the end of (ECS tasks for Step Functions). */
+  integrations: Integrations;
   /** Temporary credentials: STS issues them, the edge verifies them. */
   sessions: Sessions;
   /**

@@ -13,9 +13,11 @@ import { schedulerService } from './scheduler/index.ts';
 import { streamsService } from './streams/index.ts';
 import { tasksService } from './tasks/index.ts';
 import { topicsService } from './topics/index.ts';
+import { workflowsService } from './workflows/index.ts';
 
 // Logs come first so they stop last: every other service's final log lines are committed.
 // Tasks come after the event bus: they stop first, so their last state changes still reach it.
+// Workflows come after tasks: they start once the tasks service re-attached its tasks.
 export const serviceFactories: ServiceFactory[] = [
   identityService,
   logsService,
@@ -26,6 +28,7 @@ export const serviceFactories: ServiceFactory[] = [
   objectsService,
   tasksService,
   schedulerService,
+  workflowsService,
   metricsService,
   scalingService,
   // Pipes come last so they stop first: no poller delivers to a service that has stopped.

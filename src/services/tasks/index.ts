@@ -8,11 +8,11 @@
 import type { ServiceModule } from '../../contract/index.ts';
 import { loadModel, ServiceError, violationMessage } from '../../contract/index.ts';
 import type { Runner } from '../../runners/index.ts';
-import type { Runtime } from '../../runtime/index.ts';
+import { IntegrationError, type Runtime } from '../../runtime/index.ts';
 import type { Tx } from '../../store/index.ts';
 import { AccountSettings, accountSettingHandlers } from './account-settings.ts';
 import { agentHandlers } from './agent-apis.ts';
-import type { EcsHandlers } from './api.ts';
+import { type EcsHandlers, presentTask } from './api.ts';
 import { awslogsSink } from './awslogs.ts';
 import { capacityProviderHandlers } from './capacity-provider-handlers.ts';
 import { CapacityProviders } from './capacity-providers.ts';
@@ -29,7 +29,7 @@ import { deliverToCluster } from './ecs-target.ts';
 import { expressGatewayHandlers } from './express-gateway.ts';
 import { interruptRoute } from './interrupt.ts';
 import { metadataRoutes } from './metadata.ts';
-import { type RunTaskDeps, runTask } from './run-task.ts';
+import { type RunTaskDeps, type RunTaskInput, runTask } from './run-task.ts';
 import { chooseRunner } from './runner-choice.ts';
 import { scalableServices } from './scalable-services.ts';
 import { tasksMigrations } from './schema.ts';
@@ -151,6 +151,30 @@ export function tasksService(runtime: Runtime, options: TasksOptions = {}): Serv
   runtime.targets.register('ecs', (arn, delivery) =>
     deliverToCluster(arn, delivery, (account, region, input) => runTask(deps, { account, region }, input)),
   );
+
+  // Step Functions' ecs:runTask integration (`.sync` waits for the task to stop) through the
+  // integrations port: ECS's own request and DescribeTasks shapes cross it.
+  runtime.integrations.register('ecs:runTask', {
+    async run(scope, request) {
+      try {
+        const result = await runTask(deps, scope, request as RunTaskInput);
+        return { tasks: result.tasks.map((task) => presentTask(task, true)), failures: result.failures };
+      } catch (error) {
+        if (error instanceof ServiceError) throw new IntegrationError(error.code, error.message);
+        throw error;
+      }
+    },
+    async describe(scope, taskArn) {
+      const task = await tasks.get(taskArn);
+      return task && task.account === scope.account ? presentTask(task, true) : undefined;
+    },
+    async stop(_scope, taskArn, reason) {
+      await supervisor.requestStop(taskArn, 'UserInitiated', reason.slice(0, 255));
+    },
+    onStopped(listener) {
+      stateEvents.onStopped((task) => listener(presentTask(task, true)));
+    },
+  });
 
   // Application Auto Scaling resizes services through the scalable-resources port.
   runtime.scalable.register('ecs:service:DesiredCount', scalableServices(services));

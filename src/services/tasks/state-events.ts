@@ -75,13 +75,28 @@ export function taskStateEnvelope(task: TaskRecord, id: string = randomUUID()): 
 
 /** Puts events on each account's default bus through the targets port; a bus that refuses is logged. */
 export class StateEvents {
+  private readonly stopListeners: Array<(task: TaskRecord) => void> = [];
+
   constructor(
     private readonly targets: Targets,
     private readonly log: Logger,
   ) {}
 
+  /** Calls `listener` with each task whose STOPPED state is emitted (Step Functions' `.sync`). */
+  onStopped(listener: (task: TaskRecord) => void): void {
+    this.stopListeners.push(listener);
+  }
+
   async emit(task: TaskRecord): Promise<void> {
     await this.put(task.account, task.region, task.taskArn, taskStateEnvelope(task).json);
+    if (task.lastStatus !== 'STOPPED') return;
+    for (const listener of this.stopListeners) {
+      try {
+        listener(task);
+      } catch (error) {
+        this.log.error({ err: error, task: task.taskArn }, 'a task-stopped listener failed');
+      }
+    }
   }
 
   /** An "ECS Service Action" event: SERVICE_STEADY_STATE (INFO), SERVICE_TASK_START_IMPAIRED (WARN), … */
