@@ -125,6 +125,18 @@ export class BlobStore {
   /** Removes blobs older than ten minutes that `isNamed` does not know: what a crash left between rename and commit. */
   async sweep(isNamed: (blobs: string[]) => Promise<Set<string>>, now: number): Promise<number> {
     let removed = 0;
+    // Temporary files of nodes that never came back (another id): a day old, nobody is writing them.
+    const temporaries = join(this.root, 'tmp');
+    for (const node of await readdir(temporaries).catch(() => [] as string[])) {
+      for (const name of await readdir(join(temporaries, node)).catch(() => [] as string[])) {
+        const path = join(temporaries, node, name);
+        const info = await stat(path).catch(() => undefined);
+        if (info && now - info.mtimeMs > 24 * 60 * 60 * 1000) {
+          await unlink(path).catch(() => undefined);
+          removed++;
+        }
+      }
+    }
     const base = join(this.root, 'blobs');
     for (const shard of await readdir(base).catch(() => [] as string[])) {
       const names = await readdir(join(base, shard)).catch(() => [] as string[]);
