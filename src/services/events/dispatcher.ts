@@ -13,6 +13,7 @@ import {
 import type { Tx } from '../../store/index.ts';
 import type { EventRegistry } from './registry.ts';
 import { type Bus, matchingRules, type Rule, type Target } from './resources.ts';
+import { RuleMetrics } from './rule-metrics.ts';
 import { EventTraces, type TraceAttempt } from './traces.ts';
 import { transformInput } from './transform.ts';
 
@@ -66,6 +67,8 @@ interface DeliveryRow {
 
 export class Dispatcher {
   readonly traces: EventTraces;
+  /** AWS/Events per rule (MatchedEvents, Invocations, FailedInvocations), for CloudWatch. */
+  readonly ruleMetrics: RuleMetrics;
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
   private readonly counters;
@@ -77,6 +80,7 @@ export class Dispatcher {
     private readonly retry: RetryTiming = { baseMs: 1000, capMs: 60_000 },
   ) {
     this.traces = new EventTraces(runtime.store, runtime.clock);
+    this.ruleMetrics = new RuleMetrics(runtime);
     runtime.timers.on(RETRY_TIMER, (timer) => this.onRetryTimer(timer));
     const metrics = runtime.metrics;
     this.counters = {
@@ -171,6 +175,7 @@ export class Dispatcher {
       if (rules.length === 0) continue;
       this.counters.matched.inc({ bus: event.bus.name });
       this.counters.triggered.inc({ bus: event.bus.name }, rules.length);
+      for (const rule of rules) this.ruleMetrics.count(rule.arn, 'MatchedEvents');
       for (const rule of rules) {
         for (const target of rule.targets.values()) {
           const row = await this.plan(
@@ -291,6 +296,7 @@ export class Dispatcher {
     }
     this.counters.latency.observe({}, (this.runtime.clock.now() - receivedAt) / 1000);
     this.counters.invocations.inc({ rule: target.ruleArn });
+    this.ruleMetrics.count(target.ruleArn, 'Invocations');
     if (inlineAttempts) inlineAttempts.push(this.traces.record(target, 1, 'delivered'));
     else await this.traces.attempt(tx, eventId, target, 1, 'delivered');
     return true;
@@ -325,6 +331,7 @@ export class Dispatcher {
     const now = this.runtime.clock.now();
     if (row.attempts === 0) this.counters.latency.observe({}, (now - Number(row.received_at)) / 1000);
     this.counters.invocations.inc({ rule: row.rule_arn });
+    this.ruleMetrics.count(row.rule_arn, 'Invocations');
     try {
       await this.runtime.targets.deliver(target.Arn, this.delivery(row.event_id, row.payload, target));
       await this.runtime.store.write(async (tx) => {
@@ -362,6 +369,7 @@ export class Dispatcher {
       return;
     }
     this.counters.failed.inc({ rule: row.rule_arn });
+    this.ruleMetrics.count(row.rule_arn, 'FailedInvocations');
     const dlq = target.DeadLetterConfig?.Arn;
     let deadLettered = false;
     if (dlq) {

@@ -68,6 +68,16 @@ export function eventsService(runtime: Runtime): ServiceModule {
   });
 
   let cancelPrune: (() => void) | undefined;
+  let cancelFlush: (() => void) | undefined;
+  // The rules' AWS/Events counts reach the store once a minute.
+  const flushLater = () => {
+    cancelFlush = runtime.clock.setAlarm(runtime.clock.now() + 60_000, () => {
+      dispatcher.ruleMetrics
+        .flush()
+        .catch((error: unknown) => runtime.log.warn({ err: error }, 'writing AWS/Events metrics failed'))
+        .finally(flushLater);
+    });
+  };
   const pruneLater = () => {
     cancelPrune = runtime.clock.setAlarm(runtime.clock.now() + TRACE_PRUNE_MS, () => {
       dispatcher.traces
@@ -140,10 +150,15 @@ export function eventsService(runtime: Runtime): ServiceModule {
       await connections.load();
       await dispatcher.resume();
       pruneLater();
+      flushLater();
     },
     async stop() {
       cancelPrune?.();
+      cancelFlush?.();
       await dispatcher.stop();
+      await dispatcher.ruleMetrics
+        .flush()
+        .catch((error: unknown) => runtime.log.warn({ err: error }, 'writing AWS/Events metrics failed'));
     },
   };
 }

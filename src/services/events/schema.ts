@@ -160,4 +160,20 @@ export const eventMigrations: Migration[] = [
            PRIMARY KEY (account, region, name)
          );`,
   },
+  {
+    // AWS/Events metrics per rule and minute (rule-metrics.ts), kept 15 days.
+    id: 'events/007-rule-metrics',
+    up: `CREATE TABLE evb_rule_metrics (
+           account TEXT NOT NULL,
+           region TEXT NOT NULL,
+           bus TEXT NOT NULL,
+           rule TEXT NOT NULL,
+           minute BIGINT NOT NULL,
+           matched BIGINT NOT NULL,
+           invocations BIGINT NOT NULL,
+           failed BIGINT NOT NULL,
+           PRIMARY KEY (account, region, bus, rule, minute)
+         );
+         CREATE INDEX evb_rule_metrics_rule ON evb_rule_metrics (rule, minute);`,
+  },
 ];
