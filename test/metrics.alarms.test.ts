@@ -153,6 +153,12 @@ describe('metric alarms', () => {
       ),
     );
 
+    // The ALARM → OK notification is delivered on its own time: take it before looking for others.
+    const cleared = await receiveAll(sqs, notifications.url, 1, { delete: true });
+    assert.deepEqual(
+      cleared.map((m) => JSON.parse(JSON.parse(m.Body ?? '{}').Message).NewStateValue),
+      ['OK'],
+    );
     // With actions disabled, a change of state notifies nobody.
     await drain(sqs, notifications.url);
     await cw('DisableAlarmActions', { AlarmNames: ['errors-high'] });
