@@ -80,10 +80,10 @@ export class EcsServices {
   }
 
   /** Records a service event (newest first, as DescribeServices lists them). */
-  note(service: ServiceRecord, message: string): void {
+  note(service: ServiceRecord, message: string, at = this.deps.clock.now()): void {
     service.events.unshift({
       id: randomUUID(),
-      createdAt: this.deps.clock.now(),
+      createdAt: at,
       message: `(service ${service.serviceName}) ${message}`,
     });
     service.events.length = Math.min(service.events.length, EVENTS_KEPT);
@@ -294,6 +294,8 @@ export class EcsServices {
       this.note(
         service,
         `${deployment ? `deployment ${deployment.id}` : `task set ${taskSet!.id}`} task ${task.taskArn.split('/').at(-1)} failed: ${task.stoppedReason ?? task.stopCode}`,
+        // The pass's time, which the back-off counts from, even if the clock moved during the pass.
+        now,
       );
       // ECS warns once tasks keep failing to start (here: the third in a row).
       if (service.consecutiveFailures === 3) {
