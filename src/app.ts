@@ -62,6 +62,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
   const store: Store = openStore({
     dataDir: config.dataDir,
     inMemory: config.inMemory,
+    durability: config.durability,
     url: config.store,
     applicationName: `eddy/${nodeId}`,
   });

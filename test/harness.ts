@@ -157,6 +157,7 @@ export async function startTestEddy(options: TestEddyOptions = {}): Promise<Test
     port: 0,
     dataDir,
     inMemory: options.inMemory ?? false,
+    durability: 'process',
     accessKeys: options.accessKeys ?? [],
     logLevel: 'silent',
     logFormat: 'json',

@@ -33,6 +33,9 @@ Options for \`up\` (flags win over environment variables):
                         (self-signed certificate: DATA_DIR/tls/eddy.crt)
   --data-dir DIR        where data lives               EDDY_DATA_DIR  (./.eddy)
   --in-memory           keep nothing on disk           EDDY_IN_MEMORY=1
+  --durability MODE     process|disk                   EDDY_DURABILITY (process)
+                        (process: an answered write survives kill -9 of eddy;
+                        disk: it is fsynced, survives a power cut, slower)
   --access-keys LIST    AKID:SECRET[:ACCOUNT],...      EDDY_ACCESS_KEYS
                         (verify SigV4 on every request; required off loopback)
   --log-level LEVEL     trace|debug|info|warn|error    EDDY_LOG_LEVEL (info)
@@ -71,6 +74,11 @@ function startupSummary(eddy: RunningEddy, config: Config): string {
     : config.inMemory
       ? 'in memory (nothing is kept)'
       : `SQLite in ${config.dataDir}`;
+  const durability = config.inMemory
+    ? ''
+    : config.durability === 'disk'
+      ? ', answered writes fsynced (EDDY_DURABILITY=disk)'
+      : ', answered writes survive kill -9, not a power cut (EDDY_DURABILITY=disk fsyncs them)';
   const access =
     config.accessKeys.length > 0
       ? `SigV4 verified for ${config.accessKeys.length} key(s)`
@@ -83,7 +91,7 @@ function startupSummary(eddy: RunningEddy, config: Config): string {
   const requests = config.requestLog ? 'a line per request (EDDY_REQUEST_LOG=off)' : 'requests at debug';
   return [
     `eddy ${version} listening on ${eddy.url}`,
-    `  store     ${store}`,
+    `  store     ${store}${durability}`,
     `  services  ${served}`,
     ...summaries,
     `  access    ${access}`,
@@ -101,6 +109,7 @@ async function up(args: string[]): Promise<void> {
       host: { type: 'string' },
       'data-dir': { type: 'string' },
       'in-memory': { type: 'boolean' },
+      durability: { type: 'string' },
       'access-keys': { type: 'string' },
       'log-level': { type: 'string' },
       'log-format': { type: 'string' },
@@ -120,6 +129,7 @@ async function up(args: string[]): Promise<void> {
       ...(values.host !== undefined ? { host: values.host } : {}),
       ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
       ...(values['in-memory'] !== undefined ? { inMemory: values['in-memory'] } : {}),
+      ...(values.durability !== undefined ? { durability: values.durability } : {}),
       ...(values['access-keys'] !== undefined ? { accessKeys: values['access-keys'] } : {}),
       ...(values['log-level'] !== undefined ? { logLevel: values['log-level'] } : {}),
       ...(values['log-format'] !== undefined ? { logFormat: values['log-format'] } : {}),

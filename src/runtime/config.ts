@@ -23,6 +23,11 @@ export interface Config {
   /** Absolute path of the data directory; unused when `inMemory`. */
   dataDir: string;
   inMemory: boolean;
+  /**
+   * What an acknowledged write survives (EDDY_DURABILITY, --durability): `process` (the default),
+   * kill -9 of eddy but not a power cut; `disk`, a power cut too, since its commit was fsynced.
+   */
+  durability: 'disk' | 'process';
   /** Configured credentials; when non-empty every request's SigV4 signature is verified. */
   accessKeys: AccessKey[];
   logLevel: LogLevel;
@@ -92,6 +97,7 @@ export interface ConfigFlags {
   tlsPort?: string | number;
   dataDir?: string;
   inMemory?: boolean;
+  durability?: string;
   accessKeys?: string;
   logLevel?: string;
   logFormat?: string;
@@ -112,6 +118,11 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const tlsPort = flags.tlsPort ?? env.EDDY_TLS_PORT;
   const dataDir = resolve(flags.dataDir ?? env.EDDY_DATA_DIR ?? '.eddy');
   const inMemory = flags.inMemory ?? env.EDDY_IN_MEMORY === '1';
+  const durability = parseChoice(
+    'durability (EDDY_DURABILITY, --durability)',
+    ['disk', 'process'] as const,
+    flags.durability ?? env.EDDY_DURABILITY ?? 'process',
+  );
   const accessKeys = parseAccessKeys(flags.accessKeys ?? env.EDDY_ACCESS_KEYS ?? '');
   const logLevel = parseLogLevel(flags.logLevel ?? env.EDDY_LOG_LEVEL ?? 'info');
   const terminal = flags.terminal ?? false;
@@ -150,6 +161,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     ...(tlsPort !== undefined ? { tlsPort: parsePort(tlsPort) } : {}),
     dataDir,
     inMemory,
+    durability,
     accessKeys,
     deliveryRetry,
     eventQuotas,

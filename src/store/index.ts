@@ -1,12 +1,12 @@
 // The store: one port, adapters behind it. Services import only from here.
 import { join } from 'node:path';
-import type { Store } from './port.ts';
+import type { Durability, Store } from './port.ts';
 import { PostgresStore } from './postgres.ts';
 import { SqliteStore } from './sqlite.ts';
 
 export { autoKey, blobType } from './ddl.ts';
 export { StoreUnavailableError } from './errors.ts';
-export type { Dialect, Migration, SqlValue, Store, StoreInfo, StoreSignals, Tx } from './port.ts';
+export type { Dialect, Durability, Migration, SqlValue, Store, StoreInfo, StoreSignals, Tx } from './port.ts';
 export { MAX_BATCH, PostgresStore, parsePostgresUrl, refuseNewerSchema } from './postgres.ts';
 export { SqliteStore } from './sqlite.ts';
 export { toPostgresSql } from './translate.ts';
@@ -18,6 +18,8 @@ export interface OpenStoreOptions {
   url?: string | undefined;
   /** What PostgreSQL connections call themselves (the node's id in it). */
   applicationName?: string;
+  /** What an acknowledged write survives (default `disk`: a power cut). */
+  durability?: Durability;
 }
 
 /** Opens the configured store: PostgreSQL at `url`, else `<dataDir>/eddy.db` or an in-memory database. */
@@ -26,9 +28,13 @@ export function openStore(options: OpenStoreOptions): Store {
     return new PostgresStore({
       url: options.url,
       ...(options.applicationName ? { applicationName: options.applicationName } : {}),
+      ...(options.durability ? { durability: options.durability } : {}),
     });
   }
-  return new SqliteStore({ path: options.inMemory ? ':memory:' : join(options.dataDir, 'eddy.db') });
+  return new SqliteStore({
+    path: options.inMemory ? ':memory:' : join(options.dataDir, 'eddy.db'),
+    ...(options.durability ? { durability: options.durability } : {}),
+  });
 }
 export {
   createScratchSchema,

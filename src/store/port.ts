@@ -25,10 +25,17 @@ export interface Migration {
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/**
+ * What an acknowledged write survives. `disk`: a power cut or kernel crash (its commit was
+ * fsynced). `process`: kill -9 of eddy, not a power cut (the operating system holds the commit).
+ */
+export type Durability = 'disk' | 'process';
+
 export interface StoreInfo {
   kind: Dialect;
   /** File path, `:memory:` or a connection string without its password. */
   location: string;
+  durability: Durability;
   /** Transactions committed and writes they carried: writes / commits is the group-commit factor. */
   commits: number;
   writes: number;

@@ -12,6 +12,7 @@ import {
   type ScratchSchema,
   type Store,
   StoreUnavailableError,
+  type Tx,
   toPostgresSql,
 } from './index.ts';
 
@@ -173,4 +174,25 @@ test('an unreachable server fails writes and reads with a retryable StoreUnavail
     (error: unknown) => error instanceof StoreUnavailableError,
   );
   await store.close();
+});
+
+describe('durability', () => {
+  test('disk waits for the WAL flush at each commit (synchronous_commit on); process does not', async () => {
+    const { url } = await scratch();
+    for (const [durability, expected] of [
+      [undefined, 'on'],
+      ['disk', 'on'],
+      ['process', 'off'],
+    ] as const) {
+      const store = new PostgresStore({ url, ...(durability ? { durability } : {}) });
+      try {
+        const setting = (tx: Tx) => tx.get<{ synchronous_commit: string }>('SHOW synchronous_commit');
+        assert.equal((await store.read(setting))?.synchronous_commit, expected);
+        assert.equal((await store.write(setting))?.synchronous_commit, expected);
+        assert.equal(store.info().durability, durability ?? 'disk');
+      } finally {
+        await store.close();
+      }
+    }
+  });
 });

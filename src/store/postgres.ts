@@ -25,7 +25,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { StoreUnavailableError } from './errors.ts';
-import type { Dialect, Migration, SqlValue, Store, StoreInfo, StoreSignals, Tx } from './port.ts';
+import type { Dialect, Durability, Migration, SqlValue, Store, StoreInfo, StoreSignals, Tx } from './port.ts';
 import { TranslationCache } from './translate.ts';
 
 /** Writes per transaction (PGPROC_MAX_CACHED_SUBXIDS). */
@@ -43,6 +43,12 @@ export interface PostgresOptions {
   poolSize?: number;
   /** What the connections call themselves (default `eddy`); a node puts its id in it. */
   applicationName?: string;
+  /**
+   * `disk` (the default): a commit returns once PostgreSQL has flushed its WAL
+   * (`synchronous_commit = on`). `process`: once committed in memory (`off`); kill -9 of eddy
+   * loses nothing, a crash of PostgreSQL's machine may lose the last moments.
+   */
+  durability?: Durability;
 }
 
 /** A PostgreSQL store's settings read from its URL: eddy's own parameters taken out. */
@@ -259,6 +265,7 @@ export class PostgresStore implements Store {
   private commits = 0;
   private writes = 0;
   private begin: string;
+  private readonly durability: Durability;
 
   constructor(options: PostgresOptions) {
     const parsed = parsePostgresUrl(options.url);
@@ -266,11 +273,16 @@ export class PostgresStore implements Store {
     this.location = parsed.location;
     this.locks = lockKeys(this.schema);
     this.applicationName = options.applicationName ?? 'eddy';
+    this.durability = options.durability ?? 'disk';
     this.begin = `BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(${this.locks.writer}); SAVEPOINT write_one`;
     this.connection = {
       connectionString: parsed.url,
       application_name: this.applicationName,
-      options: `-c search_path=${this.schema} -c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
+      options: [
+        `-c search_path=${this.schema}`,
+        `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
+        `-c synchronous_commit=${this.durability === 'disk' ? 'on' : 'off'}`,
+      ].join(' '),
       connectionTimeoutMillis: 10_000,
       types,
     };
@@ -294,7 +306,13 @@ export class PostgresStore implements Store {
   }
 
   info(): StoreInfo {
-    return { kind: 'postgres', location: this.location, commits: this.commits, writes: this.writes };
+    return {
+      kind: 'postgres',
+      location: this.location,
+      durability: this.durability,
+      commits: this.commits,
+      writes: this.writes,
+    };
   }
 
   async migrate(migrations: readonly Migration[]): Promise<void> {

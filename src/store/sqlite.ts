@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Checkpointer, FALLBACK_AUTOCHECKPOINT_PAGES } from './checkpointer.ts';
-import type { Migration, SqlValue, Store, StoreInfo, Tx } from './port.ts';
+import { FileSync } from './file-sync.ts';
+import type { Durability, Migration, SqlValue, Store, StoreInfo, Tx } from './port.ts';
 
 interface PendingWrite {
   work: (tx: Tx) => unknown;
@@ -68,6 +69,8 @@ const isBusy = (error: unknown) => (error as { code?: unknown } | null)?.code ==
 export interface SqliteOptions {
   /** File path, or `:memory:`. */
   path: string;
+  /** `disk` (the default): a write resolves once its commit is fsynced. `process`: once committed. */
+  durability?: Durability;
 }
 
 export class SqliteStore implements Store {
@@ -82,12 +85,21 @@ export class SqliteStore implements Store {
   private closed = false;
   private commits = 0;
   private writes = 0;
+  /**
+   * `disk` durability: the WAL is fsynced after each commit, off the event loop. SQLite's own
+   * `synchronous = FULL` would do the same on the main thread and hold the next batch behind it.
+   */
+  private readonly walSync: FileSync | undefined;
+  /** Batches committed whose sync has not finished: close() waits for them. */
+  private syncing = new Set<Promise<void>>();
 
   constructor(private readonly options: SqliteOptions) {
     const inMemory = options.path === ':memory:';
     if (!inMemory) mkdirSync(dirname(options.path), { recursive: true });
     const db = new Database(options.path);
     db.pragma('journal_mode = WAL');
+    // NORMAL: a commit is written to the WAL but not fsynced (kill -9 safe); `disk` durability
+    // adds the fsync below. Checkpoints fsync the WAL before copying it and the database after.
     db.pragma('synchronous = NORMAL');
     // The writer never sleeps in SQLite's busy handler, which would block the event loop: when the
     // checkpointer holds the write lock for a moment, a batch is retried a millisecond later.
@@ -101,11 +113,19 @@ export class SqliteStore implements Store {
       const readDb = new Database(options.path, { readonly: true });
       readDb.pragma('busy_timeout = 5000');
       this.reader = new Connection(readDb);
+      if ((options.durability ?? 'disk') === 'disk') this.walSync = new FileSync(`${options.path}-wal`);
     }
   }
 
   info(): StoreInfo {
-    return { kind: 'sqlite', location: this.options.path, commits: this.commits, writes: this.writes };
+    return {
+      kind: 'sqlite',
+      location: this.options.path,
+      // An in-memory database has no disk to reach.
+      durability: this.walSync ? 'disk' : 'process',
+      commits: this.commits,
+      writes: this.writes,
+    };
   }
 
   async migrate(migrations: readonly Migration[]): Promise<void> {
@@ -162,6 +182,8 @@ export class SqliteStore implements Store {
       await new Promise((resolve) => setImmediate(resolve));
       await this.batchDone;
     }
+    await Promise.all(this.syncing);
+    await this.walSync?.close();
     await this.checkpointer?.stop();
     this.reader?.db.close();
     this.writer.db.close();
@@ -217,11 +239,22 @@ export class SqliteStore implements Store {
       for (const pending of batch) pending.reject(error);
       return;
     }
-    settle(committing, true);
-    batch.forEach((pending, index) => {
-      const outcome = outcomes[index]!;
-      if (outcome.ok) pending.resolve(outcome.value);
-      else pending.reject(outcome.error);
-    });
+    const answer = (syncError?: unknown) => {
+      settle(committing, true);
+      batch.forEach((pending, index) => {
+        const outcome = outcomes[index]!;
+        // A commit whose fsync failed is not acknowledged: it may not be on disk.
+        if (outcome.ok && syncError === undefined) pending.resolve(outcome.value);
+        else pending.reject(outcome.ok ? syncError : outcome.error);
+      });
+    };
+    if (!this.walSync) return answer();
+    // The next batch runs while this one's fsync is under way; they answer in commit order.
+    const synced = this.walSync.sync().then(
+      () => answer(),
+      (error: unknown) => answer(error),
+    );
+    this.syncing.add(synced);
+    void synced.finally(() => this.syncing.delete(synced));
   }
 }
