@@ -13,7 +13,7 @@
 //
 // Usage: npm run bench -- bus [key=value ...]
 //   events=50000  moto_events=2000  publishers=16  consumers=2  paced_rate=1000  paced_seconds=10
-//   peers=eddy,moto
+//   peers=eddy,eddy-process,moto (eddy-process: EDDY_DURABILITY=process)
 //   client=wire|sdk
 import { Agent } from 'node:http';
 import {
@@ -41,7 +41,7 @@ const CONSUMERS = setting('consumers', 2);
 const PACED_RATE = setting('paced_rate', 1000);
 const PACED_SECONDS = setting('paced_seconds', 10);
 const PACED_WARM_UP_SECONDS = 2;
-const PEERS = new Set(args.text('peers', 'eddy,moto').split(','));
+const PEERS = new Set(args.text('peers', 'eddy,eddy-process,moto').split(','));
 const CLIENT = args.text('client', 'wire');
 const RULES = 1000;
 const QUEUE_RULES = 10;
@@ -279,6 +279,13 @@ try {
   // AWS's quota is 300 rules per bus, adjustable on request: the benchmark asks for 1,000.
   const eddyWithRules = () => startEddy({ EDDY_EVENTS_RULES_PER_BUS: String(RULES) });
   if (PEERS.has('eddy')) await benchPeer('eddy', eddyWithRules, EVENTS, true);
+  if (PEERS.has('eddy-process'))
+    await benchPeer(
+      'eddy-process',
+      () => startEddy({ EDDY_EVENTS_RULES_PER_BUS: String(RULES), EDDY_DURABILITY: 'process' }),
+      EVENTS,
+      true,
+    );
   if (PEERS.has('moto')) await benchPeer('moto', startMoto, MOTO_EVENTS, false);
 } finally {
   await stopAll(running);
@@ -321,13 +328,19 @@ printTable(
     fixed(load?.p99),
     fixed(pacedRun?.p50),
     fixed(pacedRun?.p99),
-    note ?? (name === 'eddy' ? 'durable (SQLite)' : 'in-memory'),
+    note ??
+      (name === 'eddy'
+        ? 'SQLite, fsync per commit'
+        : name === 'eddy-process'
+          ? 'SQLite, kill -9 safe'
+          : 'in-memory'),
   ]),
 );
 console.log('');
 printResult('bus', {
   events_per_s: eddy?.load ? Math.round(eddy.load.processedRate) : 'n/a',
   accepted_per_s: eddy?.load ? Math.round(eddy.load.acceptedRate) : 'n/a',
+  process_events_per_s: Math.round(outcomes.get('eddy-process')?.load?.processedRate ?? Number.NaN) || 'n/a',
   p99_ms: eddy?.paced ? Number(eddy.paced.p99.toFixed(2)) : 'n/a',
   ratio_vs_moto: ratio('moto'),
 });

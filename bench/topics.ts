@@ -14,7 +14,7 @@
 //
 // Usage: npm run bench -- topics [key=value ...]
 //   messages=20000  moto_messages=500  publishers=4  paced_rate=1000  paced_seconds=10
-//   peers=eddy,fauxqs,moto  client=wire|sdk
+//   peers=eddy,eddy-process,fauxqs,moto  client=wire|sdk (eddy-process: EDDY_DURABILITY=process)
 import { Agent } from 'node:http';
 import {
   CreateTopicCommand,
@@ -41,7 +41,7 @@ const PACED_RATE = setting('paced_rate', 1000);
 const PACED_SECONDS = setting('paced_seconds', 10);
 const PACED_WARM_UP_SECONDS = 2;
 const CLIENT = args.text('client', 'wire');
-const PEERS = new Set(args.text('peers', 'eddy,fauxqs,moto').split(','));
+const PEERS = new Set(args.text('peers', 'eddy,eddy-process,fauxqs,moto').split(','));
 const SUBSCRIPTIONS = 10;
 const FAN_OUT = SUBSCRIPTIONS / 2;
 
@@ -307,6 +307,8 @@ async function benchPeer(name: string, start: () => Promise<Peer>, messages: num
 
 try {
   if (PEERS.has('eddy')) await benchPeer('eddy', startEddy, MESSAGES, true);
+  if (PEERS.has('eddy-process'))
+    await benchPeer('eddy-process', () => startEddy({ EDDY_DURABILITY: 'process' }), MESSAGES, true);
   if (PEERS.has('fauxqs')) await benchPeer('fauxqs', startFauxqs, MESSAGES, true);
   if (PEERS.has('moto')) await benchPeer('moto', startMoto, MOTO_MESSAGES, false);
 } finally {
@@ -348,13 +350,20 @@ printTable(
     fixed(load?.e2eP99),
     fixed(pacedRun?.p50),
     fixed(pacedRun?.p99),
-    note ?? (name === 'eddy' ? 'durable (SQLite)' : 'in-memory'),
+    note ??
+      (name === 'eddy'
+        ? 'SQLite, fsync per commit'
+        : name === 'eddy-process'
+          ? 'SQLite, kill -9 safe'
+          : 'in-memory'),
   ]),
 );
 console.log('');
 printResult('topics', {
   published_per_s: eddy?.load ? Math.round(eddy.load.publishRate) : 'n/a',
   delivered_per_s: eddy?.load ? Math.round(eddy.load.deliveredRate) : 'n/a',
+  process_delivered_per_s:
+    Math.round(outcomes.get('eddy-process')?.load?.deliveredRate ?? Number.NaN) || 'n/a',
   p99_ms: eddy?.paced ? Number(eddy.paced.p99.toFixed(2)) : 'n/a',
   ratio_vs_fauxqs: ratio('fauxqs'),
   ratio_vs_moto: ratio('moto'),
