@@ -136,7 +136,9 @@ test('up prints a summary (where it listens, the store, services, runner, access
       summary,
       TEST_STORE === 'postgres'
         ? /\n {2}store {5}PostgreSQL postgres:\/\/\S+schema=\S+, as node /
-        : new RegExp(`\\n {2}store {5}SQLite in ${dataDir}, answered writes survive kill -9, not a power cut`),
+        : new RegExp(
+            `\\n {2}store {5}SQLite in ${dataDir}, answered writes survive kill -9, not a power cut`,
+          ),
     );
     assert.match(summary, /\n {2}services {2}.*\bsqs\b.*\becs\b/);
     assert.match(summary, /\n {2}ecs {7}process runner/);
