@@ -145,6 +145,15 @@ export function startEddy(env: Record<string, string> = {}): Promise<Peer> {
   );
 }
 
+/**
+ * How each eddy run keeps what it answers, for the benchmarks' note column: `eddy` runs with the
+ * default EDDY_DURABILITY (process), `eddy-disk` with EDDY_DURABILITY=disk.
+ */
+export const EDDY_DURABILITY_NOTES: Readonly<Record<string, string>> = {
+  eddy: 'SQLite, kill -9 safe',
+  'eddy-disk': 'SQLite, fsync per commit',
+};
+
 /** fauxqs (npm, in-memory) in its own process, like its CLI. */
 export function startFauxqs(): Promise<Peer> {
   return startProcess(
