@@ -10,7 +10,6 @@ export class FileSync {
   private running: Promise<void> | undefined;
   /** The sync that starts when the running one ends: it covers what is written meanwhile. */
   private next: Promise<void> | undefined;
-  syncs = 0;
 
   constructor(private readonly path: string) {}
 
@@ -31,6 +30,7 @@ export class FileSync {
     return this.next;
   }
 
+  /** Waits for the syncs asked for (and what their callers chained on them), then closes the file. */
   async close(): Promise<void> {
     await Promise.allSettled([this.running, this.next]);
     const file = this.file;
@@ -43,7 +43,6 @@ export class FileSync {
       this.file = undefined;
       throw error;
     });
-    this.syncs += 1;
     await (await this.file).datasync();
   }
 

@@ -90,8 +90,6 @@ export class SqliteStore implements Store {
    * `synchronous = FULL` would do the same on the main thread and hold the next batch behind it.
    */
   private readonly walSync: FileSync | undefined;
-  /** Batches committed whose sync has not finished: close() waits for them. */
-  private syncing = new Set<Promise<void>>();
 
   constructor(private readonly options: SqliteOptions) {
     const inMemory = options.path === ':memory:';
@@ -182,7 +180,7 @@ export class SqliteStore implements Store {
       await new Promise((resolve) => setImmediate(resolve));
       await this.batchDone;
     }
-    await Promise.all(this.syncing);
+    // The last batches are answered once their syncs end.
     await this.walSync?.close();
     await this.checkpointer?.stop();
     this.reader?.db.close();
@@ -250,11 +248,9 @@ export class SqliteStore implements Store {
     };
     if (!this.walSync) return answer();
     // The next batch runs while this one's fsync is under way; they answer in commit order.
-    const synced = this.walSync.sync().then(
+    void this.walSync.sync().then(
       () => answer(),
       (error: unknown) => answer(error),
     );
-    this.syncing.add(synced);
-    void synced.finally(() => this.syncing.delete(synced));
   }
 }
