@@ -380,6 +380,28 @@ describe('REST-XML (S3)', () => {
   });
 });
 
+describe('a service eddy does not serve', () => {
+  // Each client reads the refusal in its own service's protocol: REST-XML for Route 53 and
+  // CloudFront, REST-JSON for Lambda, JSON for DynamoDB, Query for IAM. None may land in S3's routes.
+  for (const [args, named] of [
+    [['route53', 'list-hosted-zones'], 'route53'],
+    [['cloudfront', 'list-distributions'], 'cloudfront'],
+    [['lambda', 'list-functions'], 'lambda'],
+    [['dynamodb', 'list-tables'], 'DynamoDB_20120810'],
+    [['iam', 'list-users'], 'iam'],
+  ] as const) {
+    test(`aws ${args.join(' ')} reads UnknownServiceException naming '${named}'`, async () => {
+      const result = await eddy.aws([...args]);
+      assert.notEqual(result.code, 0);
+      assert.match(
+        result.stderr,
+        /An error occurred \(UnknownServiceException\) when calling the \w+ operation/,
+      );
+      assert.match(result.stderr, new RegExp(`: eddy does not serve '${named}'\\. Served: `));
+    });
+  }
+});
+
 describe("eddy's own endpoints", () => {
   test('health names the version, services and store', async () => {
     const health = (await (await fetch(`${eddy.url}/_eddy/health`)).json()) as Record<string, unknown>;

@@ -31,6 +31,12 @@ export interface Unrouted {
   protocol: Protocol;
 }
 
+/** The signing names of AWS's REST-XML services; every other REST service speaks REST-JSON. */
+const REST_XML_SIGNING_NAMES = new Set(['s3', 'cloudfront', 'route53']);
+
+const restProtocolOf = (signingName: string): Protocol =>
+  REST_XML_SIGNING_NAMES.has(signingName) ? 'rest-xml' : 'rest-json';
+
 function protocolsOf(definition: ServiceDefinition): Protocol[] {
   if (definition.protocols) return definition.protocols;
   const protocol = definition.model.metadata.protocol;
@@ -100,8 +106,12 @@ export class Router {
         candidates.find((candidate) => Object.hasOwn(candidate.definition.model.operations, action));
       return service
         ? { service, protocol: 'query' }
-        : { named: `${action} (version ${version ?? 'none'})`, protocol: 'query' };
+        : { named: signingService ?? `${action} (version ${version ?? 'none'})`, protocol: 'query' };
     }
+    // A signed REST request for a service eddy lacks must not fall into a served service's routes
+    // (S3's `/{Bucket}` matches almost any path): it is refused in that service's own protocol.
+    if (signingService !== undefined)
+      return { named: signingService, protocol: restProtocolOf(signingService) };
     for (const service of this.services) {
       for (const protocol of service.protocols) {
         if (
@@ -112,7 +122,7 @@ export class Router {
         }
       }
     }
-    return { named: signingService, protocol: 'json' };
+    return { named: undefined, protocol: 'json' };
   }
 
   private protocolFor(service: RegisteredService, hasAction: boolean): Protocol {
