@@ -1,6 +1,6 @@
 // A restart of eddy orphans no task: after kill -9, a task whose process is still alive is
 // re-attached (and can still be stopped), one whose process died meanwhile is marked STOPPED with
-// a reason.
+// a reason; both report the exit status their watcher process recorded.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { test } from 'node:test';
@@ -70,12 +70,16 @@ test('kill -9 of eddy: live task processes are re-attached, dead ones are marked
     const lost = await waitFor(ecs, lose, (task) => task.lastStatus === 'STOPPED');
     assert.equal(lost.stopCode, 'EssentialContainerExited');
     assert.equal(lost.containers?.[0]?.lastStatus, 'STOPPED');
-    assert.match(lost.containers?.[0]?.reason ?? '', /ended while eddy was not (running|attached)/);
+    assert.match(lost.containers?.[0]?.reason ?? '', /ended while eddy was not running/);
+    // Its watcher (still its parent) recorded how it ended: SIGKILL, 128 + 9 as ECS reports it.
+    assert.equal(lost.containers?.[0]?.exitCode, 137);
 
     await ecs.send(new StopTaskCommand({ task: keep }));
     const stopped = await waitFor(ecs, keep, (task) => task.lastStatus === 'STOPPED');
     assert.equal(stopped.stopCode, 'UserInitiated');
     assert.ok(!alive(keepPid), 'StopTask reached the re-attached process');
+    // Not eddy's child any more, and still its exit status is known: sleep ended by SIGTERM.
+    assert.equal(stopped.containers?.[0]?.exitCode, 143);
   } finally {
     await second?.kill('SIGKILL');
     for (const pid of pids) if (alive(pid)) process.kill(-pid, 'SIGKILL');

@@ -1,9 +1,26 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { StartError } from './port.ts';
 import { ProcessRunner } from './process.ts';
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 test('runs a command with its environment, captures its lines and exit code', async () => {
   const runner = new ProcessRunner();
@@ -80,7 +97,52 @@ test('re-attaches to a live process by its id and notices when it ends', async (
   const again = await runner.reattach(running.id);
   assert.ok(again);
   await runner.signal(running.id, 'SIGKILL');
-  assert.equal((await again.exited).exitCode, null);
+  assert.equal((await running.exited).signal, 'SIGKILL');
   assert.equal(await runner.reattach(running.id), undefined);
   assert.equal(await runner.reattach('not-a-pid'), undefined);
+});
+
+test('after the eddy that started them dies, tasks report the exit status their watchers recorded', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'eddy-exits-'));
+  const release = join(directory, 'release');
+  // The first eddy is a process of its own, killed with -9 as a crash would: it is no longer the
+  // tasks' parent, so only their watchers can know how they end.
+  const first = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `import { ProcessRunner } from ${JSON.stringify(fileURLToPath(new URL('./process.ts', import.meta.url)))};
+       const runner = new ProcessRunner({ exitRecordsDirectory: ${JSON.stringify(directory)} });
+       const spec = (name, script) => ({ name, image: 'local', command: ['sh', '-c', script], environment: ${JSON.stringify(env)} });
+       const quick = await runner.start(spec('quick', 'while [ ! -e ${release} ]; do sleep 0.02; done; exit 7'), () => {});
+       const long = await runner.start(spec('long', 'exec sleep 30'), () => {});
+       console.log(JSON.stringify([quick.id, long.id]));`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const [line] = (await once(createInterface({ input: first.stdout! }), 'line')) as [string];
+  const [quickId, longId] = JSON.parse(line) as [string, string];
+  first.kill('SIGKILL');
+  await once(first, 'exit');
+  try {
+    writeFileSync(release, ''); // the quick task ends while no eddy runs
+    while (alive(Number(quickId))) await sleep(20);
+
+    const runner = new ProcessRunner({ exitRecordsDirectory: directory, reattachPollMs: 20 });
+    const quick = await runner.reattach(quickId);
+    assert.ok(quick, 'a task that ended while eddy was down is still reported');
+    assert.equal((await quick.exited).exitCode, 7);
+
+    const long = await runner.reattach(longId);
+    assert.ok(long);
+    await runner.signal(longId, 'SIGTERM');
+    assert.deepEqual(await long.exited, { exitCode: null, signal: 'SIGTERM' });
+    assert.equal(await runner.reattach(longId), undefined, 'a reported exit is reported once');
+  } finally {
+    for (const id of [quickId, longId]) if (alive(Number(id))) process.kill(-Number(id), 'SIGKILL');
+    rmSync(directory, { recursive: true, force: true });
+  }
 });

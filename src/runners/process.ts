@@ -1,8 +1,13 @@
 // The process runner: a container's command runs as a local process. Images map (in
 // configuration) to a working directory and a default command.
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import type { Cgroups } from './cgroups.ts';
+import { ExitRecords, exitOfStatus, findExecutable, WATCHER } from './exit-records.ts';
 import type { ContainerExit, ContainerSpec, LogListener, Runner, RunningContainer } from './port.ts';
 import { StartError } from './port.ts';
 
@@ -21,9 +26,15 @@ export interface ProcessRunnerOptions {
   reattachPollMs?: number;
   /** Applies cpu/memory limits; without it (or where the OS refuses) processes run unlimited. */
   cgroups?: Cgroups;
+  /** Where task watchers record exit statuses (in the data directory, so a restart finds them). */
+  exitRecordsDirectory?: string;
 }
 
 const OOM_REASON = 'OutOfMemoryError: Container killed due to memory usage';
+const ENDED_WHILE_AWAY = 'The container ended while eddy was not running';
+const UNKNOWN = 'The exit status is unknown';
+/** Where execvp looks when the environment has no PATH. */
+const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 function isAlive(pid: number): boolean {
   try {
@@ -37,8 +48,12 @@ function isAlive(pid: number): boolean {
 export class ProcessRunner implements Runner {
   readonly kind = 'process';
   readonly caveats: string[];
+  private readonly records: ExitRecords;
 
   constructor(private readonly options: ProcessRunnerOptions = {}) {
+    const directory = options.exitRecordsDirectory ?? join(tmpdir(), 'eddy-task-exits');
+    mkdirSync(directory, { recursive: true });
+    this.records = new ExitRecords(directory);
     const unavailable = options.cgroups ? options.cgroups.unavailable : 'no control groups configured';
     this.caveats = unavailable ? [`task cpu and memory limits are not applied: ${unavailable}`] : [];
   }
@@ -58,51 +73,74 @@ export class ProcessRunner implements Runner {
         `CannotStartContainerError: container ${spec.name} has no command, and image '${spec.image}' maps to none`,
       );
     }
-    // A process group of its own, so signals reach the whole tree and eddy's own Ctrl-C does not.
-    const child = spawn(file, args, {
-      cwd: mapping.workingDirectory ?? this.options.defaultDirectory ?? process.cwd(),
-      env: spec.environment,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    // Placed in its group at once, before this function yields: the process has only just exec'd.
+    const directory = mapping.workingDirectory ?? this.options.defaultDirectory ?? process.cwd();
+    const executable = findExecutable(file, directory, spec.environment.PATH ?? DEFAULT_PATH);
+    if (!executable) {
+      throw new StartError(
+        `CannotStartContainerError: ${file}: ${file.includes('/') ? 'no such executable file' : 'not found on the PATH'}`,
+      );
+    }
+    // The watcher (see exit-records.ts) is eddy's child, in a process group of its own so eddy's
+    // Ctrl-C does not reach it; the task it starts has a session of its own, which signals reach.
+    const watcher = spawn(
+      '/bin/sh',
+      ['-c', WATCHER, 'eddy-task', this.records.directory, executable, ...args],
+      {
+        cwd: directory,
+        env: spec.environment,
+        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
+    // Limited at once, before this function yields: the task, not started yet, inherits the group.
     let limitError: Error | undefined;
-    if (child.pid !== undefined) {
+    if (watcher.pid !== undefined) {
       try {
-        this.options.cgroups?.limit(child.pid, { memoryMiB: spec.memoryMiB, cpu: spec.cpu });
+        this.options.cgroups?.limit(watcher.pid, { memoryMiB: spec.memoryMiB, cpu: spec.cpu });
       } catch (error) {
         limitError = error as Error;
-        child.kill('SIGKILL');
+        watcher.kill('SIGKILL');
       }
     }
     const started = await new Promise<true | Error>((resolve) => {
-      child.once('spawn', () => resolve(true));
-      child.once('error', (error) => resolve(error));
+      watcher.once('spawn', () => resolve(true));
+      watcher.once('error', (error) => resolve(error));
     });
     if (started !== true) {
       throw new StartError(`CannotStartContainerError: ${file}: ${started.message}`);
     }
-    const pid = child.pid as number;
+    const watcherPid = watcher.pid as number;
     if (limitError) {
-      this.options.cgroups?.release(pid);
+      this.options.cgroups?.release(watcherPid);
       throw new StartError(
         `CannotStartContainerError: the cpu/memory limits could not be applied: ${limitError.message}`,
       );
     }
-    for (const [stream, source] of [
-      ['stdout', child.stdout],
-      ['stderr', child.stderr],
-    ] as const) {
-      createInterface({ input: source }).on('line', (line) => onLog(stream, line));
-    }
-    const exited = new Promise<ContainerExit>((resolve) => {
-      child.once('close', (code, signal) => {
-        const oom = signal === 'SIGKILL' && this.options.cgroups?.oomKilled(pid);
-        this.options.cgroups?.release(pid);
-        if (oom) resolve({ exitCode: null, signal, reason: OOM_REASON });
-        else resolve(signal ? { exitCode: null, signal } : { exitCode: code });
-      });
+    const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      watcher.once('close', (code, signal) => resolve({ code, signal }));
     });
+    watcher.stdin?.end('go\n');
+    const pid = await firstLine(watcher.stdio[3] as Readable);
+    if (pid === undefined) {
+      await closed;
+      this.options.cgroups?.release(watcherPid);
+      throw new StartError(`CannotStartContainerError: ${file}: the process could not be started`);
+    }
+    for (const [stream, source] of [
+      ['stdout', watcher.stdout],
+      ['stderr', watcher.stderr],
+    ] as const) {
+      if (source) createInterface({ input: source }).on('line', (line) => onLog(stream, line));
+    }
+    // The watcher exits with the task's status; killed itself, it leaves the status unknown.
+    const exited = closed.then(({ code, signal }) =>
+      this.finish(
+        pid,
+        watcherPid,
+        code ?? undefined,
+        signal ? `${UNKNOWN}: its watcher was killed (${signal})` : undefined,
+      ),
+    );
     return { id: String(pid), exited };
   }
 
@@ -121,17 +159,71 @@ export class ProcessRunner implements Runner {
 
   async reattach(id: string): Promise<RunningContainer | undefined> {
     const pid = Number(id);
-    if (!Number.isInteger(pid) || !isAlive(pid)) return undefined;
-    // Not our child: its exit code cannot be read, only that it ended.
-    const exited = new Promise<ContainerExit>((resolve) => {
-      const timer = setInterval(() => {
-        if (!isAlive(pid)) {
-          clearInterval(timer);
-          this.options.cgroups?.release(pid);
-          resolve({ exitCode: null, reason: 'the process ended while eddy was not attached to it' });
-        }
-      }, this.options.reattachPollMs ?? 1000);
-    });
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    const watcher = this.records.watcher(pid);
+    const recorded = this.records.status(pid);
+    if (watcher !== undefined && recorded !== undefined) {
+      return { id, exited: Promise.resolve(this.finish(pid, watcher, recorded, ENDED_WHILE_AWAY)) };
+    }
+    if (watcher !== undefined && isAlive(watcher)) {
+      const exited = this.whenGone(watcher).then(() => {
+        const status = this.records.status(pid);
+        return this.finish(
+          pid,
+          watcher,
+          status,
+          status === undefined ? `${UNKNOWN}: its watcher recorded none` : undefined,
+        );
+      });
+      return { id, exited };
+    }
+    if (!isAlive(pid)) {
+      this.records.remove(pid);
+      return undefined;
+    }
+    // Started by an eddy that kept no exit records, or its watcher was killed: only the end is known.
+    const exited = this.whenGone(pid).then(() =>
+      this.finish(
+        pid,
+        watcher ?? pid,
+        undefined,
+        `${UNKNOWN}: it ended while eddy was not attached to it, and no watcher recorded it`,
+      ),
+    );
     return { id, exited };
   }
+
+  /** Resolves once process `pid` has ended (it is not eddy's child: it is polled). */
+  private whenGone(pid: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setInterval(() => {
+        if (isAlive(pid)) return;
+        clearInterval(timer);
+        resolve();
+      }, this.options.reattachPollMs ?? 1000);
+    });
+  }
+
+  /** How task `pid` ended (its status, when known); its watcher's group and exit record are released. */
+  private finish(pid: number, watcher: number, status: number | undefined, reason?: string): ContainerExit {
+    const exit: ContainerExit = status === undefined ? { exitCode: null } : exitOfStatus(status);
+    const oom = exit.signal === 'SIGKILL' && this.options.cgroups?.oomKilled(watcher);
+    this.options.cgroups?.release(watcher);
+    this.records.remove(pid);
+    const why = oom ? OOM_REASON : reason;
+    return why ? { ...exit, reason: why } : exit;
+  }
+}
+
+/** The first line a stream gives (a pid), or undefined when it ends without one. */
+function firstLine(stream: Readable): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const lines = createInterface({ input: stream });
+    lines.once('line', (line) => {
+      const pid = Number(line.trim());
+      resolve(Number.isInteger(pid) && pid > 0 ? pid : undefined);
+      lines.close();
+    });
+    lines.once('close', () => resolve(undefined));
+  });
 }

@@ -1,4 +1,5 @@
 // Which runner runs tasks: configuration picks `process` (the default) or `container`.
+import { join } from 'node:path';
 import { Cgroups, ContainerRunner, ProcessRunner, type Runner } from '../../runners/index.ts';
 import { type Config, ConfigError } from '../../runtime/index.ts';
 
@@ -14,5 +15,10 @@ export function chooseRunner(config: Config): Runner {
       throw new ConfigError(`EDDY_TASKS_RUNNER=container: ${(error as Error).message}`);
     }
   }
-  return new ProcessRunner({ images: settings.images, cgroups: new Cgroups() });
+  return new ProcessRunner({
+    images: settings.images,
+    cgroups: new Cgroups(),
+    // In the data directory, so a restarted eddy reads the statuses of tasks that ended meanwhile.
+    ...(config.inMemory ? {} : { exitRecordsDirectory: join(config.dataDir, 'task-exits') }),
+  });
 }
