@@ -174,7 +174,7 @@ export class ContainerRunner implements Runner {
       throw error;
     }
     // Waited for, not attached to: an attach racing the container's exit can leave Podman's
-    // container back in `created`. Lines written while eddy was away are not replayed.
+    // container back in `created`. So its later lines are not followed, nor replayed.
     const ended = running ? container.wait().then(() => {}) : Promise.resolve();
     return { id, exited: this.exitOf(container, ended) };
   }

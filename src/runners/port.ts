@@ -44,8 +44,8 @@ export interface Runner {
   start(spec: ContainerSpec, onLog: LogListener): Promise<RunningContainer>;
   /** Sends a signal (SIGTERM to ask, SIGKILL to force). Stopping one that has ended is not an error. */
   signal(id: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
-  /** Re-attaches to a container started before a restart, or undefined when it is gone. */
-  reattach(id: string): Promise<RunningContainer | undefined>;
+  /** Re-attaches to a container started before a restart (its later lines to `onLog`), or undefined when it is gone. */
+  reattach(id: string, onLog: LogListener): Promise<RunningContainer | undefined>;
   /** Rejects, saying what to do, when the runner cannot run anything (its engine is not there). */
   check?(): Promise<void>;
   /** What this runner cannot do on this machine (in the startup summary). */

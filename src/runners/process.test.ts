@@ -94,15 +94,15 @@ test('re-attaches to a live process by its id and notices when it ends', async (
     { name: 'r', image: 'local', command: ['sleep', '30'], environment: env },
     () => {},
   );
-  const again = await runner.reattach(running.id);
+  const again = await runner.reattach(running.id, () => {});
   assert.ok(again);
   await runner.signal(running.id, 'SIGKILL');
   assert.equal((await running.exited).signal, 'SIGKILL');
-  assert.equal(await runner.reattach(running.id), undefined);
-  assert.equal(await runner.reattach('not-a-pid'), undefined);
+  assert.equal(await runner.reattach(running.id, () => {}), undefined);
+  assert.equal(await runner.reattach('not-a-pid', () => {}), undefined);
 });
 
-test('after the eddy that started them dies, tasks report the exit status their watchers recorded', async () => {
+test('after the eddy that started them dies, tasks report the exit status their watchers recorded, and their output resumes', async () => {
   const directory = mkdtempSync(join(tmpdir(), 'eddy-exits-'));
   const release = join(directory, 'release');
   // The first eddy is a process of its own, killed with -9 as a crash would: it is no longer the
@@ -118,7 +118,7 @@ test('after the eddy that started them dies, tasks report the exit status their 
        const runner = new ProcessRunner({ exitRecordsDirectory: ${JSON.stringify(directory)} });
        const spec = (name, script) => ({ name, image: 'local', command: ['sh', '-c', script], environment: ${JSON.stringify(env)} });
        const quick = await runner.start(spec('quick', 'while [ ! -e ${release} ]; do sleep 0.02; done; exit 7'), () => {});
-       const long = await runner.start(spec('long', 'exec sleep 30'), () => {});
+       const long = await runner.start(spec('long', 'i=0; while :; do echo "tick $i"; i=$((i+1)); sleep 0.05; done'), () => {});
        console.log(JSON.stringify([quick.id, long.id]));`,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
@@ -130,17 +130,25 @@ test('after the eddy that started them dies, tasks report the exit status their 
   try {
     writeFileSync(release, ''); // the quick task ends while no eddy runs
     while (alive(Number(quickId))) await sleep(20);
+    await sleep(300);
 
     const runner = new ProcessRunner({ exitRecordsDirectory: directory, reattachPollMs: 20 });
-    const quick = await runner.reattach(quickId);
+    const quick = await runner.reattach(quickId, () => {});
     assert.ok(quick, 'a task that ended while eddy was down is still reported');
     assert.equal((await quick.exited).exitCode, 7);
 
-    const long = await runner.reattach(longId);
+    // The chatty task kept writing while no eddy read it: no SIGPIPE, and its lines resume.
+    const lines: string[] = [];
+    const long = await runner.reattach(longId, (stream, line) => lines.push(`${stream}: ${line}`));
     assert.ok(long);
+    while (lines.length < 3) await sleep(20);
+    const ticks = lines.map((line) => Number(/^stdout: tick (\d+)$/.exec(line)?.[1]));
+    // About 6 lines were written in the 300 ms without eddy; the first read is one of them.
+    assert.ok(ticks[0]! <= 2, `the lines written while eddy was down are read (first: ${lines[0]})`);
+    assert.deepEqual(ticks.slice(0, 3), [ticks[0], ticks[0]! + 1, ticks[0]! + 2], 'no line is lost');
     await runner.signal(longId, 'SIGTERM');
     assert.deepEqual(await long.exited, { exitCode: null, signal: 'SIGTERM' });
-    assert.equal(await runner.reattach(longId), undefined, 'a reported exit is reported once');
+    assert.equal(await runner.reattach(longId, () => {}), undefined, 'a reported exit is reported once');
   } finally {
     for (const id of [quickId, longId]) if (alive(Number(id))) process.kill(-Number(id), 'SIGKILL');
     rmSync(directory, { recursive: true, force: true });

@@ -1,15 +1,15 @@
 // The process runner: a container's command runs as a local process. Images map (in
 // configuration) to a working directory and a default command.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Cgroups } from './cgroups.ts';
-import { ExitRecords, exitOfStatus, findExecutable, WATCHER } from './exit-records.ts';
 import type { ContainerExit, ContainerSpec, LogListener, Runner, RunningContainer } from './port.ts';
 import { StartError } from './port.ts';
+import { exitOfStatus, type FollowedOutput, findExecutable, WATCHER, WatcherFiles } from './watcher.ts';
 
 export interface ImageMapping {
   /** Working directory the command runs in. */
@@ -33,6 +33,8 @@ export interface ProcessRunnerOptions {
 const OOM_REASON = 'OutOfMemoryError: Container killed due to memory usage';
 const ENDED_WHILE_AWAY = 'The container ended while eddy was not running';
 const UNKNOWN = 'The exit status is unknown';
+/** How long output may stay open after its task ended (a child of the task may still hold it). */
+const OUTPUT_GRACE_MS = 2000;
 /** Where execvp looks when the environment has no PATH. */
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
 
@@ -48,12 +50,12 @@ function isAlive(pid: number): boolean {
 export class ProcessRunner implements Runner {
   readonly kind = 'process';
   readonly caveats: string[];
-  private readonly records: ExitRecords;
+  private readonly files: WatcherFiles;
 
   constructor(private readonly options: ProcessRunnerOptions = {}) {
     const directory = options.exitRecordsDirectory ?? join(tmpdir(), 'eddy-task-exits');
     mkdirSync(directory, { recursive: true });
-    this.records = new ExitRecords(directory);
+    this.files = new WatcherFiles(directory);
     const unavailable = options.cgroups ? options.cgroups.unavailable : 'no control groups configured';
     this.caveats = unavailable ? [`task cpu and memory limits are not applied: ${unavailable}`] : [];
   }
@@ -80,15 +82,15 @@ export class ProcessRunner implements Runner {
         `CannotStartContainerError: ${file}: ${file.includes('/') ? 'no such executable file' : 'not found on the PATH'}`,
       );
     }
-    // The watcher (see exit-records.ts) is eddy's child, in a process group of its own so eddy's
+    // The watcher (see watcher.ts) is eddy's child, in a process group of its own so eddy's
     // Ctrl-C does not reach it; the task it starts has a session of its own, which signals reach.
     const watcher = spawn(
       '/bin/sh',
-      ['-c', WATCHER, 'eddy-task', this.records.directory, executable, ...args],
+      ['-c', WATCHER, 'eddy-task', this.files.directory, executable, ...args],
       {
         cwd: directory,
         env: spec.environment,
-        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+        stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
         detached: true,
       },
     );
@@ -112,6 +114,7 @@ export class ProcessRunner implements Runner {
     const watcherPid = watcher.pid as number;
     if (limitError) {
       this.options.cgroups?.release(watcherPid);
+      this.files.removeOutput(watcherPid);
       throw new StartError(
         `CannotStartContainerError: the cpu/memory limits could not be applied: ${limitError.message}`,
       );
@@ -119,29 +122,56 @@ export class ProcessRunner implements Runner {
     const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       watcher.once('close', (code, signal) => resolve({ code, signal }));
     });
-    watcher.stdin?.end('go\n');
-    const pid = await firstLine(watcher.stdio[3] as Readable);
-    if (pid === undefined) {
+    // The watcher's own complaints (a FIFO it could not make) are the task's too.
+    if (watcher.stderr)
+      createInterface({ input: watcher.stderr }).on('line', (line) => onLog('stderr', line));
+    const launched = await this.handshake(watcher, watcherPid, onLog);
+    if (!launched) {
       await closed;
       this.options.cgroups?.release(watcherPid);
+      this.files.removeOutput(watcherPid);
       throw new StartError(`CannotStartContainerError: ${file}: the process could not be started`);
     }
-    for (const [stream, source] of [
-      ['stdout', watcher.stdout],
-      ['stderr', watcher.stderr],
-    ] as const) {
-      if (source) createInterface({ input: source }).on('line', (line) => onLog(stream, line));
-    }
+    const { pid, output } = launched;
     // The watcher exits with the task's status; killed itself, it leaves the status unknown.
-    const exited = closed.then(({ code, signal }) =>
-      this.finish(
+    const exited = closed.then(async ({ code, signal }) => {
+      await output.drained(OUTPUT_GRACE_MS);
+      return this.finish(
         pid,
         watcherPid,
         code ?? undefined,
         signal ? `${UNKNOWN}: its watcher was killed (${signal})` : undefined,
-      ),
-    );
+      );
+    });
     return { id: String(pid), exited };
+  }
+
+  /**
+   * The watcher says `ready` once its FIFOs exist; eddy opens their readers, says `go`, and the
+   * watcher starts the task and reports its pid. Undefined when the watcher ended before that.
+   */
+  private async handshake(
+    watcher: ChildProcess,
+    watcherPid: number,
+    onLog: LogListener,
+  ): Promise<{ pid: number; output: FollowedOutput } | undefined> {
+    const reports = createInterface({ input: watcher.stdio[3] as Readable });
+    const report = () =>
+      new Promise<string | undefined>((resolve) => {
+        reports.once('line', resolve);
+        reports.once('close', () => resolve(undefined));
+      });
+    try {
+      if ((await report()) !== 'ready') return undefined;
+      const output = this.files.follow(watcherPid, onLog);
+      watcher.stdin?.end('go\n');
+      const pid = Number(await report());
+      if (Number.isInteger(pid) && pid > 0) return { pid, output };
+      await output.drained(0);
+      return undefined;
+    } finally {
+      reports.close();
+    }
   }
 
   async signal(id: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
@@ -157,17 +187,20 @@ export class ProcessRunner implements Runner {
     }
   }
 
-  async reattach(id: string): Promise<RunningContainer | undefined> {
+  async reattach(id: string, onLog: LogListener): Promise<RunningContainer | undefined> {
     const pid = Number(id);
     if (!Number.isInteger(pid) || pid <= 0) return undefined;
-    const watcher = this.records.watcher(pid);
-    const recorded = this.records.status(pid);
+    const watcher = this.files.watcher(pid);
+    const recorded = this.files.status(pid);
     if (watcher !== undefined && recorded !== undefined) {
       return { id, exited: Promise.resolve(this.finish(pid, watcher, recorded, ENDED_WHILE_AWAY)) };
     }
     if (watcher !== undefined && isAlive(watcher)) {
-      const exited = this.whenGone(watcher).then(() => {
-        const status = this.records.status(pid);
+      // Its output resumes where eddy left it: what was written meanwhile waited in the FIFOs.
+      const output = this.files.follow(watcher, onLog);
+      const exited = this.whenGone(watcher).then(async () => {
+        await output.drained(OUTPUT_GRACE_MS);
+        const status = this.files.status(pid);
         return this.finish(
           pid,
           watcher,
@@ -178,7 +211,7 @@ export class ProcessRunner implements Runner {
       return { id, exited };
     }
     if (!isAlive(pid)) {
-      this.records.remove(pid);
+      this.files.remove(pid, watcher ?? pid);
       return undefined;
     }
     // Started by an eddy that kept no exit records, or its watcher was killed: only the end is known.
@@ -209,21 +242,8 @@ export class ProcessRunner implements Runner {
     const exit: ContainerExit = status === undefined ? { exitCode: null } : exitOfStatus(status);
     const oom = exit.signal === 'SIGKILL' && this.options.cgroups?.oomKilled(watcher);
     this.options.cgroups?.release(watcher);
-    this.records.remove(pid);
+    this.files.remove(pid, watcher);
     const why = oom ? OOM_REASON : reason;
     return why ? { ...exit, reason: why } : exit;
   }
-}
-
-/** The first line a stream gives (a pid), or undefined when it ends without one. */
-function firstLine(stream: Readable): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const lines = createInterface({ input: stream });
-    lines.once('line', (line) => {
-      const pid = Number(line.trim());
-      resolve(Number.isInteger(pid) && pid > 0 ? pid : undefined);
-      lines.close();
-    });
-    lines.once('close', () => resolve(undefined));
-  });
 }

@@ -191,7 +191,9 @@ export class Supervisor {
       const gone: string[] = [];
       for (const container of task.containers) {
         if (container.lastStatus === 'STOPPED' || container.runtimeId === undefined) continue;
-        const again = await this.runner.reattach(container.runtimeId).catch(() => undefined);
+        const again = await this.runner
+          .reattach(container.runtimeId, (stream, line) => this.logSink(live.task, container, stream, line))
+          .catch(() => undefined);
         if (again) this.watch(live, container, again);
         else gone.push(container.name);
       }
