@@ -1,7 +1,7 @@
 // The `eddy` command.
 // Only what every command needs is imported here: `eddy --version` and `eddy --help` must not pay
 // for loading the server, the store or the AWS SDK's service models, so each command imports its
-// own modules when it runs (`up` the server; `events`, `tasks` and `nodes` their HTTP clients).
+// own modules when it runs (`up` the server; `events`, `tasks`, `topics` and `nodes` their HTTP clients).
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { RunningEddy } from '../app.ts';
@@ -20,6 +20,8 @@ Usage:
                         a Fargate Spot interruption, to test a task's shutdown
   eddy tasks logs TASK_ARN [--follow]
                         what a task's containers wrote
+  eddy topics outbox [--protocol P] [--follow]
+                        the texts, email and pushes SNS delivered (kept, not sent)
   eddy nodes            the nodes sharing a running eddy's store, and what each owns
   eddy scheduler next EXPRESSION-or-NAME [--count N] [--zone TZ]
                         the next fire times of a schedule, in its time zone
@@ -217,6 +219,10 @@ async function main(argv: string[]): Promise<void> {
     tasks: async () => {
       const { TASKS_HELP, tasks } = await import('./tasks.ts');
       return { run: tasks, help: TASKS_HELP };
+    },
+    topics: async () => {
+      const { TOPICS_HELP, topics } = await import('./topics.ts');
+      return { run: (args: string[]) => topics(args), help: TOPICS_HELP };
     },
     nodes: async () => {
       const { NODES_HELP, nodes } = await import('./nodes.ts');

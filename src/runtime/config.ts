@@ -57,6 +57,8 @@ export interface Config {
   publicUrl?: string;
   /** This node's name among the nodes sharing a store (EDDY_NODE_ID); made up when absent. */
   nodeId?: string;
+  /** An SMTP server (`smtp://host[:port]`, EDDY_SMTP_URL) that SNS email deliveries are also sent to. */
+  smtpUrl?: string;
   /**
    * Kinesis per-shard throughput limits (1 MiB/s or 1,000 records/s written, 5 reads/s or 2 MiB/s
    * read), answered with ProvisionedThroughputExceededException as AWS does. On unless
@@ -175,6 +177,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     ...(store ? { store } : {}),
     ...(publicUrl ? { publicUrl } : {}),
     ...(env.EDDY_NODE_ID ? { nodeId: parseNodeId(env.EDDY_NODE_ID) } : {}),
+    ...(env.EDDY_SMTP_URL ? { smtpUrl: parseSmtpUrl(env.EDDY_SMTP_URL) } : {}),
     kinesisLimits: parseSwitch('EDDY_KINESIS_LIMITS', env.EDDY_KINESIS_LIMITS ?? 'on'),
     mqBrokers: parseBrokers(env.EDDY_MQ_BROKERS ?? '{}'),
   };
@@ -250,6 +253,16 @@ function parsePublicUrl(text: string): string | undefined {
     throw new ConfigError(`the public URL is http(s)://host[:port] with no path, got '${value}'`);
   }
   return value;
+}
+
+function parseSmtpUrl(text: string): string {
+  const value = text.trim();
+  if (!/^smtp:\/\/[^/:]+(:\d{1,5})?\/?$/.test(value)) {
+    throw new ConfigError(
+      `EDDY_SMTP_URL is smtp://host[:port] (a plain SMTP server, such as a local mail catcher), got '${value}'`,
+    );
+  }
+  return value.replace(/\/$/, '');
 }
 
 /**

@@ -25,7 +25,12 @@ const SUBSCRIPTION_ATTRIBUTES = new Set([
   'SubscriptionRoleArn',
   'ReplayPolicy',
 ]);
-export const PROTOCOLS = new Set(['sqs', 'http', 'https']);
+export const PROTOCOLS = new Set(['sqs', 'http', 'https', 'email', 'email-json', 'sms', 'application']);
+/** Protocols whose subscriptions wait for the endpoint's owner to confirm them. */
+export const CONFIRMED_PROTOCOLS = new Set(['http', 'https', 'email', 'email-json']);
+/** A phone number in E.164 form (the leading + optional, as SNS accepts it). */
+export const E164 = /^\+?[1-9]\d{1,14}$/;
+const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 const BOOLEAN_ATTRIBUTES = new Set(['FifoTopic', 'ContentBasedDeduplication', 'RawMessageDelivery']);
 
@@ -97,6 +102,21 @@ export function checkEndpoint(fifoTopic: boolean, protocol: string, endpoint: st
     throw invalidParameter(
       'Invalid parameter: Endpoint Reason: FIFO SNS Topics currently only support FIFO SQS Queues as endpoints',
     );
+  if (protocol === 'email' || protocol === 'email-json') {
+    if (!EMAIL_ADDRESS.test(endpoint)) throw invalidParameter('Email address');
+    return;
+  }
+  if (protocol === 'sms') {
+    if (!E164.test(endpoint))
+      throw invalidParameter(`Endpoint Reason: ${endpoint} is not a phone number in E.164 format`);
+    return;
+  }
+  if (protocol === 'application') {
+    const arn = parseArn(endpoint);
+    if (arn?.service !== 'sns' || !arn.resource.startsWith('endpoint/'))
+      throw invalidParameter('Endpoint Reason: an application subscription needs a platform endpoint ARN');
+    return;
+  }
   let url: URL;
   try {
     url = new URL(endpoint);

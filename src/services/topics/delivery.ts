@@ -11,6 +11,7 @@ import {
 } from '../../runtime/index.ts';
 import type { Tx } from '../../store/index.ts';
 import { bodyFor, envelope, type StoredMessage } from './message.ts';
+import { OUTBOX_PROTOCOLS, type Outbox, type OutboxMessage, type OutboxProtocol } from './outbox.ts';
 import type { Subscription, Topic, TopicRegistry } from './registry.ts';
 import { effectivePolicy, retryDelaySeconds } from './retry-policy.ts';
 import type { SigningKey } from './signing.ts';
@@ -20,6 +21,7 @@ const RETRY_TIMER = 'sns.retry';
 const QUEUE_MAX_ATTEMPTS = 100;
 const HTTP_TIMEOUT_MS = 15_000;
 const NO_ATTRIBUTES: Record<string, MessageAttribute> = Object.freeze({});
+const OUTBOX = new Set<string>(OUTBOX_PROTOCOLS);
 
 interface DeliveryRow {
   id: number;
@@ -39,6 +41,7 @@ export class Deliveries {
     private readonly runtime: Runtime,
     private readonly registry: TopicRegistry,
     private readonly signingKey: () => SigningKey,
+    private readonly outbox: Outbox,
   ) {
     runtime.timers.on(RETRY_TIMER, (timer) => this.onRetryTimer(timer));
     const metrics = runtime.metrics;
@@ -86,6 +89,12 @@ export class Deliveries {
     let text: string | undefined;
     for (const subscription of subscriptions) {
       if (subscription.protocol === 'sqs' && (await this.toQueueIn(tx, subscription, message))) {
+        delivered.push(subscription);
+        continue;
+      }
+      // Texts, email and push land in the outbox, in the publishing transaction: nothing to retry.
+      if (OUTBOX.has(subscription.protocol)) {
+        await this.outbox.add(this.outboxMessage(subscription, message), tx);
         delivered.push(subscription);
         continue;
       }
@@ -171,20 +180,62 @@ export class Deliveries {
     const body = bodyFor(message, subscription.protocol);
     const raw = subscription.attributes.RawMessageDelivery === 'true' && message.type === 'Notification';
     if (raw) return { body, raw };
-    const base = this.runtime.endpoint.url;
     const topic = subscription.topic;
     // Verifiers fetch the certificate over HTTPS only (sns-validator does): prefer the HTTPS port.
-    const certificateBase = this.runtime.endpoint.tlsUrl ?? base;
+    const certificateBase = this.runtime.endpoint.tlsUrl ?? this.runtime.endpoint.url;
     const document = envelope(message, body, this.signingKey(), topic.attributes.SignatureVersion ?? '1', {
       signingCertUrl: `${certificateBase}/_eddy/sns/SimpleNotificationService-eddy.pem`,
-      unsubscribeUrl: `${base}/?Action=Unsubscribe&Version=2010-03-31&SubscriptionArn=${encodeURIComponent(subscription.arn)}`,
+      unsubscribeUrl: this.unsubscribeUrl(subscription),
       ...(message.type === 'SubscriptionConfirmation'
-        ? {
-            subscribeUrl: `${base}/?Action=ConfirmSubscription&Version=2010-03-31&TopicArn=${encodeURIComponent(topic.arn)}&Token=${message.token}`,
-          }
+        ? { subscribeUrl: this.subscribeUrl(subscription, message) }
         : {}),
     });
     return { body: JSON.stringify(document), raw };
+  }
+
+  private unsubscribeUrl(subscription: Subscription): string {
+    return `${this.runtime.endpoint.url}/?Action=Unsubscribe&Version=2010-03-31&SubscriptionArn=${encodeURIComponent(subscription.arn)}`;
+  }
+
+  private subscribeUrl(subscription: Subscription, message: StoredMessage): string {
+    return `${this.runtime.endpoint.url}/?Action=ConfirmSubscription&Version=2010-03-31&TopicArn=${encodeURIComponent(subscription.topic.arn)}&Token=${message.token}`;
+  }
+
+  /** A text, an email (plain, or the JSON envelope) or a push, as SNS would send it. */
+  private outboxMessage(subscription: Subscription, message: StoredMessage): OutboxMessage {
+    const protocol = subscription.protocol as OutboxProtocol;
+    const common = {
+      protocol,
+      destination: subscription.endpoint,
+      messageId: message.messageId,
+      messageType: message.type,
+      topicArn: subscription.topic.arn,
+      subscriptionArn: subscription.arn,
+    };
+    const confirmation = message.type === 'SubscriptionConfirmation';
+    switch (protocol) {
+      case 'email':
+        return {
+          ...common,
+          subject: confirmation
+            ? 'AWS Notification - Subscription Confirmation'
+            : (message.subject ?? 'AWS Notification Message'),
+          message: confirmation
+            ? `You have chosen to subscribe to the topic:\n${subscription.topic.arn}\n\nTo confirm this subscription, click or visit the link below (If this was in error no action is necessary):\n${this.subscribeUrl(subscription, message)}\n`
+            : `${bodyFor(message, 'email')}\n\n--\nIf you wish to stop receiving notifications from this topic, please click or visit the link below to unsubscribe:\n${this.unsubscribeUrl(subscription)}\n`,
+        };
+      case 'email-json':
+        return {
+          ...common,
+          subject: confirmation ? 'AWS Notification - Subscription Confirmation' : 'AWS Notification Message',
+          message: this.payload(subscription, message).body,
+        };
+      case 'application':
+        // The endpoint's platform picks its member of a per-protocol message: `APNS`, `GCM`, …
+        return { ...common, message: bodyFor(message, platformOf(subscription.endpoint)) };
+      default:
+        return { ...common, message: bodyFor(message, protocol) };
+    }
   }
 
   private queueDelivery(subscription: Subscription, message: StoredMessage): Delivery {
@@ -348,4 +399,9 @@ export class Deliveries {
       );
     });
   }
+}
+
+/** The push platform of an endpoint ARN (`…:endpoint/APNS/app/id` → `APNS`). */
+export function platformOf(endpointArn: string): string {
+  return endpointArn.split(':endpoint/')[1]?.split('/')[0] ?? 'default';
 }

@@ -1,6 +1,7 @@
 // Topics: Amazon SNS on the Query protocol, with filter policies, FIFO topics, signed HTTP/S
 // delivery with retry policies, and dead-letter queues; platform applications and the account's
-// SMS settings are kept and shown (eddy sends neither push notifications nor SMS).
+// SMS settings are kept and shown. Texts, email and push land in the outbox (eddy sends neither
+// texts nor pushes; email also goes to an SMTP server when EDDY_SMTP_URL names one).
 
 import type { Handlers, ServiceModel, ServiceModule, Sns } from '../../contract/index.ts';
 import { loadModel, ServiceError, violationMessage } from '../../contract/index.ts';
@@ -8,6 +9,7 @@ import { DeliveryError, type Runtime } from '../../runtime/index.ts';
 import { Deliveries } from './delivery.ts';
 import { topicHandlers } from './handlers.ts';
 import type { PublishInput } from './message.ts';
+import { OUTBOX_PROTOCOLS, Outbox, type OutboxProtocol } from './outbox.ts';
 import { PlatformApplications } from './platform.ts';
 import { Publisher } from './publish.ts';
 import { TopicRegistry } from './registry.ts';
@@ -47,8 +49,9 @@ export function topicsService(runtime: Runtime): ServiceModule {
     }
     return signingKey;
   };
-  const deliveries = new Deliveries(runtime, registry, signingKeyNow);
-  const publisher = new Publisher(registry, deliveries, runtime.store, runtime.clock);
+  const outbox = new Outbox(runtime.store, runtime.clock, runtime.log, runtime.config.smtpUrl);
+  const deliveries = new Deliveries(runtime, registry, signingKeyNow, outbox);
+  const publisher = new Publisher(registry, deliveries, runtime.store, runtime.clock, outbox);
   const platform = new PlatformApplications(runtime.store, () => runtime.clock.now());
   const handlers: Handlers<Sns.Operations> = {
     ...topicHandlers(registry, publisher),
@@ -102,6 +105,25 @@ export function topicsService(runtime: Runtime): ServiceModule {
         );
       },
       internalRoutes: [
+        {
+          method: 'GET',
+          path: 'topics/outbox',
+          handle: async ({ query }) => {
+            const protocol = query.get('protocol') ?? undefined;
+            if (protocol !== undefined && !(OUTBOX_PROTOCOLS as readonly string[]).includes(protocol)) {
+              throw new ServiceError(
+                'ValidationException',
+                `protocol must be one of ${OUTBOX_PROTOCOLS.join(', ')}, got '${protocol}'`,
+              );
+            }
+            const entries = await outbox.list({
+              ...(protocol ? { protocol: protocol as OutboxProtocol } : {}),
+              ...(query.has('after') ? { after: Number(query.get('after')) || 0 } : {}),
+              ...(query.has('limit') ? { limit: Number(query.get('limit')) || 100 } : {}),
+            });
+            return { body: { entries } };
+          },
+        },
         {
           method: 'GET',
           path: 'sns/SimpleNotificationService-eddy.pem',

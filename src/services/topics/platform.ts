@@ -1,7 +1,7 @@
 // Mobile push: platform applications and their device endpoints, kept as SNS keeps them, with
-// SNS's rules and words. eddy cannot reach APNS, FCM, ADM, Baidu, MPNS or WNS, so it never
-// delivers to an endpoint: it keeps no platform credentials (it checks they were given), and a
-// publish to an enabled endpoint is refused (a disabled one answers EndpointDisabled, as SNS does).
+// SNS's rules and words. eddy cannot reach APNS, FCM, ADM, Baidu, MPNS or WNS: it keeps no
+// platform credentials (it checks they were given), and what is published to an enabled endpoint
+// lands in the outbox (a disabled one answers EndpointDisabled, as SNS does).
 import { randomUUID } from 'node:crypto';
 import type { Handlers, RequestContext, Sns } from '../../contract/index.ts';
 import { formatArn } from '../../runtime/index.ts';
@@ -168,18 +168,13 @@ export class PlatformApplications {
     );
   }
 
-  /**
-   * Publish to an endpoint: SNS's answers for one that does not exist or is disabled; for an enabled
-   * one, eddy's refusal, since it cannot hand the message to the push platform.
-   */
-  async refusePublish(arn: string, context: RequestContext): Promise<never> {
+  /** Publish to an endpoint: SNS's answers for one that does not exist or is disabled; else its ARN. */
+  async enabledEndpoint(arn: string, context: RequestContext): Promise<string> {
     const endpoint = await this.endpoint(arn, context).catch(() => undefined);
     if (!endpoint) throw invalidParameter('TargetArn Reason: No endpoint found for the target arn specified');
     const attributes = JSON.parse(endpoint.attributes) as Record<string, string>;
     if (attributes.Enabled === 'false') throw snsError('EndpointDisabled', 'Endpoint is disabled');
-    throw invalidParameter(
-      'TargetArn Reason: eddy does not deliver to mobile push platforms; the endpoint is kept, the message is not sent',
-    );
+    return endpoint.arn;
   }
 
   handlers(): Pick<Handlers<Sns.Operations>, PlatformOperations> {

@@ -1,14 +1,17 @@
 // Publish and PublishBatch: a message is committed with one delivery row per subscription whose
-// filter accepts it, FIFO topics deduplicate and number their messages; HTTP/S subscriptions are
-// sent their confirmation request the same way.
+// filter accepts it, FIFO topics deduplicate and number their messages; HTTP/S and email
+// subscriptions are sent their confirmation request the same way. A publish to a phone number or a
+// platform endpoint goes to the outbox.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Handlers, Sns } from '../../contract/index.ts';
 import type { Clock } from '../../runtime/index.ts';
 import type { Store } from '../../store/index.ts';
-import type { Deliveries } from './delivery.ts';
+import { E164 } from './attributes.ts';
+import { type Deliveries, platformOf } from './delivery.ts';
 import { invalidParameter, snsError } from './errors.ts';
 import type { PublishedAttribute } from './filter.ts';
 import { checkPublish, type PublishInput, type StoredMessage } from './message.ts';
+import type { Outbox, OutboxProtocol } from './outbox.ts';
 import type { PlatformApplications } from './platform.ts';
 import type { Subscription, Topic, TopicRegistry } from './registry.ts';
 
@@ -23,7 +26,32 @@ export class Publisher {
     private readonly deliveries: Deliveries,
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly outbox: Outbox,
   ) {}
+
+  /**
+   * Publish to a phone number or a platform endpoint: no topic, one delivery, to the outbox. Of a
+   * per-protocol message the `sms` member (or the endpoint platform's) goes, else `default`.
+   */
+  private async publishTo(
+    protocol: OutboxProtocol,
+    destination: string,
+    input: PublishInput,
+  ): Promise<PublishResult> {
+    checkPublish(input, false, false);
+    const perProtocol =
+      input.MessageStructure === 'json' ? (JSON.parse(input.Message) as Record<string, string>) : undefined;
+    const member = protocol === 'application' ? platformOf(destination) : protocol;
+    const messageId = randomUUID();
+    await this.outbox.add({
+      protocol,
+      destination,
+      message: perProtocol ? (perProtocol[member] ?? perProtocol.default!) : input.Message,
+      messageId,
+      messageType: 'Notification',
+    });
+    return { MessageId: messageId };
+  }
 
   /** Commits a message and its deliveries; answers with its id (and sequence number on FIFO topics). */
   async publish(topic: Topic, input: PublishInput): Promise<PublishResult> {
@@ -92,7 +120,7 @@ export class Publisher {
     return result;
   }
 
-  /** HTTP/S subscriptions start pending: the endpoint is sent a SubscriptionConfirmation. */
+  /** HTTP/S and email subscriptions start pending: the endpoint is sent a SubscriptionConfirmation. */
   async requestConfirmation(subscription: Subscription): Promise<void> {
     const now = this.clock.now();
     const message: StoredMessage = {
@@ -114,12 +142,14 @@ export class Publisher {
       Publish: async (input, context) => {
         const arn = input.TopicArn ?? input.TargetArn;
         if (arn === undefined) {
-          if (input.PhoneNumber !== undefined)
-            throw invalidParameter('PhoneNumber Reason: eddy does not send SMS');
-          throw invalidParameter('TopicArn or TargetArn Reason: no value for required parameter');
+          if (input.PhoneNumber === undefined)
+            throw invalidParameter('TopicArn or TargetArn Reason: no value for required parameter');
+          if (!E164.test(input.PhoneNumber))
+            throw invalidParameter(`PhoneNumber Reason: ${input.PhoneNumber} is not valid to publish`);
+          return this.publishTo('sms', input.PhoneNumber, input);
         }
         if (input.TopicArn === undefined && arn.includes(':endpoint/')) {
-          await platform.refusePublish(arn, context);
+          return this.publishTo('application', await platform.enabledEndpoint(arn, context), input);
         }
         return this.publish(this.registry.topic(arn, context.region), input);
       },

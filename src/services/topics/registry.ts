@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { formatArn, parseArn } from '../../runtime/index.ts';
 import type { Store } from '../../store/index.ts';
 import {
+  CONFIRMED_PROTOCOLS,
   checkEndpoint,
   checkSubscriptionAttribute,
   checkTopicAttribute,
@@ -281,7 +282,7 @@ export class TopicRegistry {
     let attributes = normalizedAttributes(given);
     if (!PROTOCOLS.has(protocol)) {
       throw invalidParameter(
-        `Invalid protocol type: ${protocol} (eddy delivers to sqs, http and https endpoints)`,
+        `Invalid protocol type: ${protocol} (eddy delivers to ${[...PROTOCOLS].join(', ')})`,
       );
     }
     checkEndpoint(topic.fifo, protocol, endpoint);
@@ -308,7 +309,7 @@ export class TopicRegistry {
       throw snsError('SubscriptionLimitExceeded', 'Subscription limit exceeded', 403);
     }
     if (attributes.FilterPolicy) this.checkFilterPolicyQuota(topic.account, topic.region);
-    const pending = protocol !== 'sqs';
+    const pending = CONFIRMED_PROTOCOLS.has(protocol);
     const subscription: Subscription = {
       arn: `${topic.arn}:${randomUUID()}`,
       topic,

@@ -89,4 +89,20 @@ export const topicMigrations: Migration[] = [
            PRIMARY KEY (account, region, phone_number)
          );`,
   },
+  {
+    id: 'topics/003-outbox',
+    up: (dialect) => `CREATE TABLE sns_outbox (
+           id ${autoKey(dialect)},
+           at BIGINT NOT NULL,
+           protocol TEXT NOT NULL,
+           destination TEXT NOT NULL,
+           subject TEXT,
+           message TEXT NOT NULL,
+           message_id TEXT NOT NULL,
+           message_type TEXT NOT NULL,
+           topic_arn TEXT,
+           subscription_arn TEXT,
+           smtp TEXT
+         );`,
+  },
 ];

@@ -6,6 +6,7 @@ import { randomInt } from 'node:crypto';
 import { type Handlers, type RequestContext, ServiceError, type Sns } from '../../contract/index.ts';
 import type { Logger } from '../../runtime/index.ts';
 import type { Store } from '../../store/index.ts';
+import { E164 } from './attributes.ts';
 import { invalidParameter, snsError } from './errors.ts';
 import { page } from './paging.ts';
 
@@ -32,7 +33,6 @@ const SMS_ATTRIBUTES = new Set([
 ]);
 /** What an account that never set anything is shown: SNS's default monthly spend limit, USD 1. */
 const DEFAULT_SMS_ATTRIBUTES = { MonthlySpendLimit: '1' };
-const E164 = /^\+?[1-9]\d{1,14}$/;
 /** 1 to 11 letters and digits, at least one of them a letter. */
 const SENDER_ID = /^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/;
 /** The sandbox holds up to 10 destination phone numbers. */
