@@ -86,15 +86,26 @@ describe('STS', () => {
       exp: Math.floor(clock.now() / 1000) + 600,
     };
     const jwt = `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
-    // The SDK sends this call unsigned, which an eddy with access keys refuses: an open one serves it.
-    const open = await startTestEddy({ clock });
-    const openSts = open.client(STSClient);
-    const web = await openSts.send(
+    // The SDK sends this call unsigned (the model's `authtype: none`): an eddy that verifies every
+    // other request's signature serves it, and its credentials then work there.
+    const web = await sts.send(
       new AssumeRoleWithWebIdentityCommand({ RoleArn: ROLE, RoleSessionName: 'web', WebIdentityToken: jwt }),
     );
     assert.equal(web.SubjectFromWebIdentityToken, 'user-42');
     assert.equal(web.Audience, 'my-app');
     assert.equal(web.Provider, 'idp.example.com');
+    const asRole = withSession(STSClient, web.Credentials!);
+    assert.equal(
+      (await asRole.send(new GetCallerIdentityCommand({}))).Arn,
+      'arn:aws:sts::210987654321:assumed-role/worker/web',
+    );
+    asRole.destroy();
+    const unsigned = await fetch(`${eddy.url}/?Action=GetCallerIdentity&Version=2011-06-15`);
+    assert.equal(unsigned.status, 403, 'an operation that takes credentials still needs them');
+    assert.match(await unsigned.text(), /<Code>MissingAuthenticationToken<\/Code>/);
+
+    const open = await startTestEddy({ clock });
+    const openSts = open.client(STSClient);
     await assert.rejects(
       openSts.send(
         new AssumeRoleWithWebIdentityCommand({

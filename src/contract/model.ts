@@ -61,6 +61,8 @@ export interface OperationModel {
   name?: string;
   deprecated?: boolean;
   http?: { method?: string; requestUri?: string; responseCode?: number };
+  /** `none`: the operation is called without credentials (STS's AssumeRoleWithWebIdentity). */
+  authtype?: string;
   input?: Shape;
   output?: Shape;
 }

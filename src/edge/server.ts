@@ -508,6 +508,7 @@ export function createEdge(options: EdgeOptions): Edge {
         now: options.clock.now(),
         signingKeys,
         sessions,
+        noAuth: operation !== undefined && definition.model.operations[operation]?.authtype === 'none',
       });
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;

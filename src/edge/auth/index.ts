@@ -42,6 +42,8 @@ export interface AuthOptions {
   signingKeys: SigningKeyCache;
   /** Reads (and verifies) the temporary credentials STS issued. */
   sessions: Sessions;
+  /** The operation needs no credentials (the model's `authtype: none`, as AssumeRoleWithWebIdentity). */
+  noAuth?: boolean;
 }
 
 const rootOf = (accountId: string): Caller => ({ arn: `arn:aws:iam::${accountId}:root`, userId: accountId });
@@ -104,7 +106,18 @@ export function authenticate(
       caller: rootOf(accountId),
     };
   }
-  if (!signature) throw new AuthError('missing', 'Request is missing Authentication Token');
+  if (!signature) {
+    // An operation that takes no credentials (its caller has none yet) is served unsigned.
+    if (options.noAuth) {
+      return {
+        accessKeyId: undefined,
+        accountId: options.defaultAccountId,
+        region: options.defaultRegion,
+        caller: rootOf(options.defaultAccountId),
+      };
+    }
+    throw new AuthError('missing', 'Request is missing Authentication Token');
+  }
   if (token !== undefined)
     throw new AuthError('unknown-key', 'The security token included in the request is invalid.');
   const verified = verifySignature(request, rawQuery, signature, {
