@@ -166,11 +166,7 @@ describe('RemovePermission', () => {
     await events.send(new CreateEventBusCommand({ Name: 'open' }));
     const remove = () =>
       events.send(new RemovePermissionCommand({ EventBusName: 'open', StatementId: 'non-existing-sid' }));
-    await rejectsWith(
-      remove(),
-      'ResourceNotFoundException',
-      'Statement with the provided id does not exist.',
-    );
+    await rejectsWith(remove(), 'ResourceNotFoundException', 'EventBus does not have a policy.');
     await events.send(
       new PutPermissionCommand({
         EventBusName: 'open',

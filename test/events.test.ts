@@ -36,7 +36,7 @@ import {
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DeliveryError, ManualClock } from '../src/runtime/index.ts';
 import type { EventTrace } from '../src/services/events/traces.ts';
-import { startTestEddy, type TestEddy } from './harness.ts';
+import { startTestEddy, TEST_ACCOUNT, TEST_REGION, type TestEddy } from './harness.ts';
 import { eventually, queueWithArn, receiveAll, traceOf as traceAt } from './helpers.ts';
 
 let eddy: TestEddy;
@@ -183,6 +183,13 @@ describe('rules and targets', () => {
     );
     await events.send(new RemoveTargetsCommand({ Rule: 'r1', Ids: ['t1'] }));
     await events.send(new DeleteRuleCommand({ Name: 'r1' }));
+    const ruleArn = `arn:aws:events:${TEST_REGION}:${TEST_ACCOUNT}:rule/r1`;
+    await assert.rejects(
+      events.send(new TagResourceCommand({ ResourceARN: ruleArn, Tags: [{ Key: 'k', Value: 'v' }] })),
+      (error: Error) =>
+        error.name === 'ResourceNotFoundException' &&
+        error.message === 'Rule r1 does not exist on EventBus default.',
+    );
     await events.send(
       new TagResourceCommand({
         ResourceARN: (await events.send(new DescribeEventBusCommand({}))).Arn,

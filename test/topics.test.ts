@@ -21,7 +21,9 @@ import {
   SetSubscriptionAttributesCommand,
   SNSClient,
   SubscribeCommand,
+  TagResourceCommand,
   UnsubscribeCommand,
+  UntagResourceCommand,
 } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { stringToSign } from '../src/services/topics/signing.ts';
@@ -95,6 +97,18 @@ describe('topics', () => {
     assert.deepEqual(Tags, [{ Key: 'team', Value: 'a' }]);
     await sns.send(new DeleteTopicCommand({ TopicArn }));
     await assert.rejects(sns.send(new GetTopicAttributesCommand({ TopicArn })), NotFoundException);
+    // The tagging operations know only ResourceNotFound (their model lists no other not-found error).
+    for (const tagging of [
+      new TagResourceCommand({ ResourceArn: TopicArn, Tags: [{ Key: 'k', Value: 'v' }] }),
+      new UntagResourceCommand({ ResourceArn: TopicArn, TagKeys: ['k'] }),
+      new ListTagsForResourceCommand({ ResourceArn: TopicArn }),
+    ] as const) {
+      await assert.rejects(sns.send(tagging as never), (error: Error) => {
+        assert.equal(error.name, 'ResourceNotFoundException');
+        assert.equal(error.message, 'Resource does not exist');
+        return true;
+      });
+    }
     await assert.rejects(sns.send(new CreateTopicCommand({ Name: 'bad name' })), InvalidParameterException);
     await assert.rejects(
       sns.send(new CreateTopicCommand({ Name: 'plain', Attributes: { FifoTopic: 'true' } })),

@@ -296,14 +296,14 @@ export function eventHandlers(
 
     async TagResource(input) {
       const resource = await registry.resourceByArn(input.ResourceARN);
-      if (!resource) throw notFound(`Resource ${input.ResourceARN} does not exist.`);
+      if (!resource) throw notFound(missingResourceMessage(input.ResourceARN));
       await registry.setTags(resource, { ...resource.tags, ...tagsToMap(input.Tags) });
       return {};
     },
 
     async UntagResource(input) {
       const resource = await registry.resourceByArn(input.ResourceARN);
-      if (!resource) throw notFound(`Resource ${input.ResourceARN} does not exist.`);
+      if (!resource) throw notFound(missingResourceMessage(input.ResourceARN));
       const tags = { ...resource.tags };
       for (const key of input.TagKeys) delete tags[key];
       await registry.setTags(resource, tags);
@@ -312,8 +312,16 @@ export function eventHandlers(
 
     async ListTagsForResource(input) {
       const resource = await registry.resourceByArn(input.ResourceARN);
-      if (!resource) throw notFound(`Resource ${input.ResourceARN} does not exist.`);
+      if (!resource) throw notFound(missingResourceMessage(input.ResourceARN));
       return { Tags: mapToTags(resource.tags) };
     },
   };
+}
+
+/** A missing rule is named as its other operations name it (its bus too); anything else by its ARN. */
+function missingResourceMessage(arn: string): string {
+  const rule = /^arn:[^:]+:events:[^:]*:\d{12}:rule\/(?:([^/]+)\/)?([^/]+)$/.exec(arn);
+  return rule
+    ? `Rule ${rule[2]} does not exist on EventBus ${rule[1] ?? 'default'}.`
+    : `Resource ${arn} does not exist.`;
 }

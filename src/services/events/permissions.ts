@@ -83,8 +83,9 @@ export function permissionHandlers(
 
     async RemovePermission(input, context) {
       const bus = await busOf(context, input.EventBusName);
+      // Without a policy there is no statement to look for: EventBridge says so first.
+      if (!bus.policy) throw notFound('EventBus does not have a policy.');
       if (input.RemoveAllPermissions === true) {
-        if (!bus.policy) throw notFound('EventBus does not have a policy.');
         await registry.setBusPolicy(bus, undefined);
         return;
       }

@@ -64,6 +64,12 @@ export function topicHandlers(
   registry: TopicRegistry,
   publisher: Publisher,
 ): Pick<Handlers<Sns.Operations>, TopicOperations> {
+  // The tagging operations name a missing topic as a missing resource (their model's only not-found error).
+  const taggedTopic = (arn: string, region: string) => {
+    const topic = registry.findTopic(arn);
+    if (!topic || topic.region !== region) throw snsError('ResourceNotFound', 'Resource does not exist', 404);
+    return topic;
+  };
   return {
     async CreateTopic(input, context) {
       if (input.DataProtectionPolicy) checkDataProtectionPolicy(input.DataProtectionPolicy);
@@ -194,22 +200,21 @@ export function topicHandlers(
     },
 
     async TagResource(input, context) {
-      const topic = registry.topic(input.ResourceArn, context.region);
+      const topic = taggedTopic(input.ResourceArn, context.region);
       await registry.setTopicTags(topic, { ...topic.tags, ...tagsToMap(input.Tags) });
       return {};
     },
 
     async UntagResource(input, context) {
-      const topic = registry.topic(input.ResourceArn, context.region);
+      const topic = taggedTopic(input.ResourceArn, context.region);
       const tags = { ...topic.tags };
       for (const key of input.TagKeys) delete tags[key];
       await registry.setTopicTags(topic, tags);
       return {};
     },
 
-    ListTagsForResource(input) {
-      const topic = registry.findTopic(input.ResourceArn);
-      if (!topic) throw snsError('ResourceNotFound', 'Resource does not exist', 404);
+    ListTagsForResource(input, context) {
+      const topic = taggedTopic(input.ResourceArn, context.region);
       return { Tags: Object.entries(topic.tags).map(([Key, Value]) => ({ Key, Value })) };
     },
 
