@@ -125,6 +125,42 @@ describe('schedules', () => {
     await scheduler.send(new DeleteScheduleCommand({ Name: 'once' }));
   });
 
+  it('answers a retried update or delete with the same ClientToken as the first, without doing it twice', async () => {
+    const input = {
+      Name: 'retried',
+      ScheduleExpression: 'rate(1 hour)',
+      FlexibleTimeWindow: { Mode: 'OFF' as const },
+      Target: target(),
+    };
+    await scheduler.send(new CreateScheduleCommand(input));
+    const update = { ...input, ScheduleExpression: 'rate(2 hours)', ClientToken: 'update-1' };
+    clock.advance(1000);
+    await scheduler.send(new UpdateScheduleCommand(update));
+    const updated = await scheduler.send(new GetScheduleCommand({ Name: 'retried' }));
+    clock.advance(1000);
+    // The retry of an update whose answer was lost: the schedule is not changed again.
+    await scheduler.send(new UpdateScheduleCommand(update));
+    const retried = await scheduler.send(new GetScheduleCommand({ Name: 'retried' }));
+    assert.equal(retried.LastModificationDate?.getTime(), updated.LastModificationDate?.getTime());
+    await scheduler.send(new UpdateScheduleCommand({ ...update, ClientToken: 'update-2' }));
+    const again = await scheduler.send(new GetScheduleCommand({ Name: 'retried' }));
+    assert.equal(again.LastModificationDate?.getTime(), clock.now(), 'a new token is a new update');
+
+    await scheduler.send(new DeleteScheduleCommand({ Name: 'retried', ClientToken: 'delete-1' }));
+    await scheduler.send(new DeleteScheduleCommand({ Name: 'retried', ClientToken: 'delete-1' }));
+    await rejects(
+      scheduler.send(new DeleteScheduleCommand({ Name: 'retried', ClientToken: 'delete-2' })),
+      'ResourceNotFoundException',
+      /Schedule retried does not exist/,
+    );
+    clock.advance(24 * 3600_000 + 1);
+    await rejects(
+      scheduler.send(new DeleteScheduleCommand({ Name: 'retried', ClientToken: 'delete-1' })),
+      'ResourceNotFoundException',
+      /Schedule retried does not exist/,
+    );
+  });
+
   it('lists by prefix, state and group, a page at a time', async () => {
     await scheduler.send(new CreateScheduleGroupCommand({ Name: 'reports' }));
     for (const [name, group, state] of [

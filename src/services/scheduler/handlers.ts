@@ -8,6 +8,7 @@ import type { Invocations } from './invocations.ts';
 import {
   countGroups,
   DEFAULT_GROUP,
+  deletedWithToken,
   deleteGroupRow,
   deleteScheduleRow,
   findGroup,
@@ -19,6 +20,7 @@ import {
   insertSchedule,
   listGroups,
   listSchedules,
+  rememberDeleteToken,
   replaceSchedule,
   type ScheduleRecord,
   type Scope,
@@ -115,6 +117,9 @@ export function schedulerHandlers(deps: HandlerDeps): Handlers<Scheduler.Operati
       const now = clock.now();
       return store.write(async (tx) => {
         const schedule = await requireSchedule(tx, scope, input.GroupName ?? DEFAULT_GROUP, input.Name);
+        // A retry of the update that last changed it (same ClientToken) is answered, not applied again.
+        if (input.ClientToken !== undefined && schedule.clientToken === input.ClientToken)
+          return { ScheduleArn: scheduleArn(schedule) };
         // A full replace, as AWS does: what the request leaves out goes back to its default.
         const definition = scheduleDefinition(input, { now, supports: deps.supports });
         // The same rate without a StartDate keeps its rhythm rather than firing for the update.
@@ -128,6 +133,7 @@ export function schedulerHandlers(deps: HandlerDeps): Handlers<Scheduler.Operati
           ...schedule,
           state: input.State ?? 'ENABLED',
           definition,
+          clientToken: input.ClientToken,
           modifiedAt: now,
         };
         await replaceSchedule(tx, replaced);
@@ -161,14 +167,22 @@ export function schedulerHandlers(deps: HandlerDeps): Handlers<Scheduler.Operati
     },
 
     async DeleteSchedule(input, context) {
+      const scope = scopeOf(context);
+      const groupName = input.GroupName ?? DEFAULT_GROUP;
+      const now = clock.now();
       await store.write(async (tx) => {
-        const schedule = await requireSchedule(
-          tx,
-          scopeOf(context),
-          input.GroupName ?? DEFAULT_GROUP,
-          input.Name,
-        );
+        const schedule = await findSchedule(tx, scope, groupName, input.Name);
+        if (!schedule) {
+          // The retry of a delete that succeeded (its answer lost) succeeds again.
+          if (
+            input.ClientToken !== undefined &&
+            (await deletedWithToken(tx, scope, groupName, input.Name, input.ClientToken, now))
+          )
+            return;
+          throw scheduleNotFound(input.Name);
+        }
         await deleteScheduleRow(tx, schedule.id);
+        if (input.ClientToken !== undefined) await rememberDeleteToken(tx, schedule, input.ClientToken, now);
         await invocations.disarm(tx, schedule.id);
       });
       return {};

@@ -154,16 +154,55 @@ export async function insertSchedule(
 }
 
 export async function replaceSchedule(tx: Tx, record: ScheduleRecord): Promise<void> {
-  await tx.run('UPDATE sch_schedules SET state = ?, definition = ?, modified_at = ? WHERE id = ?', [
-    record.state,
-    JSON.stringify(record.definition),
-    record.modifiedAt,
-    record.id,
-  ]);
+  await tx.run(
+    'UPDATE sch_schedules SET state = ?, definition = ?, client_token = ?, modified_at = ? WHERE id = ?',
+    [
+      record.state,
+      JSON.stringify(record.definition),
+      record.clientToken ?? null,
+      record.modifiedAt,
+      record.id,
+    ],
+  );
 }
+
+/** How long a deleted schedule's ClientToken answers a retried delete. */
+export const DELETED_TOKEN_MS = 24 * 3600_000;
 
 export async function deleteScheduleRow(tx: Tx, id: number): Promise<void> {
   await tx.run('DELETE FROM sch_schedules WHERE id = ?', [id]);
+}
+
+/** Keeps a DeleteSchedule's ClientToken for a day, so that a retry of it succeeds again. */
+export async function rememberDeleteToken(
+  tx: Tx,
+  schedule: ScheduleRecord,
+  clientToken: string,
+  now: number,
+): Promise<void> {
+  await tx.run('DELETE FROM sch_deleted_tokens WHERE deleted_at < ?', [now - DELETED_TOKEN_MS]);
+  await tx.run(
+    `INSERT INTO sch_deleted_tokens (account, region, group_name, name, client_token, deleted_at)
+     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    [schedule.account, schedule.region, schedule.groupName, schedule.name, clientToken, now],
+  );
+}
+
+/** Whether this schedule was deleted by a call with this ClientToken within the last day. */
+export async function deletedWithToken(
+  tx: Tx,
+  scope: Scope,
+  groupName: string,
+  name: string,
+  clientToken: string,
+  now: number,
+): Promise<boolean> {
+  const row = await tx.get<{ deleted_at: number }>(
+    `SELECT deleted_at FROM sch_deleted_tokens
+     WHERE account = ? AND region = ? AND group_name = ? AND name = ? AND client_token = ?`,
+    [scope.account, scope.region, groupName, name, clientToken],
+  );
+  return row !== undefined && Number(row.deleted_at) >= now - DELETED_TOKEN_MS;
 }
 
 export interface ScheduleFilter {

@@ -44,4 +44,17 @@ export const schedulerMigrations: Migration[] = [
            created_at BIGINT NOT NULL
          );`,
   },
+  {
+    id: 'scheduler/002-deleted-tokens',
+    // A retried DeleteSchedule (its answer lost) carries the first call's ClientToken: it succeeds again.
+    up: `CREATE TABLE sch_deleted_tokens (
+           account TEXT NOT NULL,
+           region TEXT NOT NULL,
+           group_name TEXT NOT NULL,
+           name TEXT NOT NULL,
+           client_token TEXT NOT NULL,
+           deleted_at BIGINT NOT NULL,
+           PRIMARY KEY (account, region, group_name, name, client_token)
+         );`,
+  },
 ];
