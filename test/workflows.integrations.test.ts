@@ -1,6 +1,7 @@
-// Step Functions' service integrations against a real eddy: ecs:runTask (.sync, on the process
-// runner), sqs:sendMessage, events:putEvents, states:startExecution.sync (nested), and an
-// EventBridge rule that starts executions through the targets port.
+// Step Functions' service integrations against a real eddy: ecs:runTask (.sync and
+// .waitForTaskToken, on the process runner), sqs:sendMessage, sns:publish, events:putEvents,
+// states:startExecution.sync (nested), and an EventBridge rule that starts executions through the
+// targets port.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
@@ -19,6 +20,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startTestEddy, TEST_ACCOUNT, type TestEddy } from './harness.ts';
 import { eventually, queueWithArn, receiveAll } from './helpers.ts';
@@ -156,6 +158,28 @@ describe('ecs:runTask', () => {
     assert.deepEqual(response.Failures, []);
     assert.match(response.Tasks[0].TaskArn, /:task\/default\//);
   });
+  it('.waitForTaskToken hands the task its token; the container’s own SendTaskSuccess resumes the state', async () => {
+    // The container is a real process using the SDK against eddy, as a worker in ECS would.
+    const worker = [
+      "const { SFNClient, SendTaskSuccessCommand } = require('@aws-sdk/client-sfn');",
+      "const sfn = new SFNClient({ endpoint: process.env.SFN_ENDPOINT, region: 'us-east-1',",
+      "  credentials: { accessKeyId: 'worker', secretAccessKey: 'worker' } });",
+      'sfn.send(new SendTaskSuccessCommand({ taskToken: process.env.TASK_TOKEN,',
+      '  output: JSON.stringify({ processed: process.env.JOB }) })).then(() => process.exit(0),',
+      '  (error) => { console.error(error); process.exit(1); });',
+    ].join('\n');
+    const definition = await taskDefinition('sfn-token', ['node', '-e', worker]);
+    const state = runTaskState(definition, 'arn:aws:states:::ecs:runTask.waitForTaskToken');
+    state.States.Run.Parameters.Overrides.ContainerOverrides[0]!.Environment.push(
+      { Name: 'TASK_TOKEN', 'Value.$': '$$.Task.Token' } as never,
+      { Name: 'SFN_ENDPOINT', Value: eddy.url } as never,
+    );
+    const done = await run(await machine(state), { job: 'batch-7' });
+    assert.equal(done.status, 'SUCCEEDED', done.cause);
+    assert.deepEqual(JSON.parse(done.output!), { processed: 'batch-7' });
+    const { events } = await sfn.send(new GetExecutionHistoryCommand({ executionArn: done.executionArn }));
+    assert.ok(events!.some((event) => event.type === 'TaskSubmitted'));
+  });
 });
 
 describe('other integrations', () => {
@@ -181,6 +205,39 @@ describe('other integrations', () => {
     assert.equal(message!.Body, '{"hello":"queue"}');
     assert.equal(output.MessageId, message!.MessageId);
     assert.equal(output.MD5OfMessageBody, message!.MD5OfBody);
+  });
+
+  it('sns:publish publishes to a topic; its queue subscriber gets the message', async () => {
+    const sns = eddy.client(SNSClient);
+    const queue = await queueWithArn(sqs, 'sfn-topic-out');
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'sfn-topic' }));
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn,
+        Protocol: 'sqs',
+        Endpoint: queue.arn,
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
+    );
+    const done = await run(
+      await machine({
+        StartAt: 'Publish',
+        States: {
+          Publish: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::sns:publish',
+            Parameters: { TopicArn, 'Message.$': '$.text', Subject: 'from a workflow' },
+            End: true,
+          },
+        },
+      }),
+      { text: 'order 42 shipped' },
+    );
+    assert.equal(done.status, 'SUCCEEDED', done.cause);
+    const [message] = await receiveAll(sqs, queue.url, 1);
+    assert.equal(message!.Body, 'order 42 shipped');
+    assert.match(JSON.parse(done.output!).MessageId, /^[0-9a-f-]{36}$/);
+    sns.destroy();
   });
 
   it('events:putEvents puts on a bus; a rule starts another execution (targets port)', async () => {
