@@ -115,7 +115,7 @@ test('after the eddy that started them dies, tasks report the exit status their 
       '--input-type=module',
       '-e',
       `import { ProcessRunner } from ${JSON.stringify(fileURLToPath(new URL('./process.ts', import.meta.url)))};
-       const runner = new ProcessRunner({ exitRecordsDirectory: ${JSON.stringify(directory)} });
+       const runner = new ProcessRunner({ watcherDirectory: ${JSON.stringify(directory)} });
        const spec = (name, script) => ({ name, image: 'local', command: ['sh', '-c', script], environment: ${JSON.stringify(env)} });
        const quick = await runner.start(spec('quick', 'while [ ! -e ${release} ]; do sleep 0.02; done; exit 7'), () => {});
        const long = await runner.start(spec('long', 'i=0; while :; do echo "tick $i"; i=$((i+1)); sleep 0.05; done'), () => {});
@@ -132,7 +132,7 @@ test('after the eddy that started them dies, tasks report the exit status their 
     while (alive(Number(quickId))) await sleep(20);
     await sleep(300);
 
-    const runner = new ProcessRunner({ exitRecordsDirectory: directory, reattachPollMs: 20 });
+    const runner = new ProcessRunner({ watcherDirectory: directory, reattachPollMs: 20 });
     const quick = await runner.reattach(quickId, () => {});
     assert.ok(quick, 'a task that ended while eddy was down is still reported');
     assert.equal((await quick.exited).exitCode, 7);

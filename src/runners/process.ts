@@ -26,8 +26,8 @@ export interface ProcessRunnerOptions {
   reattachPollMs?: number;
   /** Applies cpu/memory limits; without it (or where the OS refuses) processes run unlimited. */
   cgroups?: Cgroups;
-  /** Where task watchers record exit statuses (in the data directory, so a restart finds them). */
-  exitRecordsDirectory?: string;
+  /** Where task watchers keep exit statuses and output FIFOs (in the data directory: a restart finds them). */
+  watcherDirectory?: string;
 }
 
 const OOM_REASON = 'OutOfMemoryError: Container killed due to memory usage';
@@ -53,7 +53,7 @@ export class ProcessRunner implements Runner {
   private readonly files: WatcherFiles;
 
   constructor(private readonly options: ProcessRunnerOptions = {}) {
-    const directory = options.exitRecordsDirectory ?? join(tmpdir(), 'eddy-task-exits');
+    const directory = options.watcherDirectory ?? join(tmpdir(), 'eddy-task-exits');
     mkdirSync(directory, { recursive: true });
     this.files = new WatcherFiles(directory);
     const unavailable = options.cgroups ? options.cgroups.unavailable : 'no control groups configured';

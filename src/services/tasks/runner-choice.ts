@@ -19,6 +19,6 @@ export function chooseRunner(config: Config): Runner {
     images: settings.images,
     cgroups: new Cgroups(),
     // In the data directory, so a restarted eddy reads the statuses of tasks that ended meanwhile.
-    ...(config.inMemory ? {} : { exitRecordsDirectory: join(config.dataDir, 'task-exits') }),
+    ...(config.inMemory ? {} : { watcherDirectory: join(config.dataDir, 'task-exits') }),
   });
 }
