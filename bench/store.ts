@@ -1,6 +1,6 @@
 // The durable path on each store, in one run: the SQS load (producers SendMessageBatch(10),
-// consumers long-poll ReceiveMessage(10) + DeleteMessageBatch) against a real `eddy up` on SQLite,
-// on PostgreSQL with one node, and on PostgreSQL with two nodes (each serving half the load on a
+// consumers long-poll ReceiveMessage(10) + DeleteMessageBatch) against a real `eddy up` on SQLite
+// (once on each driver this Node has: node:sqlite, better-sqlite3), on PostgreSQL with one node, and on PostgreSQL with two nodes (each serving half the load on a
 // queue of its own, one schema). Besides msgs/s it reports what each message costs the database:
 // PostgreSQL's CPU (its backends' utime+stime from /proc) and committed transactions per message,
 // and eddy's own CPU, so the number of nodes one PostgreSQL serves can be estimated from it.
@@ -12,7 +12,7 @@
 //   PostgreSQL from EDDY_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test).
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
-import { createScratchSchema } from '../src/store/index.ts';
+import { createScratchSchema, nodeSqliteAvailable } from '../src/store/index.ts';
 import { benchArgs, printResult, printTable } from './_lib.ts';
 import { type Peer, startEddy, stopAll } from './queues/peers.ts';
 import { createQueue, runSqsLoad, sqsClient, waitForSqs } from './queues/sqs.ts';
@@ -126,7 +126,10 @@ const runs: Run[] = [];
 const schemas: Array<{ drop(): Promise<void> }> = [];
 try {
   log(`${MESSAGES} messages, ${PRODUCERS} producers and ${CONSUMERS} consumers per node`);
-  runs.push(await measure('sqlite', {}, 1, false));
+  // node:sqlite first where this Node has it (Node 20 has not): both drivers, same load, one run.
+  if (nodeSqliteAvailable())
+    runs.push(await measure('sqlite node:sqlite', { EDDY_SQLITE_DRIVER: 'node' }, 1, false));
+  runs.push(await measure('sqlite better-sqlite3', { EDDY_SQLITE_DRIVER: 'better-sqlite3' }, 1, false));
   const one = await createScratchSchema(PG_URL, 'eddy_bench');
   schemas.push(one);
   runs.push(await measure('postgres, 1 node', { EDDY_STORE: one.url }, 1, true));
@@ -149,7 +152,11 @@ printTable(
     run.transactionsPerMessage ?? '-',
   ]),
 );
-const [sqlite, pgOne, pgTwo] = runs as [Run, Run, Run];
+const builtin = runs.find((run) => run.setup === 'sqlite node:sqlite');
+const better = runs.find((run) => run.setup === 'sqlite better-sqlite3')!;
+const [pgOne, pgTwo] = runs.slice(-2) as [Run, Run];
+// PostgreSQL is held against the SQLite driver eddy picks by default (auto) on this Node.
+const sqlite = builtin ?? better;
 const ratio = pgOne.rate / sqlite.rate;
 // One PostgreSQL core spends pg_cpu_ms per message: that bounds what it can serve, whatever the nodes.
 const perPostgresCore = pgOne.pgCpuMsPerMessage ? 1000 / pgOne.pgCpuMsPerMessage : 0;
@@ -160,6 +167,9 @@ console.log(
 );
 printResult('store', {
   sqlite_per_s: Math.round(sqlite.rate),
+  sqlite_node_per_s: builtin ? Math.round(builtin.rate) : 'n/a',
+  sqlite_better_per_s: Math.round(better.rate),
+  node_vs_better: builtin ? builtin.rate / better.rate : 'n/a',
   pg1_per_s: Math.round(pgOne.rate),
   pg2_per_s: Math.round(pgTwo.rate),
   pg1_vs_sqlite: ratio,
