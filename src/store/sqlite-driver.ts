@@ -89,20 +89,17 @@ type RowOf = (values: unknown[]) => Record<string, unknown>;
  * node:sqlite's objects and 0.95M/s on better-sqlite3 (Node 24). Computed keys keep a column named
  * `__proto__` an own property; a later column of the same name wins, as in both drivers.
  */
-function rowFactory(statement: NodeSqliteStatement): { width: number; make: RowOf } {
-  const names = statement.columns().map((column) => column.name);
-  const fields = names.map((name, index) => `[${JSON.stringify(name)}]: values[${index}]`);
-  return { width: names.length, make: new Function('values', `return { ${fields.join(', ')} };`) as RowOf };
+function rowFactory(statement: NodeSqliteStatement): RowOf {
+  const fields = statement
+    .columns()
+    .map((column, index) => `[${JSON.stringify(column.name)}]: values[${index}]`);
+  return new Function('values', `return { ${fields.join(', ')} };`) as RowOf;
 }
 
+/** The columns are the statement's at prepare time: a schema change needs a new statement (see migrate). */
 function nodeStatement(statement: NodeSqliteStatement): SqliteStatement {
   statement.setReturnArrays(true);
-  let row: { width: number; make: RowOf } | undefined;
-  // A cached `SELECT *` gains a column when a migration adds one: SQLite re-prepares it by itself.
-  const toObject = (values: unknown[]) => {
-    if (row?.width !== values.length) row = rowFactory(statement);
-    return row.make(values);
-  };
+  const toObject = rowFactory(statement);
   return {
     run: (...params) => statement.run(...params),
     get: (...params) => {

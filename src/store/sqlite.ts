@@ -44,6 +44,14 @@ class Connection implements Tx {
     return this.statement(sql).all(...params) as Row[];
   }
 
+  /**
+   * After a schema change: SQLite re-prepares a cached `SELECT *` by itself, but node:sqlite's row
+   * arrays keep the old width on Node 22 (and the row factory its old columns).
+   */
+  forgetStatements(): void {
+    this.statements.clear();
+  }
+
   async all<Row>(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
     return this.allSync<Row>(sql, params);
   }
@@ -143,6 +151,8 @@ export class SqliteStore implements Store {
       this.applyMigrations(migrations);
     } finally {
       db.exec('PRAGMA busy_timeout = 0');
+      this.writer.forgetStatements();
+      this.reader?.forgetStatements();
     }
   }
 
