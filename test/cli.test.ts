@@ -22,7 +22,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { sqliteDriver, testSqliteDriver } from '../src/store/index.ts';
+import { nodeSqliteAvailable, sqliteDriver, testSqliteDriver } from '../src/store/index.ts';
 import { spawnEddy, TEST_STORE, tempDataDir } from './harness.ts';
 import { eventually } from './helpers.ts';
 
@@ -221,6 +221,18 @@ test('up refuses a taken port, an unusable data directory and an open bind witho
   const badFlag = await eddy(['up', '--no-such-flag']);
   assert.equal(badFlag.code, 1);
   assert.match(badFlag.stderr, /no-such-flag/);
+
+  // A driver that cannot run here: node:sqlite on a Node without it, else better-sqlite3 hidden.
+  const noDriver = nodeSqliteAvailable()
+    ? await eddy(['up', '--port', '0', '--in-memory', '--sqlite-driver', 'better-sqlite3'], {
+        NODE_OPTIONS: `--import=${join(ROOT, 'test/fixtures/without-better-sqlite3.mjs')}`,
+      })
+    : await eddy(['up', '--port', '0', '--in-memory', '--sqlite-driver', 'node']);
+  assert.equal(noDriver.code, 1);
+  assert.match(
+    noDriver.stderr,
+    /^eddy: (the SQLite driver better-sqlite3 cannot be loaded \(Cannot find module 'better-sqlite3'[^\n]*\); EDDY_SQLITE_DRIVER=node runs on the built-in node:sqlite instead|EDDY_SQLITE_DRIVER=node needs node:sqlite, which Node v[\d.]+ does not have[^\n]*)\n$/m,
+  );
 });
 
 test('SIGTERM under a busy keep-alive client stops within the 2 s grace, and every acknowledged send survives', async (t) => {

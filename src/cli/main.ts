@@ -161,6 +161,7 @@ async function up(args: string[]): Promise<void> {
       fail(`port ${config.port} on ${config.host} is taken; stop what listens there or pass --port`);
     if (code === 'EADDRNOTAVAIL') fail(`cannot bind ${config.host}: no such address on this machine`);
     if (code === 'EACCES') fail(`not allowed to listen on port ${config.port}; choose one above 1023`);
+    if (code === 'SqliteDriverUnavailable') fail((error as Error).message);
     throw error;
   }
   process.stdout.write(startupSummary(eddy, config));

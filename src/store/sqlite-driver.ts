@@ -31,6 +31,11 @@ export interface SqliteDriver {
   isBusy(error: unknown): boolean;
 }
 
+/** The driver asked for cannot run on this machine: the CLI says why in one line. */
+export class SqliteDriverUnavailableError extends Error {
+  readonly code = 'SqliteDriverUnavailable';
+}
+
 const SQLITE_BUSY = 5;
 const require = createRequire(import.meta.url);
 
@@ -148,11 +153,13 @@ function betterSqliteDriver(): SqliteDriver {
   try {
     Database = require('better-sqlite3') as BetterSqliteConstructor;
   } catch (error) {
-    throw new Error(
-      `the SQLite driver better-sqlite3 cannot be loaded (${(error as Error).message}); ` +
+    // The first line: a "Cannot find module" message goes on with its require stack.
+    const reason = (error as Error).message.split('\n')[0];
+    throw new SqliteDriverUnavailableError(
+      `the SQLite driver better-sqlite3 cannot be loaded (${reason}); ` +
         (loadNodeSqlite()
           ? 'EDDY_SQLITE_DRIVER=node runs on the built-in node:sqlite instead'
-          : 'reinstall it (npm rebuild better-sqlite3), or run on Node 22 or later, whose built-in node:sqlite needs no build'),
+          : 'build it (a C++ toolchain: g++, make, python3; then npm rebuild better-sqlite3), or run on Node 22 or later, whose built-in node:sqlite needs no build'),
     );
   }
   return {
@@ -168,7 +175,7 @@ export function sqliteDriver(choice: SqliteDriverChoice = 'auto'): SqliteDriver 
   const sqlite = loadNodeSqlite();
   if (sqlite) return nodeSqliteDriver(sqlite);
   if (choice === 'node') {
-    throw new Error(
+    throw new SqliteDriverUnavailableError(
       `EDDY_SQLITE_DRIVER=node needs node:sqlite, which Node ${process.version} does not have (Node 22.5+ has it)`,
     );
   }
