@@ -1,65 +1,38 @@
-// `npm run bench -- sqlite-drivers`: the store's statement mix on better-sqlite3 (the driver eddy
-// ships) and on Node's built-in node:sqlite (Node 22.5+), same file settings (WAL, synchronous
-// NORMAL), one process, one run. It measures what issue 29 asks before eddy could switch drivers:
-// group-committed inserts (a SAVEPOINT per write, as SqliteStore.flush does), point reads, and an
-// SQS-like claim (UPDATE … RETURNING) plus delete. Ends with `RESULT sqlite-drivers …`.
+// `npm run bench -- sqlite-drivers`: the store's statement mix on better-sqlite3 and on Node's
+// built-in node:sqlite (Node 22.5+), through the store's driver seam (sqlite-driver.ts, what
+// SqliteStore runs on), same file settings (WAL, synchronous NORMAL), one process, one run. It
+// measures what issue 29 asked before eddy switched drivers: group-committed inserts (a SAVEPOINT per
+// write, as SqliteStore.flush does), point reads, an SQS-like claim (UPDATE … RETURNING) plus delete,
+// and then concurrent writes and point reads through SqliteStore itself.
+// Ends with `RESULT sqlite-drivers …`.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  nodeSqliteAvailable,
+  type SqliteDriverChoice,
+  SqliteStore,
+  type SqlValue,
+  sqliteDriver,
+} from '../src/store/index.ts';
+import { type Cell, printResult, printTable } from './_lib.ts';
 
-type Params = Array<string | number | null>;
 interface Statement {
-  run(...params: Params): unknown;
-  get(...params: Params): unknown;
-  all(...params: Params): unknown[];
+  run(...params: SqlValue[]): unknown;
+  get(...params: SqlValue[]): unknown;
+  all(...params: SqlValue[]): unknown[];
 }
 interface Driver {
-  name: string;
   prepare(sql: string): Statement;
   exec(sql: string): void;
-  close(): void;
 }
 
-const require = createRequire(import.meta.url);
 const BATCH = 32;
 const WRITES = 40_000;
 const READS = 100_000;
 const CLAIMS = 4_000;
-
-function betterSqlite(path: string): Driver {
-  const Database = require('better-sqlite3') as new (
-    path: string,
-  ) => {
-    prepare(sql: string): Statement;
-    exec(sql: string): void;
-    close(): void;
-  };
-  const db = new Database(path);
-  return {
-    name: 'better-sqlite3',
-    prepare: (sql) => db.prepare(sql),
-    exec: (sql) => db.exec(sql),
-    close: () => db.close(),
-  };
-}
-
-function nodeSqlite(path: string): Driver | undefined {
-  let sqlite: { DatabaseSync: new (path: string) => Driver & { prepare(sql: string): Statement } };
-  try {
-    process.removeAllListeners('warning'); // node:sqlite's ExperimentalWarning is not this run's news
-    sqlite = require('node:sqlite');
-  } catch {
-    return undefined;
-  }
-  const db = new sqlite.DatabaseSync(path);
-  return {
-    name: 'node:sqlite',
-    prepare: (sql) => db.prepare(sql),
-    exec: (sql) => db.exec(sql),
-    close: () => db.close(),
-  };
-}
+const STORE_WRITES = 20_000;
+const STORE_READS = 50_000;
 
 function perSecond(count: number, work: () => void): number {
   const started = process.hrtime.bigint();
@@ -118,34 +91,65 @@ function measure(driver: Driver): Record<string, number> {
   return { writes, reads, claimed };
 }
 
+/** The same kinds of work through SqliteStore itself: its queue, group commit and statement cache. */
+async function measureStore(driver: SqliteDriverChoice, path: string): Promise<Record<string, number>> {
+  const store = new SqliteStore({ path, driver, durability: 'process' });
+  await store.migrate([
+    { id: 'bench/001', up: 'CREATE TABLE items (id INTEGER PRIMARY KEY, body TEXT NOT NULL)' },
+  ]);
+  const body = JSON.stringify({ order: 'x'.repeat(200) });
+  const started = process.hrtime.bigint();
+  // Waves of BATCH concurrent writes, as concurrent requests reach the store.
+  for (let written = 0; written < STORE_WRITES; written += BATCH) {
+    await Promise.all(
+      Array.from({ length: BATCH }, () =>
+        store.write((tx) => tx.get('INSERT INTO items (body) VALUES (?) RETURNING id', [body])),
+      ),
+    );
+  }
+  const writeSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const readsStarted = process.hrtime.bigint();
+  for (let index = 0; index < STORE_READS; index += 1) {
+    await store.read((tx) => tx.get('SELECT * FROM items WHERE id = ?', [(index % STORE_WRITES) + 1]));
+  }
+  const readSeconds = Number(process.hrtime.bigint() - readsStarted) / 1e9;
+  await store.close();
+  return {
+    store_writes: Math.round(STORE_WRITES / writeSeconds),
+    store_reads: Math.round(STORE_READS / readSeconds),
+  };
+}
+
 const rows: Array<{ driver: string; figures: Record<string, number> }> = [];
-for (const open of [betterSqlite, nodeSqlite]) {
+const choices: SqliteDriverChoice[] = nodeSqliteAvailable() ? ['better-sqlite3', 'node'] : ['better-sqlite3'];
+if (choices.length === 1) {
+  console.log(`node:sqlite is not in Node ${process.version} (it needs 22.5+): measured better-sqlite3 only`);
+}
+for (const choice of choices) {
   const dir = mkdtempSync(join(tmpdir(), 'eddy-sqlite-drivers-'));
   try {
-    const driver = open(join(dir, 'bench.db'));
-    if (!driver) {
-      console.log(
-        `node:sqlite is not in Node ${process.version} (it needs 22.5+): measured better-sqlite3 only`,
-      );
-      continue;
-    }
-    rows.push({ driver: driver.name, figures: measure(driver) });
-    driver.close();
+    const driver = sqliteDriver(choice);
+    const db = driver.open(join(dir, 'bench.db'));
+    const figures = measure(db);
+    db.close();
+    Object.assign(figures, await measureStore(choice, join(dir, 'store.db')));
+    rows.push({ driver: driver.name, figures });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+const KEYS = ['writes', 'reads', 'claimed', 'store_writes', 'store_reads'] as const;
 console.log(`Node ${process.version}; ${BATCH} writes per commit`);
-console.log('driver            writes/s   point reads/s   claimed+deleted msgs/s');
-for (const { driver, figures } of rows) {
-  console.log(
-    `${driver.padEnd(16)} ${String(figures.writes).padStart(9)} ${String(figures.reads).padStart(15)} ${String(figures.claimed).padStart(24)}`,
-  );
-}
-const [better, builtin] = rows;
-const ratio = (key: string) =>
-  builtin && better ? (builtin.figures[key]! / better.figures[key]!).toFixed(2) : 'n/a';
-console.log(
-  `RESULT sqlite-drivers node=${process.version} better_writes=${better?.figures.writes} node_writes=${builtin?.figures.writes ?? 'n/a'} writes_ratio=${ratio('writes')} reads_ratio=${ratio('reads')} claims_ratio=${ratio('claimed')}`,
+printTable(
+  ['driver', 'writes/s', 'point reads/s', 'claimed+deleted msgs/s', 'store writes/s', 'store reads/s'],
+  rows.map(({ driver, figures }) => [driver, ...KEYS.map((key) => figures[key]!)]),
 );
+const [better, builtin] = rows;
+const figures: Record<string, Cell> = { node: process.version };
+for (const key of KEYS) {
+  figures[`better_${key}`] = better!.figures[key]!;
+  figures[`node_${key}`] = builtin?.figures[key] ?? 'n/a';
+  figures[`${key}_ratio`] = builtin ? builtin.figures[key]! / better!.figures[key]! : 'n/a';
+}
+printResult('sqlite-drivers', figures);

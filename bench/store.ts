@@ -1,6 +1,6 @@
 // The durable path on each store, in one run: the SQS load (producers SendMessageBatch(10),
-// consumers long-poll ReceiveMessage(10) + DeleteMessageBatch) against a real `eddy up` on SQLite,
-// on PostgreSQL with one node, and on PostgreSQL with two nodes (each serving half the load on a
+// consumers long-poll ReceiveMessage(10) + DeleteMessageBatch) against a real `eddy up` on SQLite
+// (once on each driver this Node has: node:sqlite, better-sqlite3), on PostgreSQL with one node, and on PostgreSQL with two nodes (each serving half the load on a
 // queue of its own, one schema). Besides msgs/s it reports what each message costs the database:
 // PostgreSQL's CPU (its backends' utime+stime from /proc) and committed transactions per message,
 // and eddy's own CPU, so the number of nodes one PostgreSQL serves can be estimated from it.
@@ -8,11 +8,13 @@
 // Anchors (published, PostgreSQL): pgmq ~11k msgs/s, River ~46k jobs/s batched.
 // Targets: PostgreSQL one node ≥ 50 % of SQLite and ahead of pgmq; two nodes ≥ one node.
 //
-// Usage: npm run bench -- store [messages=50000] [producers=4] [consumers=4]
+// Usage: npm run bench -- store [messages=50000] [producers=4] [consumers=4] [sqlite_rounds=1]
+//   sqlite_rounds=N runs each SQLite driver N times, alternating which goes first, and reports the
+//   median of each (a loaded machine's noise is larger than the drivers' difference).
 //   PostgreSQL from EDDY_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test).
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
-import { createScratchSchema } from '../src/store/index.ts';
+import { createScratchSchema, nodeSqliteAvailable } from '../src/store/index.ts';
 import { benchArgs, printResult, printTable } from './_lib.ts';
 import { type Peer, startEddy, stopAll } from './queues/peers.ts';
 import { createQueue, runSqsLoad, sqsClient, waitForSqs } from './queues/sqs.ts';
@@ -22,6 +24,7 @@ const args = benchArgs();
 const MESSAGES = args.number('messages', 50_000);
 const PRODUCERS = args.number('producers', 4);
 const CONSUMERS = args.number('consumers', 4);
+const SQLITE_ROUNDS = args.number('sqlite_rounds', 1);
 const PG_URL = process.env.EDDY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TICKS_PER_SECOND = 100; // Linux's USER_HZ, what /proc/PID/stat counts in
 const log = (line: string) => console.error(`[store] ${line}`);
@@ -126,7 +129,20 @@ const runs: Run[] = [];
 const schemas: Array<{ drop(): Promise<void> }> = [];
 try {
   log(`${MESSAGES} messages, ${PRODUCERS} producers and ${CONSUMERS} consumers per node`);
-  runs.push(await measure('sqlite', {}, 1, false));
+  // Each driver this Node has (Node 20 has no node:sqlite), same load, one run.
+  const drivers = nodeSqliteAvailable() ? ['node', 'better-sqlite3'] : ['better-sqlite3'];
+  const sqliteRuns = new Map<string, Run[]>();
+  for (let round = 0; round < SQLITE_ROUNDS; round++) {
+    for (const driver of round % 2 === 0 ? drivers : [...drivers].reverse()) {
+      const setup = `sqlite ${driver === 'node' ? 'node:sqlite' : driver}`;
+      const run = await measure(setup, { EDDY_SQLITE_DRIVER: driver }, 1, false);
+      sqliteRuns.set(setup, [...(sqliteRuns.get(setup) ?? []), run]);
+    }
+  }
+  for (const driverRuns of sqliteRuns.values()) {
+    driverRuns.sort((a, b) => a.rate - b.rate);
+    runs.push(driverRuns[Math.floor(driverRuns.length / 2)]!);
+  }
   const one = await createScratchSchema(PG_URL, 'eddy_bench');
   schemas.push(one);
   runs.push(await measure('postgres, 1 node', { EDDY_STORE: one.url }, 1, true));
@@ -149,7 +165,11 @@ printTable(
     run.transactionsPerMessage ?? '-',
   ]),
 );
-const [sqlite, pgOne, pgTwo] = runs as [Run, Run, Run];
+const builtin = runs.find((run) => run.setup === 'sqlite node:sqlite');
+const better = runs.find((run) => run.setup === 'sqlite better-sqlite3')!;
+const [pgOne, pgTwo] = runs.slice(-2) as [Run, Run];
+// PostgreSQL is held against the SQLite driver eddy picks by default (auto) on this Node.
+const sqlite = builtin ?? better;
 const ratio = pgOne.rate / sqlite.rate;
 // One PostgreSQL core spends pg_cpu_ms per message: that bounds what it can serve, whatever the nodes.
 const perPostgresCore = pgOne.pgCpuMsPerMessage ? 1000 / pgOne.pgCpuMsPerMessage : 0;
@@ -160,6 +180,9 @@ console.log(
 );
 printResult('store', {
   sqlite_per_s: Math.round(sqlite.rate),
+  sqlite_node_per_s: builtin ? Math.round(builtin.rate) : 'n/a',
+  sqlite_better_per_s: Math.round(better.rate),
+  node_vs_better: builtin ? builtin.rate / better.rate : 'n/a',
   pg1_per_s: Math.round(pgOne.rate),
   pg2_per_s: Math.round(pgTwo.rate),
   pg1_vs_sqlite: ratio,

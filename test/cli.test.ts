@@ -22,6 +22,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { nodeSqliteAvailable, sqliteDriver, testSqliteDriver } from '../src/store/index.ts';
 import { spawnEddy, TEST_STORE, tempDataDir } from './harness.ts';
 import { eventually } from './helpers.ts';
 
@@ -125,8 +126,10 @@ test('bin/eddy.js runs dist/ when it is up to date, and refuses a stale one when
   }
 });
 
-test('up prints a summary (where it listens, the store, services, runner, access), a line per request, and stops cleanly on SIGTERM', async () => {
+test('up prints a summary (where it listens, the store and its driver, services, runner, access), a line per request, and stops cleanly on SIGTERM', async () => {
   const dataDir = tempDataDir();
+  // The driver the spawned eddy picks from the same EDDY_SQLITE_DRIVER (node:sqlite where there is one).
+  const driver = sqliteDriver(testSqliteDriver()).name;
   try {
     const running = await spawnEddy(['--port', '0', '--data-dir', dataDir, '--request-log', 'on'], {
       env: { EDDY_LOG_LEVEL: 'info', EDDY_LOG_FORMAT: 'pretty' },
@@ -137,7 +140,7 @@ test('up prints a summary (where it listens, the store, services, runner, access
       TEST_STORE === 'postgres'
         ? /\n {2}store {5}PostgreSQL postgres:\/\/\S+schema=\S+, as node /
         : new RegExp(
-            `\\n {2}store {5}SQLite in ${dataDir}, answered writes survive kill -9, not a power cut`,
+            `\\n {2}store {5}SQLite in ${dataDir} on ${driver}, answered writes survive kill -9, not a power cut`,
           ),
     );
     assert.match(summary, /\n {2}services {2}.*\bsqs\b.*\becs\b/);
@@ -160,6 +163,8 @@ test('up prints a summary (where it listens, the store, services, runner, access
     );
     assert.equal(await running.kill('SIGTERM'), 0);
     assert.match(running.output(), /stopped/);
+    // Node 22 calls node:sqlite experimental once per thread; eddy's users did not choose it.
+    assert.doesNotMatch(running.output(), /ExperimentalWarning|experimental/i);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -216,6 +221,18 @@ test('up refuses a taken port, an unusable data directory and an open bind witho
   const badFlag = await eddy(['up', '--no-such-flag']);
   assert.equal(badFlag.code, 1);
   assert.match(badFlag.stderr, /no-such-flag/);
+
+  // A driver that cannot run here: node:sqlite on a Node without it, else better-sqlite3 hidden.
+  const noDriver = nodeSqliteAvailable()
+    ? await eddy(['up', '--port', '0', '--in-memory', '--sqlite-driver', 'better-sqlite3'], {
+        NODE_OPTIONS: `--import=${join(ROOT, 'test/fixtures/without-better-sqlite3.mjs')}`,
+      })
+    : await eddy(['up', '--port', '0', '--in-memory', '--sqlite-driver', 'node']);
+  assert.equal(noDriver.code, 1);
+  assert.match(
+    noDriver.stderr,
+    /^eddy: (the SQLite driver better-sqlite3 cannot be loaded \(Cannot find module 'better-sqlite3'[^\n]*\); EDDY_SQLITE_DRIVER=node runs on the built-in node:sqlite instead|EDDY_SQLITE_DRIVER=node needs node:sqlite, which Node v[\d.]+ does not have[^\n]*)\n$/m,
+  );
 });
 
 test('SIGTERM under a busy keep-alive client stops within the 2 s grace, and every acknowledged send survives', async (t) => {

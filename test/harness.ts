@@ -9,7 +9,13 @@ import { type RunningEddy, startEddy } from '../src/app.ts';
 import type { ServiceFactory } from '../src/contract/index.ts';
 import type { AccessKey, Clock, Config, Runtime } from '../src/runtime/index.ts';
 import { AWS_REGIONS, createLogger, ManualClock, silentLogger } from '../src/runtime/index.ts';
-import { createScratchSchema, openStore, type ScratchSchema, type Store } from '../src/store/index.ts';
+import {
+  createScratchSchema,
+  openStore,
+  type ScratchSchema,
+  type Store,
+  testSqliteDriver,
+} from '../src/store/index.ts';
 
 export const TEST_REGION = 'us-east-1';
 export const TEST_ACCOUNT = '000000000000';
@@ -96,6 +102,9 @@ function sdkClient<C>(
 export const TEST_STORE: 'sqlite' | 'postgres' =
   process.env.EDDY_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
+/** The SQLite driver test servers run on (EDDY_SQLITE_DRIVER; spawned ones read it themselves). */
+const TEST_SQLITE_DRIVER = testSqliteDriver();
+
 const schemas = new Map<string, Promise<ScratchSchema>>();
 
 /** The PostgreSQL URL standing for `dataDir` (undefined when tests run on SQLite). */
@@ -111,7 +120,12 @@ export async function testStoreUrl(dataDir: string): Promise<string | undefined>
 
 /** The store a test server on `dataDir` used (stop the server first): to look at or change its rows. */
 export async function storeOf(dataDir: string): Promise<Store> {
-  return openStore({ dataDir, inMemory: false, url: await testStoreUrl(dataDir) });
+  return openStore({
+    dataDir,
+    inMemory: false,
+    url: await testStoreUrl(dataDir),
+    sqliteDriver: TEST_SQLITE_DRIVER,
+  });
 }
 
 async function dropSchema(dataDir: string): Promise<void> {
@@ -158,6 +172,7 @@ export async function startTestEddy(options: TestEddyOptions = {}): Promise<Test
     dataDir,
     inMemory: options.inMemory ?? false,
     durability: 'process',
+    sqliteDriver: TEST_SQLITE_DRIVER,
     accessKeys: options.accessKeys ?? [],
     logLevel: 'silent',
     logFormat: 'json',

@@ -38,6 +38,9 @@ Options for \`up\` (flags win over environment variables):
   --durability MODE     process|disk                   EDDY_DURABILITY (process)
                         (process: an answered write survives kill -9 of eddy;
                         disk: it is fsynced, survives a power cut, slower)
+  --sqlite-driver NAME  auto|node|better-sqlite3       EDDY_SQLITE_DRIVER (auto)
+                        (auto: Node's built-in node:sqlite on Node 22.5+,
+                        better-sqlite3 before)
   --access-keys LIST    AKID:SECRET[:ACCOUNT],...      EDDY_ACCESS_KEYS
                         (verify SigV4 on every request; required off loopback)
   --log-level LEVEL     trace|debug|info|warn|error    EDDY_LOG_LEVEL (info)
@@ -71,11 +74,13 @@ function checkDataDir(dataDir: string): void {
 
 /** What a newcomer needs to know once eddy is up: where it listens and keeps data, what runs how. */
 function startupSummary(eddy: RunningEddy, config: Config): string {
+  const info = eddy.runtime.store.info();
+  const driver = info.driver ? ` on ${info.driver}` : '';
   const store = config.store
-    ? `PostgreSQL ${eddy.runtime.store.info().location}, as node ${eddy.runtime.cluster.nodeId}`
+    ? `PostgreSQL ${info.location}, as node ${eddy.runtime.cluster.nodeId}`
     : config.inMemory
-      ? 'in memory (nothing is kept)'
-      : `SQLite in ${config.dataDir}`;
+      ? `in memory${driver} (nothing is kept)`
+      : `SQLite in ${config.dataDir}${driver}`;
   const durability = config.inMemory
     ? ''
     : config.durability === 'disk'
@@ -112,6 +117,7 @@ async function up(args: string[]): Promise<void> {
       'data-dir': { type: 'string' },
       'in-memory': { type: 'boolean' },
       durability: { type: 'string' },
+      'sqlite-driver': { type: 'string' },
       'access-keys': { type: 'string' },
       'log-level': { type: 'string' },
       'log-format': { type: 'string' },
@@ -132,6 +138,7 @@ async function up(args: string[]): Promise<void> {
       ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
       ...(values['in-memory'] !== undefined ? { inMemory: values['in-memory'] } : {}),
       ...(values.durability !== undefined ? { durability: values.durability } : {}),
+      ...(values['sqlite-driver'] !== undefined ? { sqliteDriver: values['sqlite-driver'] } : {}),
       ...(values['access-keys'] !== undefined ? { accessKeys: values['access-keys'] } : {}),
       ...(values['log-level'] !== undefined ? { logLevel: values['log-level'] } : {}),
       ...(values['log-format'] !== undefined ? { logFormat: values['log-format'] } : {}),
@@ -156,6 +163,7 @@ async function up(args: string[]): Promise<void> {
       fail(`port ${config.port} on ${config.host} is taken; stop what listens there or pass --port`);
     if (code === 'EADDRNOTAVAIL') fail(`cannot bind ${config.host}: no such address on this machine`);
     if (code === 'EACCES') fail(`not allowed to listen on port ${config.port}; choose one above 1023`);
+    if (code === 'SqliteDriverUnavailable') fail((error as Error).message);
     throw error;
   }
   process.stdout.write(startupSummary(eddy, config));

@@ -17,6 +17,19 @@ test('flags win over the environment, which wins over defaults', () => {
   assert.equal(fromFlags.port, 6000);
 });
 
+test('the SQLite driver is auto unless EDDY_SQLITE_DRIVER or --sqlite-driver names one', () => {
+  assert.equal(loadConfig({}, {}).sqliteDriver, 'auto');
+  assert.equal(loadConfig({}, { EDDY_SQLITE_DRIVER: 'node' }).sqliteDriver, 'node');
+  assert.equal(
+    loadConfig({ sqliteDriver: 'better-sqlite3' }, { EDDY_SQLITE_DRIVER: 'node' }).sqliteDriver,
+    'better-sqlite3',
+  );
+  assert.throws(
+    () => loadConfig({}, { EDDY_SQLITE_DRIVER: 'sqlite3' }),
+    /SQLite driver \(EDDY_SQLITE_DRIVER, --sqlite-driver\) must be one of/,
+  );
+});
+
 test('access keys name their account, defaulting to 000000000000', () => {
   const config = loadConfig({}, { EDDY_ACCESS_KEYS: 'AK1:secret1, AK2:secret2:123456789012' });
   assert.deepEqual(config.accessKeys, [

@@ -28,6 +28,11 @@ export interface Config {
    * kill -9 of eddy but not a power cut; `disk`, a power cut too, since its commit was fsynced.
    */
   durability: 'disk' | 'process';
+  /**
+   * Which library runs the SQLite file (EDDY_SQLITE_DRIVER, --sqlite-driver): `auto` (the default)
+   * picks Node's built-in node:sqlite where this Node has it (22.5+), else better-sqlite3.
+   */
+  sqliteDriver: 'auto' | 'node' | 'better-sqlite3';
   /** Configured credentials; when non-empty every request's SigV4 signature is verified. */
   accessKeys: AccessKey[];
   logLevel: LogLevel;
@@ -100,6 +105,7 @@ export interface ConfigFlags {
   dataDir?: string;
   inMemory?: boolean;
   durability?: string;
+  sqliteDriver?: string;
   accessKeys?: string;
   logLevel?: string;
   logFormat?: string;
@@ -124,6 +130,11 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     'durability (EDDY_DURABILITY, --durability)',
     ['disk', 'process'] as const,
     flags.durability ?? env.EDDY_DURABILITY ?? 'process',
+  );
+  const sqliteDriver = parseChoice(
+    'SQLite driver (EDDY_SQLITE_DRIVER, --sqlite-driver)',
+    ['auto', 'node', 'better-sqlite3'] as const,
+    flags.sqliteDriver ?? env.EDDY_SQLITE_DRIVER ?? 'auto',
   );
   const accessKeys = parseAccessKeys(flags.accessKeys ?? env.EDDY_ACCESS_KEYS ?? '');
   const logLevel = parseLogLevel(flags.logLevel ?? env.EDDY_LOG_LEVEL ?? 'info');
@@ -164,6 +175,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     dataDir,
     inMemory,
     durability,
+    sqliteDriver,
     accessKeys,
     deliveryRetry,
     eventQuotas,

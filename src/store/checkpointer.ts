@@ -12,6 +12,7 @@
 // fallback threshold and being checkpointed inside a commit.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import type { SqliteDriverName } from './port.ts';
 
 /** Pages of WAL after which the writer checkpoints itself (the worker normally keeps it far below). */
 export const FALLBACK_AUTOCHECKPOINT_PAGES = 16_384;
@@ -19,16 +20,29 @@ export const FALLBACK_AUTOCHECKPOINT_PAGES = 16_384;
 /** Pages of WAL after which the worker rewinds it (16 MiB of 4 KiB pages). */
 export const REWIND_PAGES = 4096;
 
-// Plain CommonJS so the worker needs no TypeScript loader.
+// Plain CommonJS so the worker needs no TypeScript loader. Both drivers answer PRAGMAs through
+// prepare/get and exec alike, so only opening the database differs.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.path);
-db.pragma('busy_timeout = 5000');
+function open() {
+  if (workerData.driver !== 'node:sqlite') return new (require(workerData.driver))(workerData.path);
+  // Node 22's ExperimentalWarning for node:sqlite, given once per thread: dropped, as loadNodeSqlite does.
+  const emitWarning = process.emitWarning;
+  process.emitWarning = (warning, ...rest) => {
+    if (!/SQLite/.test(String(warning))) emitWarning.call(process, warning, ...rest);
+  };
+  try {
+    return new (process.getBuiltinModule('node:sqlite').DatabaseSync)(workerData.path);
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+const db = open();
+db.exec('PRAGMA busy_timeout = 5000');
 const timer = setInterval(() => {
   try {
-    const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (log >= workerData.rewindPages) db.pragma('wal_checkpoint(RESTART)');
+    const { log } = db.prepare('PRAGMA wal_checkpoint(PASSIVE)').get();
+    if (log >= workerData.rewindPages) db.prepare('PRAGMA wal_checkpoint(RESTART)').get();
   } catch { /* busy: the next tick tries again */ }
 }, workerData.intervalMs);
 parentPort.on('message', () => {
@@ -42,8 +56,10 @@ export class Checkpointer {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
 
-  constructor(path: string, intervalMs = 200) {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  /** `driver`: the one the store runs on, so that a machine without better-sqlite3 needs none here. */
+  constructor(path: string, driverName: SqliteDriverName, intervalMs = 200) {
+    const driver =
+      driverName === 'node:sqlite' ? driverName : createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { path, driver, intervalMs, rewindPages: REWIND_PAGES },

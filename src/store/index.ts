@@ -3,12 +3,29 @@ import { join } from 'node:path';
 import type { Durability, Store } from './port.ts';
 import { PostgresStore } from './postgres.ts';
 import { SqliteStore } from './sqlite.ts';
+import type { SqliteDriverChoice } from './sqlite-driver.ts';
 
 export { autoKey, blobType } from './ddl.ts';
 export { StoreUnavailableError } from './errors.ts';
-export type { Dialect, Durability, Migration, SqlValue, Store, StoreInfo, StoreSignals, Tx } from './port.ts';
+export type {
+  Dialect,
+  Durability,
+  Migration,
+  SqliteDriverName,
+  SqlValue,
+  Store,
+  StoreInfo,
+  StoreSignals,
+  Tx,
+} from './port.ts';
 export { MAX_BATCH, PostgresStore, parsePostgresUrl, refuseNewerSchema } from './postgres.ts';
 export { SqliteStore } from './sqlite.ts';
+export {
+  nodeSqliteAvailable,
+  SQLITE_DRIVER_CHOICES,
+  type SqliteDriverChoice,
+  sqliteDriver,
+} from './sqlite-driver.ts';
 export { toPostgresSql } from './translate.ts';
 
 export interface OpenStoreOptions {
@@ -20,6 +37,8 @@ export interface OpenStoreOptions {
   applicationName?: string;
   /** What an acknowledged write survives (default `disk`: a power cut). */
   durability?: Durability;
+  /** Which driver runs the SQLite file (default `auto`); PostgreSQL ignores it. */
+  sqliteDriver?: SqliteDriverChoice;
 }
 
 /** Opens the configured store: PostgreSQL at `url`, else `<dataDir>/eddy.db` or an in-memory database. */
@@ -34,6 +53,7 @@ export function openStore(options: OpenStoreOptions): Store {
   return new SqliteStore({
     path: options.inMemory ? ':memory:' : join(options.dataDir, 'eddy.db'),
     ...(options.durability ? { durability: options.durability } : {}),
+    ...(options.sqliteDriver ? { driver: options.sqliteDriver } : {}),
   });
 }
 export {
@@ -42,4 +62,5 @@ export {
   openTestStore,
   type ScratchSchema,
   type TestStore,
+  testSqliteDriver,
 } from './scratch.ts';

@@ -31,8 +31,13 @@ export type Dialect = 'sqlite' | 'postgres';
  */
 export type Durability = 'disk' | 'process';
 
+/** The libraries SQLite runs on: Node's built-in module, or the native addon built at install. */
+export type SqliteDriverName = 'node:sqlite' | 'better-sqlite3';
+
 export interface StoreInfo {
   kind: Dialect;
+  /** SQLite's driver (absent on PostgreSQL). */
+  driver?: SqliteDriverName;
   /** File path, `:memory:` or a connection string without its password. */
   location: string;
   durability: Durability;

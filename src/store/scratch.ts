@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { Store } from './port.ts';
 import { PostgresStore } from './postgres.ts';
 import { SqliteStore } from './sqlite.ts';
+import { SQLITE_DRIVER_CHOICES, type SqliteDriverChoice } from './sqlite-driver.ts';
 
 /** Where tests find PostgreSQL unless EDDY_TEST_PG_URL says otherwise. */
 export const DEFAULT_TEST_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -54,6 +55,13 @@ export async function createScratchSchema(
   };
 }
 
+/** The SQLite driver unit tests' stores run on: EDDY_SQLITE_DRIVER's (default `auto`). */
+export function testSqliteDriver(value = process.env.EDDY_SQLITE_DRIVER ?? 'auto'): SqliteDriverChoice {
+  const choice = SQLITE_DRIVER_CHOICES.find((name) => name === value);
+  if (!choice) throw new Error(`EDDY_SQLITE_DRIVER=${value}: expected ${SQLITE_DRIVER_CHOICES.join(', ')}`);
+  return choice;
+}
+
 /** A store for a unit test: SQLite in a temporary file, or a scratch schema when EDDY_TEST_STORE=postgres. */
 export interface TestStore {
   store: Store;
@@ -70,6 +78,6 @@ export async function openTestStore(kind = process.env.EDDY_TEST_STORE): Promise
     return { store: open(), open, dispose: () => schema.drop() };
   }
   const dir = mkdtempSync(join(tmpdir(), 'eddy-store-'));
-  const open = () => new SqliteStore({ path: join(dir, 'eddy.db') });
+  const open = () => new SqliteStore({ path: join(dir, 'eddy.db'), driver: testSqliteDriver() });
   return { store: open(), open, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -1,10 +1,17 @@
-// The embedded SQLite adapter (better-sqlite3, WAL): group commit on one writer, reads on their own connection.
+// The embedded SQLite adapter (node:sqlite or better-sqlite3, WAL): group commit on one writer, reads
+// on their own connection.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import { Checkpointer, FALLBACK_AUTOCHECKPOINT_PAGES } from './checkpointer.ts';
 import { FileSync } from './file-sync.ts';
 import type { Durability, Migration, SqlValue, Store, StoreInfo, Tx } from './port.ts';
+import {
+  type SqliteDatabase,
+  type SqliteDriver,
+  type SqliteDriverChoice,
+  type SqliteStatement,
+  sqliteDriver,
+} from './sqlite-driver.ts';
 
 interface PendingWrite {
   work: (tx: Tx) => unknown;
@@ -14,12 +21,12 @@ interface PendingWrite {
 
 /** Prepared statements are cached per connection; SQL text is the key. */
 class Connection implements Tx {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new Map<string, SqliteStatement>();
   /** The callbacks of the write running now (undefined outside a write). */
   settlers: Array<(committed: boolean) => void> | undefined;
-  constructor(readonly db: Database.Database) {}
+  constructor(readonly db: SqliteDatabase) {}
 
-  private statement(sql: string): Database.Statement {
+  private statement(sql: string): SqliteStatement {
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
@@ -30,11 +37,19 @@ class Connection implements Tx {
 
   /** Runs a statement (transaction control included) through the cache: no parse per call. */
   runSync(sql: string, params: readonly SqlValue[] = []): number {
-    return this.statement(sql).run(...params).changes;
+    return Number(this.statement(sql).run(...params).changes);
   }
 
   allSync<Row>(sql: string, params: readonly SqlValue[] = []): Row[] {
     return this.statement(sql).all(...params) as Row[];
+  }
+
+  /**
+   * After a schema change: SQLite re-prepares a cached `SELECT *` by itself, but node:sqlite's row
+   * arrays keep the old width on Node 22 (and the row factory its old columns).
+   */
+  forgetStatements(): void {
+    this.statements.clear();
   }
 
   async all<Row>(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
@@ -64,17 +79,18 @@ const MIGRATION_BUSY_TIMEOUT_MS = 5000;
 /** Delay before a batch whose BEGIN found the write lock taken is tried again. */
 const BUSY_RETRY_MS = 1;
 
-const isBusy = (error: unknown) => (error as { code?: unknown } | null)?.code === 'SQLITE_BUSY';
-
 export interface SqliteOptions {
   /** File path, or `:memory:`. */
   path: string;
   /** `disk` (the default): a write resolves once its commit is fsynced. `process`: once committed. */
   durability?: Durability;
+  /** Which SQLite driver runs it (default `auto`: node:sqlite where this Node has it). */
+  driver?: SqliteDriverChoice;
 }
 
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
+  private readonly driver: SqliteDriver;
   private readonly writer: Connection;
   private readonly reader: Connection | undefined;
   private readonly checkpointer: Checkpointer | undefined;
@@ -94,22 +110,23 @@ export class SqliteStore implements Store {
   constructor(private readonly options: SqliteOptions) {
     const inMemory = options.path === ':memory:';
     if (!inMemory) mkdirSync(dirname(options.path), { recursive: true });
-    const db = new Database(options.path);
-    db.pragma('journal_mode = WAL');
+    this.driver = sqliteDriver(options.driver);
+    const db = this.driver.open(options.path);
+    db.exec('PRAGMA journal_mode = WAL');
     // NORMAL: a commit is written to the WAL but not fsynced (kill -9 safe); `disk` durability
     // adds the fsync below. Checkpoints fsync the WAL before copying it and the database after.
-    db.pragma('synchronous = NORMAL');
+    db.exec('PRAGMA synchronous = NORMAL');
     // The writer never sleeps in SQLite's busy handler, which would block the event loop: when the
     // checkpointer holds the write lock for a moment, a batch is retried a millisecond later.
-    db.pragma('busy_timeout = 0');
-    db.pragma('foreign_keys = ON');
-    db.pragma('cache_size = -65536');
+    db.exec('PRAGMA busy_timeout = 0');
+    db.exec('PRAGMA foreign_keys = ON');
+    db.exec('PRAGMA cache_size = -65536');
     this.writer = new Connection(db);
     if (!inMemory) {
-      db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-      this.checkpointer = new Checkpointer(options.path);
-      const readDb = new Database(options.path, { readonly: true });
-      readDb.pragma('busy_timeout = 5000');
+      db.exec(`PRAGMA wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+      this.checkpointer = new Checkpointer(options.path, this.driver.name);
+      const readDb = this.driver.open(options.path, { readOnly: true });
+      readDb.exec('PRAGMA busy_timeout = 5000');
       this.reader = new Connection(readDb);
       if ((options.durability ?? 'disk') === 'disk') this.walSync = new FileSync(`${options.path}-wal`);
     }
@@ -118,6 +135,7 @@ export class SqliteStore implements Store {
   info(): StoreInfo {
     return {
       kind: 'sqlite',
+      driver: this.driver.name,
       location: this.options.path,
       // An in-memory database has no disk to reach.
       durability: this.walSync ? 'disk' : 'process',
@@ -128,11 +146,13 @@ export class SqliteStore implements Store {
 
   async migrate(migrations: readonly Migration[]): Promise<void> {
     const db = this.writer.db;
-    db.pragma(`busy_timeout = ${MIGRATION_BUSY_TIMEOUT_MS}`);
+    db.exec(`PRAGMA busy_timeout = ${MIGRATION_BUSY_TIMEOUT_MS}`);
     try {
       this.applyMigrations(migrations);
     } finally {
-      db.pragma('busy_timeout = 0');
+      db.exec('PRAGMA busy_timeout = 0');
+      this.writer.forgetStatements();
+      this.reader?.forgetStatements();
     }
   }
 
@@ -142,12 +162,21 @@ export class SqliteStore implements Store {
     const applied = new Set(
       this.writer.allSync<{ id: string }>('SELECT id FROM eddy_migrations').map((r) => r.id),
     );
-    const apply = db.transaction((migration: Migration) => {
-      db.exec(typeof migration.up === 'string' ? migration.up : migration.up('sqlite'));
-      db.prepare('INSERT INTO eddy_migrations (id, applied_at) VALUES (?, ?)').run(migration.id, Date.now());
-    });
+    // Each migration in a transaction of its own: a script that fails halfway leaves nothing behind.
     for (const migration of migrations) {
-      if (!applied.has(migration.id)) apply(migration);
+      if (applied.has(migration.id)) continue;
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        db.exec(typeof migration.up === 'string' ? migration.up : migration.up('sqlite'));
+        this.writer.runSync('INSERT INTO eddy_migrations (id, applied_at) VALUES (?, ?)', [
+          migration.id,
+          Date.now(),
+        ]);
+        db.exec('COMMIT');
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
     }
   }
 
@@ -199,7 +228,7 @@ export class SqliteStore implements Store {
     try {
       control('BEGIN IMMEDIATE');
     } catch (error) {
-      if (isBusy(error)) {
+      if (this.driver.isBusy(error)) {
         // The checkpointer is rewinding the WAL: keep the batch, in order, ahead of later writes.
         this.queue = batch.concat(this.queue);
         this.flushScheduled = true;
