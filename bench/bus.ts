@@ -13,7 +13,7 @@
 //
 // Usage: npm run bench -- bus [key=value ...]
 //   events=50000  moto_events=2000  publishers=16  consumers=2  paced_rate=1000  paced_seconds=10
-//   peers=eddy,eddy-disk,moto (eddy-disk: EDDY_DURABILITY=disk)
+//   peers=eddy,eddy-process,moto (eddy-process: EDDY_DURABILITY=process)
 //   client=wire|sdk
 import { Agent } from 'node:http';
 import {
@@ -41,7 +41,7 @@ const CONSUMERS = setting('consumers', 2);
 const PACED_RATE = setting('paced_rate', 1000);
 const PACED_SECONDS = setting('paced_seconds', 10);
 const PACED_WARM_UP_SECONDS = 2;
-const PEERS = new Set(args.text('peers', 'eddy,eddy-disk,moto').split(','));
+const PEERS = new Set(args.text('peers', 'eddy,eddy-process,moto').split(','));
 const CLIENT = args.text('client', 'wire');
 const RULES = 1000;
 const QUEUE_RULES = 10;
@@ -279,10 +279,10 @@ try {
   // AWS's quota is 300 rules per bus, adjustable on request: the benchmark asks for 1,000.
   const eddyWithRules = () => startEddy({ EDDY_EVENTS_RULES_PER_BUS: String(RULES) });
   if (PEERS.has('eddy')) await benchPeer('eddy', eddyWithRules, EVENTS, true);
-  if (PEERS.has('eddy-disk'))
+  if (PEERS.has('eddy-process'))
     await benchPeer(
-      'eddy-disk',
-      () => startEddy({ EDDY_EVENTS_RULES_PER_BUS: String(RULES), EDDY_DURABILITY: 'disk' }),
+      'eddy-process',
+      () => startEddy({ EDDY_EVENTS_RULES_PER_BUS: String(RULES), EDDY_DURABILITY: 'process' }),
       EVENTS,
       true,
     );
@@ -292,7 +292,7 @@ try {
 }
 
 const eddy = outcomes.get('eddy');
-const disk = outcomes.get('eddy-disk');
+const processRun = outcomes.get('eddy-process');
 const ratio = (peer: string) => {
   const theirs = outcomes.get(peer)?.load?.processedRate;
   return eddy?.load && theirs ? (eddy.load.processedRate / theirs).toFixed(2) : 'n/a';
@@ -336,7 +336,7 @@ console.log('');
 printResult('bus', {
   events_per_s: eddy?.load ? Math.round(eddy.load.processedRate) : 'n/a',
   accepted_per_s: eddy?.load ? Math.round(eddy.load.acceptedRate) : 'n/a',
-  disk_events_per_s: disk?.load ? Math.round(disk.load.processedRate) : 'n/a',
+  process_events_per_s: processRun?.load ? Math.round(processRun.load.processedRate) : 'n/a',
   p99_ms: eddy?.paced ? Number(eddy.paced.p99.toFixed(2)) : 'n/a',
   ratio_vs_moto: ratio('moto'),
 });

@@ -15,7 +15,7 @@
 //   paced_rate=1000 (BENCH_PACED_RATE)      paced_seconds=10 (BENCH_PACED_SECONDS)
 //   rss=1 (BENCH_RSS, 0 skips)              rss_messages=1000000 (BENCH_RSS_MESSAGES)
 //   md5=1 (BENCH_MD5, 0 turns off the SDK's MD5 checks of responses)
-//   peers=eddy,eddy-disk,fauxqs,moto,rabbitmq (BENCH_PEERS; eddy-disk: EDDY_DURABILITY=disk)
+//   peers=eddy,eddy-process,fauxqs,moto,rabbitmq (BENCH_PEERS; eddy-process: EDDY_DURABILITY=process)
 import { availableParallelism } from 'node:os';
 import { type Cell, printResult, printTable } from './_lib.ts';
 import {
@@ -66,7 +66,7 @@ const PACED: PacedOptions = {
 const RSS = setting('rss', '1') !== '0';
 const RSS_MESSAGES = numberSetting('rss_messages', 1_000_000);
 const MD5 = setting('md5', '1') !== '0';
-const PEERS = new Set(setting('peers', 'eddy,eddy-disk,fauxqs,moto,rabbitmq').split(','));
+const PEERS = new Set(setting('peers', 'eddy,eddy-process,fauxqs,moto,rabbitmq').split(','));
 
 interface Outcome {
   load?: LoadResult;
@@ -193,9 +193,9 @@ let rss: RssOutcome | undefined;
 let rssNote = RSS ? '' : 'skipped (BENCH_RSS=0)';
 try {
   if (PEERS.has('eddy')) await attempt('eddy', () => benchSqsPeer('eddy', startEddy, MESSAGES, true));
-  if (PEERS.has('eddy-disk'))
-    await attempt('eddy-disk', () =>
-      benchSqsPeer('eddy-disk', () => startEddy({ EDDY_DURABILITY: 'disk' }), MESSAGES, true),
+  if (PEERS.has('eddy-process'))
+    await attempt('eddy-process', () =>
+      benchSqsPeer('eddy-process', () => startEddy({ EDDY_DURABILITY: 'process' }), MESSAGES, true),
     );
   if (PEERS.has('fauxqs')) await attempt('fauxqs', () => benchSqsPeer('fauxqs', startFauxqs, MESSAGES, true));
   if (PEERS.has('moto')) await attempt('moto', () => benchSqsPeer('moto', startMoto, MOTO_MESSAGES, false));
@@ -306,10 +306,10 @@ printTable(
 console.log('');
 
 const eddy = outcomes.get('eddy');
-const eddyDiskRate = outcomes.get('eddy-disk')?.load?.rate;
+const eddyProcessRate = outcomes.get('eddy-process')?.load?.rate;
 printResult('queues', {
   msgs_per_s: eddyRate ? Math.round(eddyRate) : 'n/a',
-  disk_msgs_per_s: eddyDiskRate ? Math.round(eddyDiskRate) : 'n/a',
+  process_msgs_per_s: eddyProcessRate ? Math.round(eddyProcessRate) : 'n/a',
   p99_send_receive_ms: eddy?.paced ? Number(eddy.paced.e2eP99.toFixed(2)) : 'n/a',
   ratio_vs_fauxqs: ratio('fauxqs'),
   ratio_vs_moto: ratio('moto'),

@@ -14,7 +14,7 @@
 //
 // Usage: npm run bench -- topics [key=value ...]
 //   messages=20000  moto_messages=500  publishers=4  paced_rate=1000  paced_seconds=10
-//   peers=eddy,eddy-disk,fauxqs,moto  client=wire|sdk (eddy-disk: EDDY_DURABILITY=disk)
+//   peers=eddy,eddy-process,fauxqs,moto  client=wire|sdk (eddy-process: EDDY_DURABILITY=process)
 import { Agent } from 'node:http';
 import {
   CreateTopicCommand,
@@ -48,7 +48,7 @@ const PACED_RATE = setting('paced_rate', 1000);
 const PACED_SECONDS = setting('paced_seconds', 10);
 const PACED_WARM_UP_SECONDS = 2;
 const CLIENT = args.text('client', 'wire');
-const PEERS = new Set(args.text('peers', 'eddy,eddy-disk,fauxqs,moto').split(','));
+const PEERS = new Set(args.text('peers', 'eddy,eddy-process,fauxqs,moto').split(','));
 const SUBSCRIPTIONS = 10;
 const FAN_OUT = SUBSCRIPTIONS / 2;
 
@@ -314,8 +314,8 @@ async function benchPeer(name: string, start: () => Promise<Peer>, messages: num
 
 try {
   if (PEERS.has('eddy')) await benchPeer('eddy', startEddy, MESSAGES, true);
-  if (PEERS.has('eddy-disk'))
-    await benchPeer('eddy-disk', () => startEddy({ EDDY_DURABILITY: 'disk' }), MESSAGES, true);
+  if (PEERS.has('eddy-process'))
+    await benchPeer('eddy-process', () => startEddy({ EDDY_DURABILITY: 'process' }), MESSAGES, true);
   if (PEERS.has('fauxqs')) await benchPeer('fauxqs', startFauxqs, MESSAGES, true);
   if (PEERS.has('moto')) await benchPeer('moto', startMoto, MOTO_MESSAGES, false);
 } finally {
@@ -323,7 +323,7 @@ try {
 }
 
 const eddy = outcomes.get('eddy');
-const disk = outcomes.get('eddy-disk');
+const processRun = outcomes.get('eddy-process');
 const ratio = (peer: string) => {
   const theirs = outcomes.get(peer)?.load?.deliveredRate;
   return eddy?.load && theirs ? (eddy.load.deliveredRate / theirs).toFixed(2) : 'n/a';
@@ -365,7 +365,7 @@ console.log('');
 printResult('topics', {
   published_per_s: eddy?.load ? Math.round(eddy.load.publishRate) : 'n/a',
   delivered_per_s: eddy?.load ? Math.round(eddy.load.deliveredRate) : 'n/a',
-  disk_delivered_per_s: disk?.load ? Math.round(disk.load.deliveredRate) : 'n/a',
+  process_delivered_per_s: processRun?.load ? Math.round(processRun.load.deliveredRate) : 'n/a',
   p99_ms: eddy?.paced ? Number(eddy.paced.p99.toFixed(2)) : 'n/a',
   ratio_vs_fauxqs: ratio('fauxqs'),
   ratio_vs_moto: ratio('moto'),

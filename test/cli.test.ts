@@ -140,7 +140,7 @@ test('up prints a summary (where it listens, the store and its driver, services,
       TEST_STORE === 'postgres'
         ? /\n {2}store {5}PostgreSQL postgres:\/\/\S+schema=\S+, as node /
         : new RegExp(
-            `\\n {2}store {5}SQLite in ${dataDir} on ${driver}, answered writes survive kill -9, not a power cut`,
+            `\\n {2}store {5}SQLite in ${dataDir} on ${driver}, answered writes are fsynced: they survive a power cut`,
           ),
     );
     assert.match(summary, /\n {2}services {2}.*\bsqs\b.*\becs\b/);

@@ -1,6 +1,6 @@
 // Acknowledged means on disk: with EDDY_DURABILITY=disk every SendMessage is answered only after
 // an fsync of the SQLite WAL that its commit went into, seen from outside with strace on a real
-// eddy process. With EDDY_DURABILITY=process (the default) the same sends are answered with no fsync,
+// eddy process. With EDDY_DURABILITY=process the same sends are answered with no fsync,
 // which shows the check can tell the two apart.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';

@@ -147,11 +147,11 @@ export function startEddy(env: Record<string, string> = {}): Promise<Peer> {
 
 /**
  * How each eddy run keeps what it answers, for the benchmarks' note column: `eddy` runs with the
- * default EDDY_DURABILITY (process), `eddy-disk` with EDDY_DURABILITY=disk.
+ * default EDDY_DURABILITY (disk), `eddy-process` with EDDY_DURABILITY=process.
  */
 export const EDDY_DURABILITY_NOTES: Readonly<Record<string, string>> = {
-  eddy: 'SQLite, kill -9 safe',
-  'eddy-disk': 'SQLite, fsync per commit',
+  eddy: 'SQLite, fsync per commit',
+  'eddy-process': 'SQLite, kill -9 safe',
 };
 
 /** fauxqs (npm, in-memory) in its own process, like its CLI. */

@@ -35,9 +35,9 @@ Options for \`up\` (flags win over environment variables):
                         (self-signed certificate: DATA_DIR/tls/eddy.crt)
   --data-dir DIR        where data lives               EDDY_DATA_DIR  (./.eddy)
   --in-memory           keep nothing on disk           EDDY_IN_MEMORY=1
-  --durability MODE     process|disk                   EDDY_DURABILITY (process)
-                        (process: an answered write survives kill -9 of eddy;
-                        disk: it is fsynced, survives a power cut, slower)
+  --durability MODE     disk|process                   EDDY_DURABILITY (disk)
+                        (disk: an answered write is fsynced, survives a power cut;
+                        process: it survives kill -9 of eddy, not a power cut; faster)
   --sqlite-driver NAME  auto|node|better-sqlite3       EDDY_SQLITE_DRIVER (auto)
                         (auto: Node's built-in node:sqlite on Node 22.5+,
                         better-sqlite3 before)
@@ -84,8 +84,8 @@ function startupSummary(eddy: RunningEddy, config: Config): string {
   const durability = config.inMemory
     ? ''
     : config.durability === 'disk'
-      ? ', answered writes fsynced (EDDY_DURABILITY=disk)'
-      : ', answered writes survive kill -9, not a power cut (EDDY_DURABILITY=disk fsyncs them)';
+      ? ', answered writes are fsynced: they survive a power cut'
+      : ', answered writes survive kill -9, not a power cut (EDDY_DURABILITY=process)';
   const access =
     config.accessKeys.length > 0
       ? `SigV4 verified for ${config.accessKeys.length} key(s)`

@@ -24,8 +24,8 @@ export interface Config {
   dataDir: string;
   inMemory: boolean;
   /**
-   * What an acknowledged write survives (EDDY_DURABILITY, --durability): `process` (the default),
-   * kill -9 of eddy but not a power cut; `disk`, a power cut too, since its commit was fsynced.
+   * What an acknowledged write survives (EDDY_DURABILITY, --durability): `disk` (the default), a
+   * power cut too, since its commit was fsynced; `process`, kill -9 of eddy but not a power cut.
    */
   durability: 'disk' | 'process';
   /**
@@ -129,7 +129,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const durability = parseChoice(
     'durability (EDDY_DURABILITY, --durability)',
     ['disk', 'process'] as const,
-    flags.durability ?? env.EDDY_DURABILITY ?? 'process',
+    flags.durability ?? env.EDDY_DURABILITY ?? 'disk',
   );
   const sqliteDriver = parseChoice(
     'SQLite driver (EDDY_SQLITE_DRIVER, --sqlite-driver)',
