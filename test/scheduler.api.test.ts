@@ -159,6 +159,16 @@ describe('schedules', () => {
       'ResourceNotFoundException',
       /Schedule retried does not exist/,
     );
+
+    // A group's delete, likewise.
+    await scheduler.send(new CreateScheduleGroupCommand({ Name: 'retried-group' }));
+    await scheduler.send(new DeleteScheduleGroupCommand({ Name: 'retried-group', ClientToken: 'group-1' }));
+    await scheduler.send(new DeleteScheduleGroupCommand({ Name: 'retried-group', ClientToken: 'group-1' }));
+    await rejects(
+      scheduler.send(new DeleteScheduleGroupCommand({ Name: 'retried-group', ClientToken: 'group-2' })),
+      'ResourceNotFoundException',
+      /Schedule group retried-group does not exist/,
+    );
   });
 
   it('lists by prefix, state and group, a page at a time', async () => {

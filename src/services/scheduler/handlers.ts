@@ -262,15 +262,31 @@ export function schedulerHandlers(deps: HandlerDeps): Handlers<Scheduler.Operati
     async DeleteScheduleGroup(input, context) {
       const scope = scopeOf(context);
       if (input.Name === DEFAULT_GROUP) throw validation('You cannot delete the default schedule group.');
+      const now = clock.now();
       // AWS deletes the group's schedules asynchronously; eddy does it in the same transaction.
       await store.write(async (tx) => {
         const group = await findGroup(tx, scope, input.Name);
-        if (!group) throw groupNotFound(input.Name);
+        if (!group) {
+          // The retry of a delete that succeeded (its answer lost) succeeds again.
+          if (
+            input.ClientToken !== undefined &&
+            (await deletedWithToken(tx, scope, input.Name, '', input.ClientToken, now))
+          )
+            return;
+          throw groupNotFound(input.Name);
+        }
         for (const id of await schedulesInGroup(tx, scope, group.name)) {
           await deleteScheduleRow(tx, id);
           await invocations.disarm(tx, id);
         }
         await deleteGroupRow(tx, group.id);
+        if (input.ClientToken !== undefined)
+          await rememberDeleteToken(
+            tx,
+            { ...scope, groupName: group.name, name: '' },
+            input.ClientToken,
+            now,
+          );
       });
       return {};
     },

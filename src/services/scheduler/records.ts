@@ -173,10 +173,13 @@ export async function deleteScheduleRow(tx: Tx, id: number): Promise<void> {
   await tx.run('DELETE FROM sch_schedules WHERE id = ?', [id]);
 }
 
-/** Keeps a DeleteSchedule's ClientToken for a day, so that a retry of it succeeds again. */
+/**
+ * Keeps a delete's ClientToken for a day, so that a retry of it succeeds again: a schedule's, or
+ * (with the name '', which no schedule has) its group's.
+ */
 export async function rememberDeleteToken(
   tx: Tx,
-  schedule: ScheduleRecord,
+  deleted: Scope & { groupName: string; name: string },
   clientToken: string,
   now: number,
 ): Promise<void> {
@@ -184,7 +187,7 @@ export async function rememberDeleteToken(
   await tx.run(
     `INSERT INTO sch_deleted_tokens (account, region, group_name, name, client_token, deleted_at)
      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-    [schedule.account, schedule.region, schedule.groupName, schedule.name, clientToken, now],
+    [deleted.account, deleted.region, deleted.groupName, deleted.name, clientToken, now],
   );
 }
 
