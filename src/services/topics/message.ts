@@ -113,9 +113,24 @@ export function checkPublish(input: PublishInput, fifo: boolean, contentBasedDed
   }
 }
 
-/** The body a protocol receives: its entry of a json structure, or the default. */
+/** A `MessageStructure=json` message's members by protocol (checked by checkPublish); undefined for a plain one. */
+export function perProtocolOf(input: PublishInput): Record<string, string> | undefined {
+  return input.MessageStructure === 'json'
+    ? (JSON.parse(input.Message) as Record<string, string>)
+    : undefined;
+}
+
+/** What a protocol receives: its member of a json structure, else its `default`, else the message. */
+export function memberFor(
+  perProtocol: Record<string, string> | undefined,
+  protocol: string,
+  message: string,
+): string {
+  return perProtocol?.[protocol] ?? perProtocol?.default ?? message;
+}
+
 export function bodyFor(message: StoredMessage, protocol: string): string {
-  return message.perProtocol?.[protocol] ?? message.perProtocol?.default ?? message.message;
+  return memberFor(message.perProtocol, protocol, message.message);
 }
 
 export interface EnvelopeUrls {

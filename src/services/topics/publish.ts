@@ -10,7 +10,7 @@ import { E164 } from './attributes.ts';
 import { type Deliveries, platformOf } from './delivery.ts';
 import { invalidParameter, snsError } from './errors.ts';
 import type { PublishedAttribute } from './filter.ts';
-import { checkPublish, type PublishInput, type StoredMessage } from './message.ts';
+import { checkPublish, memberFor, type PublishInput, perProtocolOf, type StoredMessage } from './message.ts';
 import type { Outbox, OutboxProtocol } from './outbox.ts';
 import type { PlatformApplications } from './platform.ts';
 import type { Subscription, Topic, TopicRegistry } from './registry.ts';
@@ -39,14 +39,12 @@ export class Publisher {
     input: PublishInput,
   ): Promise<PublishResult> {
     checkPublish(input, false, false);
-    const perProtocol =
-      input.MessageStructure === 'json' ? (JSON.parse(input.Message) as Record<string, string>) : undefined;
     const member = protocol === 'application' ? platformOf(destination) : protocol;
     const messageId = randomUUID();
     await this.outbox.add({
       protocol,
       destination,
-      message: perProtocol ? (perProtocol[member] ?? perProtocol.default!) : input.Message,
+      message: memberFor(perProtocolOf(input), member, input.Message),
       messageId,
       messageType: 'Notification',
     });
@@ -65,8 +63,7 @@ export class Publisher {
       (subscription) => !topic.filters.has(subscription.arn) || accepted.has(subscription.arn),
     );
     this.deliveries.countFiltered(topic, confirmed.length - matching.length);
-    const perProtocol =
-      input.MessageStructure === 'json' ? (JSON.parse(input.Message) as Record<string, string>) : undefined;
+    const perProtocol = perProtocolOf(input);
     const dedupId = topic.fifo
       ? (input.MessageDeduplicationId ?? createHash('sha256').update(input.Message).digest('hex'))
       : undefined;
