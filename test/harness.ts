@@ -223,7 +223,9 @@ export async function startTestEddy(options: TestEddyOptions = {}): Promise<Test
       await eddy.stop();
       running.delete(eddy);
       if (ownsDataDir) {
-        rmSync(dataDir, { recursive: true, force: true });
+        // Tasks outlive eddy (it only detaches): a task watcher may still write its exit record
+        // into the directory while it is removed, which rmdir meets as ENOTEMPTY; try again.
+        rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
         await dropSchema(dataDir);
       }
     },
